@@ -1,0 +1,36 @@
+# carepath: `make demo` and `make test` work on a fresh machine; they set up what they need.
+VENV := .venv
+PY := $(VENV)/bin/python
+CAREPATH := $(VENV)/bin/carepath
+GUIDELINE := guidelines/leg_numbness_cramping.cpath
+
+.PHONY: setup demo test fuzz bench golden clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v dot >/dev/null 2>&1 || { echo "installing Graphviz (dot)"; \
+	  (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || \
+	  { echo "could not install Graphviz: install the 'graphviz' package and retry" >&2; exit 1; }; }
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(CAREPATH) check $(GUIDELINE)
+
+test: setup
+	$(PY) -m pytest
+
+fuzz: setup
+	CAREPATH_FUZZ=1 $(PY) -m pytest tests -k "property or fuzz" --hypothesis-profile=fuzz
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+golden: setup
+	$(PY) -m tests.regenerate_golden
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

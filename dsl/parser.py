@@ -1,0 +1,126 @@
+"""Source text → AST, or a `SyntaxProblem` that says where and what in words.
+
+The Lark parser is built once per process (LALR, `strict=True` so a grammar
+conflict or a terminal collision fails at build time, positions on) and cached.
+Friendly messages come from `UnexpectedInput.match_examples` against the table
+in `syntax_errors.py`; anything it does not know falls back to the expected
+tokens, said in words ("expected `->` or a name").
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from attrs import frozen
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from dsl import ast
+from dsl.source import Span
+from dsl.syntax_errors import EXAMPLES, describe_expected
+from dsl.transform import ToAst
+
+GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+
+@frozen
+class SyntaxProblem:
+    """A syntax error, in the same shape the compiler gives its diagnostics."""
+
+    code: str
+    message: str
+    span: Span
+    label: str | None = None
+    hint: str | None = None
+
+
+class ParseFailed(Exception):
+    def __init__(self, problems: list[SyntaxProblem]):
+        self.problems = problems
+        super().__init__("; ".join(f"{p.span}: {p.message}" for p in problems))
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    return Lark(
+        GRAMMAR.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        start="module",
+        strict=True,
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=False,
+    )
+
+
+def parse(text: str, file: str = "<text>") -> ast.Module:
+    """Parse one file's text. Raises `ParseFailed` with every problem found."""
+    try:
+        tree = lark_parser().parse(text)
+    except UnexpectedInput as error:
+        raise ParseFailed([_describe(error, text, file)]) from None
+    transformer = ToAst(file)
+    module = transformer.transform(tree)
+    if transformer.problems:
+        raise ParseFailed(
+            [SyntaxProblem("CP0003", message, span, hint="remove one of the two") for message, span in transformer.problems]
+        )
+    return module
+
+
+def _describe(error: UnexpectedInput, text: str, file: str) -> SyntaxProblem:
+    line, column = _position(error, text)
+    token = getattr(error, "token", None)
+    width = len(str(token)) if isinstance(token, Token) and token.type != "$END" and str(token) else 1
+    span = Span(file, line, column, line, column + width)
+
+    known = error.match_examples(lark_parser().parse, EXAMPLES, use_accepts=True)
+    if known is not None:
+        message, hint = known
+        return SyntaxProblem("CP0001", message, span, _found(error, text), hint)
+
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        if char == '"':
+            return SyntaxProblem(
+                "CP0002",
+                "this text is not closed on its line",
+                span,
+                "text starts here",
+                'close it with `"`; write a quote inside text as `\\"`',
+            )
+        return SyntaxProblem(
+            "CP0002",
+            f"unexpected character `{char}`",
+            span,
+            "not part of the language",
+            describe_expected(error.allowed) if error.allowed else None,
+        )
+    expected = getattr(error, "expected", None) or getattr(error, "accepts", None) or set()
+    if isinstance(error, UnexpectedToken) and error.accepts:
+        expected = error.accepts
+    what = _found(error, text)
+    return SyntaxProblem("CP0001", f"unexpected {what}", span, what, describe_expected(expected))
+
+
+def _found(error: UnexpectedInput, text: str) -> str:
+    if isinstance(error, UnexpectedEOF):
+        return "end of file"
+    token = getattr(error, "token", None)
+    if isinstance(token, Token):
+        if token.type == "$END":
+            return "end of file"
+        return f"`{token}`"
+    if isinstance(error, UnexpectedCharacters) and error.pos_in_stream < len(text):
+        return f"`{text[error.pos_in_stream]}`"
+    return "input"
+
+
+def _position(error: UnexpectedInput, text: str) -> tuple[int, int]:
+    line, column = getattr(error, "line", -1), getattr(error, "column", -1)
+    if line is None or line < 1:  # end of file: point just past the last character
+        lines = text.split("\n")
+        return len(lines), len(lines[-1]) + 1
+    return line, column
