@@ -1,0 +1,56 @@
+"""Every diagnostic code, with its one-line title.
+
+Each code has a page `docs/errors/<CODE>.md` (a test checks both ways), shown by
+`carepath explain CODE`. Ranges: CP00xx syntax and files, CP01xx names, CP02xx
+types and units, CP03xx graph structure, CP04xx decision logic, CP05xx
+assertions, CP06xx facts files, CP07xx graph JSON files.
+"""
+
+from __future__ import annotations
+
+CODES: dict[str, str] = {
+    # syntax and files
+    "CP0001": "syntax error",
+    "CP0002": "unexpected character or unclosed text",
+    "CP0003": "clause given twice",
+    "CP0004": "file cannot be read",
+    "CP0005": "import outside the project or not found",
+    "CP0006": "import cycle",
+    "CP0007": "an imported file may only declare inputs, defines and references",
+    "CP0008": "missing guideline header",
+    # names
+    "CP0101": "unknown name",
+    "CP0102": "name declared twice",
+    "CP0103": "declared but never used",
+    "CP0104": "unknown node",
+    "CP0105": "unknown reference",
+    "CP0106": "unknown enum member",
+    "CP0107": "no start",
+    "CP0108": "`reaches` outside an assertion",
+    "CP0109": "define refers to itself",
+    "CP0110": "unknown section",
+    "CP0111": "enum member listed twice",
+    # types and units
+    "CP0201": "type mismatch",
+    "CP0202": "incommensurable units",
+    "CP0203": "unknown unit",
+    "CP0204": "condition is not true/false",
+    "CP0205": "value out of the input's range",
+    "CP0206": "empty or inverted range",
+    "CP0207": "scenario fact does not fit its input",
+    "CP0208": "invalid urgency, timing or dose",
+    # graph structure
+    "CP0301": "unreachable node",
+    "CP0302": "node without a way out",
+    "CP0303": "cycle",
+    "CP0304": "action without a citation",
+    "CP0305": "reference never cited",
+    "CP0306": "end node with a way out",
+    "CP0307": "decision without branches",
+    "CP0308": "action without urgency",
+    "CP0309": "assessment collects an input twice or a decision leads to the same node twice",
+}
+
+
+def title(code: str) -> str:
+    return CODES.get(code, "unknown code")
