@@ -193,6 +193,14 @@ class ConditionSum:
 
 
 @frozen
+class Reaches:
+    """`reaches X`, only inside assertion formulas: node X is on the patient's path."""
+
+    node: str
+    span: Span = _span_field()
+
+
+@frozen
 class Known:
     """`known x`: true when the fact `x` was given, false when it is missing."""
 
@@ -201,7 +209,18 @@ class Known:
 
 
 Expr = Union[
-    Literal, InputRef, DefineRef, Not, And, Or, Compare, Arithmetic, Membership, ConditionSum, Known
+    Literal,
+    InputRef,
+    DefineRef,
+    Not,
+    And,
+    Or,
+    Compare,
+    Arithmetic,
+    Membership,
+    ConditionSum,
+    Known,
+    Reaches,
 ]
 
 
@@ -319,20 +338,27 @@ class Edge:
 
 
 class AssertionKind(str, enum.Enum):
-    ALWAYS = "always"  # always <condition> implies reaches <target>
-    NEVER = "never"  # never <condition> and reaches <target>
-    BEFORE = "before"  # <target> before <other> on every path reaching both
-    DEPENDS = "depends"  # <target> depends on <input>: every path to it reads it
+    ALWAYS = "always"  # always <formula>: the formula is never false for any patient
+    NEVER = "never"  # never <formula>: the formula is never true for any patient
+    BEFORE = "before"  # always <target> before <other>, on every path reaching both
+    DEPENDS = "depends"  # always <target> depends on <input>: every path to it reads it
 
 
 @frozen
 class Assertion:
+    """A property of every patient's path, proved by the verifier.
+
+    ALWAYS and NEVER carry a `formula` over inputs, defines and `Reaches` atoms
+    (`a implies b` is lowered to `Or(Not(a), b)`); BEFORE carries `target` and
+    `other`; DEPENDS carries `target` and `input`.
+    """
+
     label: str
     kind: AssertionKind
-    target: str
-    condition: Expr | None = None  # None reads as "true"
-    other: str | None = None  # BEFORE
-    input: str | None = None  # DEPENDS
+    formula: Expr | None = None
+    target: str | None = None
+    other: str | None = None
+    input: str | None = None
     citations: tuple[str, ...] = ()
     span: Span = _span_field()
 
