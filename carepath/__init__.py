@@ -4,4 +4,9 @@ The public Python API. It threads the stages (parse → check → lower → veri
 and is the only package that imports `dsl`, `compiler` and `targets` together.
 """
 
-__version__ = "0.1.0"
+from compiler import __version__
+from compiler.diagnostics import CompileError, Diagnostic
+
+from carepath.api import compile_file, compile_text
+
+__all__ = ["CompileError", "Diagnostic", "__version__", "compile_file", "compile_text"]

@@ -58,10 +58,15 @@ class Diagnostic:
 
 
 class Sink:
-    """Collects the diagnostics of one compilation, in the order they were found."""
+    """Collects the diagnostics of one compilation, in the order they were found.
+
+    It also keeps the text of every file read (`sources`), so the diagnostics can
+    be rendered with their source lines whichever stage stopped the compilation.
+    """
 
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
+        self.sources: dict[str, str] = {}
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)

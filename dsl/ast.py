@@ -401,3 +401,27 @@ class Module:
 
     def of_type(self, kind: type) -> list:
         return [item for item in self.items if isinstance(item, kind)]
+
+
+def subexpressions(expr: Expr) -> tuple[Expr, ...]:
+    """The direct operands of an expression, left to right."""
+    if isinstance(expr, Unary):
+        return (expr.operand,)
+    if isinstance(expr, Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, Membership):
+        return (expr.operand, *expr.values)
+    if isinstance(expr, Count):
+        return expr.conditions
+    if isinstance(expr, WeightedSum):
+        return tuple(term.condition for term in expr.terms)
+    return ()
+
+
+def walk(expr: Expr):
+    """Every expression in `expr`, itself first, depth first."""
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(subexpressions(current)))

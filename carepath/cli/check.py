@@ -1,0 +1,76 @@
+"""`carepath check FILE...` and `carepath explain CODE`.
+
+`check` parses, type-checks, lowers and verifies each file and prints every
+diagnostic; it exits 0 when all files are clean (warnings allowed), 1 when any
+file has errors, 2 when a file cannot be read.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+STYLES = ("human", "short", "json")
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--format", "style", type=click.Choice(STYLES), default="human", show_default=True,
+              help="human: source lines with carets; short: file:line:col lines; json: a list of objects.")
+def check(files: tuple[str, ...], style: str) -> None:
+    """Check guideline files: syntax, names, types and units, structure and logic."""
+    import json
+
+    from carepath.api import compile_file
+    from carepath.cli.common import EXIT_OK, exit_code, report
+    from compiler.diagnostics import CompileError
+    from compiler.report import as_json
+
+    worst, collected = EXIT_OK, []
+    for file in files:
+        try:
+            graph = compile_file(file)
+        except CompileError as error:
+            worst = max(worst, exit_code(error))
+            if style == "json":
+                collected += [as_json(d) for d in error.diagnostics]
+            else:
+                report(error, style)
+            continue
+        if style != "json":
+            click.echo(f"{file}: ok ({_describe(graph)})")
+    if style == "json":
+        click.echo(json.dumps(collected, indent=2, ensure_ascii=False))
+    sys.exit(worst)
+
+
+def _describe(graph) -> str:
+    nodes = len(graph.nodes) - 1  # `start` is not the author's
+    parts = [f"{nodes} nodes", f"{len(graph.edges)} edges"]
+    if graph.assertions:
+        parts.append(f"{len(graph.assertions)} assertions")
+    if graph.scenarios:
+        parts.append(f"{len(graph.scenarios)} scenarios")
+    return ", ".join(parts)
+
+
+ERROR_PAGES = Path(__file__).resolve().parents[2] / "docs" / "errors"
+
+
+@click.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a diagnostic code, e.g. `carepath explain CP0101`."""
+    from carepath.cli.common import fail_input
+    from compiler.codes import CODES
+
+    code = code.upper()
+    if code not in CODES:
+        fail_input(f"unknown code `{code}`; codes look like CP0101 (see docs/errors/)")
+    page = ERROR_PAGES / f"{code}.md"
+    if page.exists():
+        click.echo(page.read_text(encoding="utf-8"), nl=False)
+    else:
+        click.echo(f"{code}: {CODES[code]}")

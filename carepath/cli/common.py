@@ -1,0 +1,55 @@
+"""What every command shares: loading a guideline and reporting problems.
+
+`load_guideline` accepts a `.cpath` source or a compiled graph `.json` and either
+returns the graph or prints the diagnostics and exits: 1 when the guideline has
+errors, 2 when the file cannot be read or is not a guideline at all. Commands
+never let an exception escape as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from compiler import ir
+from compiler.diagnostics import CompileError
+from compiler.report import render, summary
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+INPUT_CODES = {"CP0004"}  # unreadable file: an input error, not a finding
+
+
+def load_guideline(path: str, style: str = "human") -> ir.Graph:
+    """The graph compiled from (or loaded from) `path`, or exit with its diagnostics."""
+    from carepath.api import compile_file
+
+    try:
+        return compile_file(path)
+    except CompileError as error:
+        report_and_exit(error, style)
+
+
+def report(error: CompileError, style: str = "human") -> None:
+    if style == "json":
+        click.echo(render(error.diagnostics, error.sources, "json"), nl=False)
+        return
+    click.echo(render(error.diagnostics, error.sources, style), nl=False, err=True)
+    click.echo(f"{summary(error.diagnostics)}", err=True)
+
+
+def exit_code(error: CompileError) -> int:
+    if any(d.code in INPUT_CODES for d in error.diagnostics):
+        return EXIT_INPUT
+    return EXIT_FINDINGS if any(d.is_error for d in error.diagnostics) else EXIT_OK
+
+
+def report_and_exit(error: CompileError, style: str = "human"):
+    report(error, style)
+    sys.exit(exit_code(error))
+
+
+def fail_input(message: str) -> None:
+    """Print a one-line input error and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_INPUT)

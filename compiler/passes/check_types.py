@@ -1,0 +1,412 @@
+"""Types and units: resolved `Program` → the same, with every expression typed.
+
+The language has four types: true/false, plain numbers, quantities (a number with
+a UCUM unit), and enums. This pass infers each expression's type bottom-up and
+reports what does not fit: `and` over a number, a guard that is not true/false,
+an enum compared with a member it does not have, and units that do not fit
+(`hba1c > 7 mg`: a percentage against a mass). Quantities of the same dimension
+compare across units (`21 d` against `6 wk`); the lowering pass converts them.
+Plain numbers never compare with quantities: `age >= 65` would leave the unit to
+guesswork, so the author writes `65 a`.
+
+Types are the IR's own classes (`BooleanType`, `NumberType`, `QuantityType`,
+`EnumType`), so a define's type lands in the graph unchanged.
+"""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+from dsl import ast
+from compiler import units
+from compiler.diagnostics import Sink
+from compiler.ir import BooleanType, EnumType, NumberType, QuantityType
+from compiler.passes.resolve import suggest
+from compiler.program import Program
+
+BOOLEAN = BooleanType()
+NUMBER = NumberType()
+TIME_DIMENSION = (("[time]", 1.0),)
+
+
+@frozen
+class MemberType:
+    """A bare enum member before it meets the enum it is compared with."""
+
+    name: str
+
+
+@frozen
+class ErrorType:
+    """Stands for an expression already reported, so one mistake gives one message."""
+
+
+ERROR = ErrorType()
+
+
+def describe(t) -> str:
+    if isinstance(t, BooleanType):
+        return "true/false"
+    if isinstance(t, NumberType):
+        return "a number"
+    if isinstance(t, QuantityType):
+        return f"a quantity in `{t.unit}`"
+    if isinstance(t, EnumType):
+        return "one of " + ", ".join(t.members)
+    if isinstance(t, MemberType):
+        return f"the enum member `{t.name}`"
+    return "an invalid value"
+
+
+def declared_type(decl: ast.InputDecl):
+    """The IR type of an input declaration (bounds as plain floats)."""
+    t = decl.type
+    if isinstance(t, ast.BooleanTypeExpr):
+        return BOOLEAN
+    if isinstance(t, ast.NumberTypeExpr):
+        return NumberType(t.low.value if t.low else None, t.high.value if t.high else None)
+    if isinstance(t, ast.QuantityTypeExpr):
+        return QuantityType(t.unit, t.low.value if t.low else None, t.high.value if t.high else None)
+    return EnumType(tuple(m.value for m in t.members))
+
+
+def check_types(program: Program, sink: Sink) -> Program:
+    checker = _Checker(program, sink)
+    checker.inputs()
+    checker.defines()
+    checker.nodes()
+    checker.assertions()
+    checker.scenarios()
+    return program
+
+
+class _Checker:
+    def __init__(self, program: Program, sink: Sink):
+        self.program = program
+        self.sink = sink
+        self.input_types = {name: declared_type(decl) for name, decl in program.inputs.items()}
+        self.members = program.enum_members()
+
+    # -- declarations ------------------------------------------------------------------
+
+    def inputs(self) -> None:
+        for decl in self.program.inputs.values():
+            t = decl.type
+            if isinstance(t, ast.QuantityTypeExpr):
+                self.unit(t.unit, t.unit_span)
+            if isinstance(t, (ast.NumberTypeExpr, ast.QuantityTypeExpr)) and t.low and t.high:
+                if t.low.value > t.high.value:
+                    self.sink.error("CP0206", f"the range of `{decl.name.value}` is empty",
+                                    t.span, label=f"{t.low.text} is above {t.high.text}",
+                                    hint="write the lower bound first: `from LOW to HIGH`")
+
+    def defines(self) -> None:
+        order, state = [], {}
+
+        def visit(name: str, trail: list[str]) -> None:
+            if state.get(name) == "done":
+                return
+            if state.get(name) == "visiting":
+                cycle = " → ".join([*trail[trail.index(name):], name])
+                decl = self.program.defines[name]
+                self.sink.error("CP0109", f"define `{name}` refers to itself: {cycle}", decl.name.span,
+                                hint="a define must be computable from inputs; break the cycle")
+                raise _Cycle
+            state[name] = "visiting"
+            for node in ast.walk(self.program.defines[name].expr):
+                if isinstance(node, ast.NameRef) and node.name in self.program.defines:
+                    visit(node.name, [*trail, name])
+            state[name] = "done"
+            order.append(name)
+
+        for name in self.program.defines:
+            try:
+                visit(name, [])
+            except _Cycle:
+                for key, value in list(state.items()):
+                    if value == "visiting":
+                        state[key] = "done"
+                self.program.define_types[name] = ERROR
+        for name in order:
+            if name not in self.program.define_types:
+                self.program.define_types[name] = self.infer(self.program.defines[name].expr)
+        self.program.define_order = [n for n in order if self.program.define_types[n] is not ERROR]
+
+    def nodes(self) -> None:
+        for node in self.program.nodes.values():
+            if isinstance(node, ast.DecideDecl):
+                for branch in node.branches:
+                    self.condition(branch.guard, "a branch's condition")
+            elif isinstance(node, ast.ActionDecl):
+                if node.urgency is None:
+                    self.sink.error("CP0308", f"action `{node.name.value}` has no urgency", node.name.span,
+                                    label="urgency missing", hint="add `urgency emergent`, `urgent` or `routine`")
+                if node.timing is not None:
+                    self.amount(node.timing.amount, time=True)
+                for dose in node.doses:
+                    if dose.amount is not None:
+                        self.amount(dose.amount, time=False)
+
+    def assertions(self) -> None:
+        for assertion in self.program.assertions:
+            for prop in assertion.properties:
+                if isinstance(prop, (ast.Always, ast.Never)):
+                    self.condition(prop.expr, "an assertion")
+
+    def scenarios(self) -> None:
+        for scenario in self.program.scenarios:
+            for fact in scenario.facts:
+                if fact.name.value in self.input_types:
+                    self.fact(fact, self.input_types[fact.name.value])
+
+    # -- pieces ------------------------------------------------------------------------------
+
+    def unit(self, code: str, span) -> units.Unit | None:
+        try:
+            return units.parse_unit(code)
+        except units.UnitError as error:
+            self.sink.error("CP0203", f"unknown unit `{code}`", span, label=str(error).split(" (")[0],
+                            hint="write a UCUM unit code, e.g. `mm[Hg]`, `mg/dL`, `wk`, `min`, `%`")
+            return None
+
+    def amount(self, amount: ast.Amount, *, time: bool) -> None:
+        for lit in (amount.low, amount.high):
+            if lit is None:
+                continue
+            if not lit.unit:
+                what = "a time" if time else "a dose"
+                self.sink.error("CP0208", f"{what} needs a unit", amount.span,
+                                hint="e.g. `within 6 h`, `in 2 to 4 wk`" if time else "e.g. `60 to 120 mg/d`")
+                return
+            unit = self.unit(lit.unit, amount.span)
+            if unit is not None and time and unit.dimension != TIME_DIMENSION:
+                self.sink.error("CP0208", f"`{lit.unit}` is not a unit of time", amount.span,
+                                hint="use h, d, wk, mo or a")
+        if amount.high is not None and amount.low.unit and amount.high.unit:
+            try:
+                low = units.convert(amount.low.value, amount.low.unit, amount.high.unit)
+            except units.UnitError:
+                self.sink.error("CP0202", "the two ends of this range have incommensurable units", amount.span)
+                return
+            if low > amount.high.value:
+                self.sink.error("CP0206", "this range is inverted", amount.span,
+                                hint="write the lower bound first")
+
+    def fact(self, fact: ast.FactDecl, expected) -> None:
+        value, name = fact.value, fact.name.value
+        problem = None
+        if isinstance(expected, BooleanType):
+            if not isinstance(value, ast.BoolLit):
+                problem = "is true/false"
+        elif isinstance(expected, EnumType):
+            if not isinstance(value, ast.NameRef) or value.name not in expected.members:
+                problem = "is one of " + ", ".join(expected.members)
+                shown = value.name if isinstance(value, ast.NameRef) else None
+                if shown:
+                    hint = suggest(shown, expected.members)
+                    if hint:
+                        problem += f"; {hint}"
+        elif isinstance(value, ast.QuantityLit):
+            problem = self.fact_number(value, expected)
+        else:
+            problem = "is " + describe(expected)
+        if problem:
+            self.sink.error("CP0207", f"`{name}` {problem}", fact.value.span,
+                            label="does not fit the input", hint=f"`{name}` is declared as {describe(expected)}")
+
+    def fact_number(self, value: ast.QuantityLit, expected) -> str | None:
+        if isinstance(expected, NumberType):
+            if value.unit:
+                return "is a plain number, without a unit"
+            number = value.value
+        else:
+            unit = value.unit or expected.unit
+            if self.unit(unit, value.span) is None:
+                return None
+            if not units.commensurable(unit, expected.unit):
+                return f"is in `{expected.unit}`, and `{unit}` cannot be converted to it"
+            number = units.convert(value.value, unit, expected.unit)
+        if expected.low is not None and number < expected.low or expected.high is not None and number > expected.high:
+            return f"must lie between {expected.low:g} and {expected.high:g}"
+        return None
+
+    def condition(self, expr: ast.Expr, what: str) -> None:
+        t = self.infer(expr)
+        if t is not ERROR and not isinstance(t, BooleanType):
+            self.sink.error("CP0204", f"{what} must be true or false, but this is {describe(t)}", expr.span,
+                            label="not true/false", hint="compare it, e.g. `abi <= 0.90`")
+
+    # -- inference ------------------------------------------------------------------------
+
+    def infer(self, expr: ast.Expr):
+        t = self._infer(expr)
+        self.program.types[id(expr)] = t
+        return t
+
+    def _infer(self, e: ast.Expr):
+        if isinstance(e, ast.BoolLit):
+            return BOOLEAN
+        if isinstance(e, ast.QuantityLit):
+            if not e.unit:
+                return NUMBER
+            return QuantityType(e.unit) if self.unit(e.unit, e.span) else ERROR
+        if isinstance(e, ast.NameRef):
+            if e.name in self.input_types:
+                return self.input_types[e.name]
+            if e.name in self.program.define_types:
+                return self.program.define_types[e.name]
+            if e.name in self.program.defines:
+                return ERROR  # part of a define cycle, already reported
+            return MemberType(e.name) if e.name in self.members else ERROR
+        if isinstance(e, (ast.KnownTest, ast.Reaches)):
+            return BOOLEAN
+        if isinstance(e, ast.Unary):
+            operand = self.infer(e.operand)
+            if e.op == "not":
+                return self.expect_boolean(operand, e.operand, "`not`")
+            return self.expect_numeric(operand, e.operand, "`-`")
+        if isinstance(e, ast.Binary):
+            return self.binary(e)
+        if isinstance(e, ast.Membership):
+            return self.membership(e)
+        if isinstance(e, ast.Count):
+            for condition in e.conditions:
+                self.expect_boolean(self.infer(condition), condition, "`count`")
+            return NUMBER
+        if isinstance(e, ast.WeightedSum):
+            for term in e.terms:
+                self.expect_boolean(self.infer(term.condition), term.condition, "`sum`")
+            return NUMBER
+        raise TypeError(f"unknown expression {e!r}")
+
+    def expect_boolean(self, t, expr, where: str):
+        if t is ERROR:
+            return ERROR
+        if not isinstance(t, BooleanType):
+            self.sink.error("CP0201", f"{where} needs true/false, but this is {describe(t)}", expr.span,
+                            label=describe(t), hint="compare it to get true/false, e.g. `abi <= 0.90`")
+            return ERROR
+        return BOOLEAN
+
+    def expect_numeric(self, t, expr, where: str):
+        if t is ERROR:
+            return ERROR
+        if not isinstance(t, (NumberType, QuantityType)):
+            self.sink.error("CP0201", f"{where} needs a number, but this is {describe(t)}", expr.span,
+                            label=describe(t))
+            return ERROR
+        return t if isinstance(t, QuantityType) else NUMBER
+
+    def binary(self, e: ast.Binary):
+        left, right = self.infer(e.left), self.infer(e.right)
+        if e.op in ast.LOGICAL:
+            ok = self.expect_boolean(left, e.left, f"`{e.op}`") is not ERROR
+            ok = self.expect_boolean(right, e.right, f"`{e.op}`") is not ERROR and ok
+            return BOOLEAN if ok else ERROR
+        if e.op in ast.COMPARISONS:
+            return self.comparison(e, left, right)
+        return self.arithmetic(e, left, right)
+
+    def comparison(self, e: ast.Binary, left, right):
+        if left is ERROR or right is ERROR:
+            return ERROR
+        enum_side = left if isinstance(left, (EnumType, MemberType)) else right
+        if isinstance(enum_side, (EnumType, MemberType)):
+            return self.enum_comparison(e, left, right)
+        if isinstance(left, BooleanType) or isinstance(right, BooleanType):
+            if isinstance(left, BooleanType) and isinstance(right, BooleanType) and e.op in ("=", "!="):
+                return BOOLEAN
+            self.sink.error("CP0201", f"`{e.op}` cannot compare {describe(left)} with {describe(right)}",
+                            e.span, label="mismatched", hint="use the condition itself, e.g. `smoker` or `not smoker`")
+            return ERROR
+        if self.commensurate(e, left, right):
+            return BOOLEAN
+        return ERROR
+
+    def commensurate(self, e: ast.Binary, left, right) -> bool:
+        """Numbers with numbers, quantities with quantities of one dimension."""
+        left_q, right_q = isinstance(left, QuantityType), isinstance(right, QuantityType)
+        if not left_q and not right_q:
+            return True
+        if left_q and right_q:
+            if units.commensurable(left.unit, right.unit):
+                return True
+            ul, ur = units.parse_unit(left.unit), units.parse_unit(right.unit)
+            hint = "compare with a value in the same unit"
+            if ul.dimensionless and ur.dimensionless:
+                hint = "different dimensionless units are different scales (58 mmol/mol HbA1c is 7.5 %, not 5.8 %)"
+            self.sink.error("CP0202", f"`{left.unit}` cannot be compared with `{right.unit}`", e.span,
+                            label=f"{ul.describe_dimension()} against {ur.describe_dimension()}", hint=hint)
+            return False
+        quantity = left if left_q else right
+        plain = e.right if left_q else e.left
+        example = getattr(plain, "text", "") or "…"
+        self.sink.error("CP0202", f"a quantity in `{quantity.unit}` is compared with a plain number",
+                        plain.span, label="no unit", hint=f"write the unit: `{example} {quantity.unit}`")
+        return False
+
+    def enum_comparison(self, e: ast.Binary, left, right):
+        if e.op not in ("=", "!="):
+            self.sink.error("CP0201", f"`{e.op}` does not apply to enum values", e.span,
+                            hint="enum values are compared with `=`, `!=` or `in {…}`")
+            return ERROR
+        enum = left if isinstance(left, EnumType) else right if isinstance(right, EnumType) else None
+        if enum is None:
+            self.sink.error("CP0201", "two enum members are compared with each other", e.span,
+                            hint="compare an input with a member, e.g. `pedal_pulses = absent`")
+            return ERROR
+        other, other_expr = (right, e.right) if enum is left else (left, e.left)
+        if isinstance(other, MemberType):
+            return BOOLEAN if self.member_fits(other.name, enum, other_expr) else ERROR
+        if isinstance(other, EnumType) and set(other.members) == set(enum.members):
+            return BOOLEAN
+        self.sink.error("CP0201", f"{describe(enum)} cannot be compared with {describe(other)}", e.span,
+                        label="mismatched")
+        return ERROR
+
+    def member_fits(self, member: str, enum: EnumType, expr) -> bool:
+        if member in enum.members:
+            return True
+        self.sink.error("CP0106", f"`{member}` is not one of {', '.join(enum.members)}", expr.span,
+                        label="not a member of this enum",
+                        hint=suggest(member, enum.members) or f"use one of {', '.join(enum.members)}")
+        return False
+
+    def membership(self, e: ast.Membership):
+        operand = self.infer(e.operand)
+        for value in e.values:
+            self.infer(value)
+        if operand is ERROR:
+            return ERROR
+        if not isinstance(operand, EnumType):
+            self.sink.error("CP0201", f"`in` needs an enum on its left, but this is {describe(operand)}",
+                            e.operand.span, hint="for numbers, use comparisons such as `x >= 1 and x <= 3`")
+            return ERROR
+        ok = True
+        for value in e.values:
+            if not isinstance(value, ast.NameRef) or not self.member_fits(value.name, operand, value):
+                ok = False
+        return BOOLEAN if ok else ERROR
+
+    def arithmetic(self, e: ast.Binary, left, right):
+        left = self.expect_numeric(left, e.left, f"`{e.op}`")
+        right = self.expect_numeric(right, e.right, f"`{e.op}`")
+        if left is ERROR or right is ERROR:
+            return ERROR
+        left_q, right_q = isinstance(left, QuantityType), isinstance(right, QuantityType)
+        if e.op in ("+", "-"):
+            return left if self.commensurate(e, left, right) else ERROR
+        if e.op == "*" and left_q and right_q:
+            self.sink.error("CP0202", "multiplying two quantities is not supported", e.span,
+                            hint="scale a quantity by a plain number instead")
+            return ERROR
+        if e.op == "/" and left_q and right_q:
+            return NUMBER if self.commensurate(e, left, right) else ERROR
+        if e.op == "/" and right_q:
+            self.sink.error("CP0202", "dividing by a quantity is not supported", e.span)
+            return ERROR
+        return left if left_q else right
+
+
+class _Cycle(Exception):
+    pass

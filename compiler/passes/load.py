@@ -1,0 +1,115 @@
+"""Loading: the main source file → parsed modules, its imports included.
+
+`import "common/labs.cpath"` brings in another file's inputs, defines and
+references. Paths are relative to the importing file and confined to the project
+(the nearest folder above the main file holding `pyproject.toml`, `.git` or
+`carepath.toml`, else the main file's folder), so a guideline cannot read
+arbitrary files. An imported file holds declarations only: no guideline header,
+nodes, assertions or scenarios. Syntax errors of every file are reported, not
+just the first file's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from attrs import frozen
+
+from compiler.diagnostics import Sink
+from dsl import ast
+from dsl.parser import ParseFailed, parse
+
+PROJECT_MARKERS = ("pyproject.toml", ".git", "carepath.toml")
+DECLARATIONS = (ast.Import, ast.InputDecl, ast.DefineDecl, ast.ReferenceDecl)
+
+
+@frozen
+class SourceFile:
+    path: str  # as shown in diagnostics
+    text: str
+
+
+@frozen
+class Loaded:
+    modules: tuple[ast.Module, ...]  # imports first (depth first), the main module last
+    main_text: str
+
+
+def project_root(path: Path) -> Path:
+    for folder in [path.parent, *path.parent.parents]:
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return folder
+    return path.parent
+
+
+def load(entry: SourceFile, sink: Sink, read: Callable[[Path], str] | None = None) -> Loaded:
+    read = read or (lambda p: p.read_text(encoding="utf-8"))
+    texts = sink.sources
+    texts[entry.path] = entry.text
+    modules: list[ast.Module] = []
+    main = _parse(entry, sink)
+    if main is None:
+        return Loaded((), entry.text)
+    root = project_root(Path(entry.path).resolve()) if not entry.path.startswith("<") else Path.cwd()
+    base = Path(entry.path).resolve().parent if not entry.path.startswith("<") else Path.cwd()
+    _imports(main, base, root, read, sink, texts, modules, visiting=[Path(entry.path).resolve()], done=set())
+    modules.append(main)
+    return Loaded(tuple(modules), entry.text)
+
+
+def _parse(source: SourceFile, sink: Sink) -> ast.Module | None:
+    try:
+        return parse(source.text, source.path)
+    except ParseFailed as failure:
+        for p in failure.problems:
+            sink.error(p.code, p.message, p.span, label=p.label, hint=p.hint)
+        return None
+
+
+def _imports(module, base: Path, root: Path, read, sink: Sink, texts, modules, visiting, done) -> None:
+    for item in module.of_type(ast.Import):
+        target = (base / item.path).resolve()
+        if not target.is_relative_to(root):
+            sink.error("CP0005", f"`{item.path}` lies outside the project", item.span,
+                       label=f"the project is {root}", hint="import files from inside the project only")
+            continue
+        if target in visiting:
+            chain = " → ".join(p.name for p in [*visiting[visiting.index(target):], target])
+            sink.error("CP0006", f"import cycle: {chain}", item.span, hint="move shared declarations to a third file")
+            continue
+        if target in done:
+            continue
+        try:
+            text = read(target)
+        except (OSError, UnicodeDecodeError) as error:
+            sink.error("CP0005", f"cannot import `{item.path}`: {getattr(error, 'strerror', None) or error}",
+                       item.span, hint="check the path; it is relative to the importing file")
+            continue
+        shown = _shown_path(target)
+        texts[shown] = text
+        imported = _parse(SourceFile(shown, text), sink)
+        if imported is None:
+            continue
+        _check_declarations_only(imported, sink)
+        _imports(imported, target.parent, root, read, sink, texts, modules, [*visiting, target], done)
+        done.add(target)
+        modules.append(imported)
+
+
+def _check_declarations_only(module: ast.Module, sink: Sink) -> None:
+    if module.header is not None:
+        sink.error("CP0007", "an imported file cannot have a `guideline` header", module.header.span,
+                   hint="imported files hold shared inputs, defines and references only")
+    for item in module.items:
+        if not isinstance(item, DECLARATIONS):
+            sink.error("CP0007", "an imported file may only declare inputs, defines and references",
+                       item.span, label="not a declaration", hint="move this into the guideline that imports it")
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+

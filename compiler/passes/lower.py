@@ -1,0 +1,270 @@
+"""Lowering: typed `Program` → graph IR (`compiler.ir.Graph`).
+
+What changes on the way down, so that no back end has to know the language:
+- names become `InputRef`, `DefineRef` or enum-member `Literal`s;
+- `a implies b` becomes `Or(Not(a), b)`; chains of `and`/`or` become n-ary;
+  `count(...)` and `sum(w if c, ...)` become one `ConditionSum`;
+- a quantity literal compared with a quantity in another unit is converted into
+  that unit (`21 d` against a `wk` input becomes `3 wk`), and two quantity
+  expressions in different units meet through a scale factor, so a runtime only
+  converts facts into declared units;
+- nodes are emitted in graph order (a topological order, source order breaking
+  ties: docs/semantics.md), `start` first; decisions' edges carry branch indices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+
+from compiler import __version__, ir, units
+from compiler.diagnostics import Sink
+from compiler.passes.check_types import declared_type
+from compiler.program import Program
+from dsl import ast
+
+
+def lower(program: Program, sink: Sink) -> ir.Graph:
+    lowering = _Lowering(program)
+    header = program.header
+    nodes, edges = lowering.graph()
+    return ir.Graph(
+        id=header.name.value,
+        title=header.title,
+        version=header.version or "",
+        inputs=tuple(lowering.input(d) for d in program.inputs.values()),
+        defines=tuple(lowering.define(name) for name in program.define_order),
+        references=tuple(
+            ir.Reference(r.name.value, r.title, r.year, r.publisher, span=r.span)
+            for r in program.references.values()
+        ),
+        sections=tuple(ir.Section(s.name.value, s.title, span=s.span) for s in program.sections.values()),
+        nodes=nodes,
+        edges=edges,
+        assertions=tuple(a for decl in program.assertions for a in lowering.assertion(decl)),
+        scenarios=tuple(lowering.scenario(s) for s in program.scenarios),
+        source_sha256=hashlib.sha256(program.source_text.encode("utf-8")).hexdigest(),
+        compiler_version=__version__,
+        span=header.span,
+    )
+
+
+def graph_order(node_ids: list[str], edges: list[ir.Edge]) -> list[str] | None:
+    """Kahn's algorithm, taking the earliest-declared ready node first.
+
+    Returns None when the graph has a cycle (the structural pass reports it).
+    """
+    position = {node: i for i, node in enumerate(node_ids)}
+    indegree = dict.fromkeys(node_ids, 0)
+    successors: dict[str, list[str]] = {node: [] for node in node_ids}
+    for edge in edges:
+        if edge.source in position and edge.target in position and edge.target not in successors[edge.source]:
+            successors[edge.source].append(edge.target)
+            indegree[edge.target] += 1
+    ready = [position[n] for n in node_ids if indegree[n] == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        node = node_ids[heapq.heappop(ready)]
+        order.append(node)
+        for successor in successors[node]:
+            indegree[successor] -= 1
+            if indegree[successor] == 0:
+                heapq.heappush(ready, position[successor])
+    return order if len(order) == len(node_ids) else None
+
+
+class _Lowering:
+    def __init__(self, program: Program):
+        self.program = program
+        self.input_types = {name: declared_type(d) for name, d in program.inputs.items()}
+
+    # -- declarations -----------------------------------------------------------------
+
+    def input(self, decl: ast.InputDecl) -> ir.Input:
+        codes = tuple(ir.Code(c.system, c.code, c.display) for c in decl.codes)
+        return ir.Input(decl.name.value, self.input_types[decl.name.value], decl.question, codes, span=decl.span)
+
+    def define(self, name: str) -> ir.Define:
+        decl = self.program.defines[name]
+        return ir.Define(name, self.expr(decl.expr), self.program.define_types[name], span=decl.span)
+
+    # -- nodes and edges ----------------------------------------------------------------
+
+    def graph(self) -> tuple[tuple[ir.Node, ...], tuple[ir.Edge, ...]]:
+        start = self.program.start
+        nodes = {ir.Graph.START: ir.Node(ir.Graph.START, ir.NodeKind.START, "Start",
+                                         span=start.span if start else self.program.main.span)}
+        edges: list[ir.Edge] = []
+        if start is not None:
+            edges += [ir.Edge(ir.Graph.START, t.value, span=t.span) for t in start.targets]
+        for decl in self.program.nodes.values():
+            node, node_edges = self.node(decl)
+            nodes[node.id] = node
+            edges += node_edges
+        order = graph_order(list(nodes), edges) or list(nodes)
+        rank = {node_id: i for i, node_id in enumerate(order)}
+        ordered_edges = sorted(edges, key=lambda e: rank.get(e.source, len(rank)))  # stable within a node
+        return tuple(nodes[n] for n in order), tuple(ordered_edges)
+
+    def node(self, decl: ast.NodeDecl) -> tuple[ir.Node, list[ir.Edge]]:
+        common = dict(
+            id=decl.name.value,
+            title=decl.title,
+            section=decl.section,
+            citations=tuple(c.value for c in decl.citations),
+            text=decl.detail,
+            span=decl.span,
+        )
+        source = decl.name.value
+        if isinstance(decl, ast.AssessDecl):
+            node = ir.Node(kind=ir.NodeKind.ASSESS, collects=tuple(n.value for n in decl.collects), **common)
+            return node, self.plain_edges(source, decl.then)
+        if isinstance(decl, ast.DecideDecl):
+            policy = ir.HitPolicy(decl.policy or "first")
+            node = ir.Node(kind=ir.NodeKind.DECIDE, policy=policy, **common)
+            edges = []
+            for index, branch in enumerate(decl.branches):
+                guard = self.expr(branch.guard)
+                edges += [ir.Edge(source, t.value, guard, index, span=branch.span) for t in branch.targets]
+            if decl.otherwise is not None:
+                index = len(decl.branches)
+                edges += [
+                    ir.Edge(source, t.value, None, index, otherwise=True, span=decl.otherwise.span)
+                    for t in decl.otherwise.targets
+                ]
+            return node, edges
+        if isinstance(decl, ast.ActionDecl):
+            node = ir.Node(
+                kind=ir.NodeKind.ACTION,
+                urgency=ir.Urgency(decl.urgency.value) if decl.urgency else ir.Urgency.ROUTINE,
+                timing=self.timing(decl.timing) if decl.timing else None,
+                doses=tuple(self.dose(d) for d in decl.doses),
+                **common,
+            )
+            return node, self.plain_edges(source, decl.then)
+        return ir.Node(kind=ir.NodeKind.END, **common), []
+
+    @staticmethod
+    def plain_edges(source: str, targets: tuple[ast.Name, ...]) -> list[ir.Edge]:
+        return [ir.Edge(source, t.value, span=t.span) for t in targets]
+
+    @staticmethod
+    def quantity(lit: ast.QuantityLit) -> ir.Quantity:
+        return ir.Quantity(lit.value, lit.unit)
+
+    def timing(self, decl: ast.TimingDecl) -> ir.Timing:
+        amount = decl.amount
+        high = self.quantity(amount.high) if amount.high else None
+        return ir.Timing(decl.relation, self.quantity(amount.low), high)
+
+    def dose(self, decl: ast.DoseDecl) -> ir.Dose:
+        if decl.amount is None:
+            return ir.Dose(decl.drug)
+        high = self.quantity(decl.amount.high) if decl.amount.high else None
+        return ir.Dose(decl.drug, self.quantity(decl.amount.low), high)
+
+    # -- assertions and scenarios ------------------------------------------------------------
+
+    def assertion(self, decl: ast.AssertDecl) -> list[ir.Assertion]:
+        citations = tuple(c.value for c in decl.citations)
+        out = []
+        for prop in decl.properties:
+            common = dict(label=decl.label, citations=citations, span=prop.span)
+            if isinstance(prop, ast.Always):
+                out.append(ir.Assertion(kind=ir.AssertionKind.ALWAYS, formula=self.expr(prop.expr), **common))
+            elif isinstance(prop, ast.Never):
+                out.append(ir.Assertion(kind=ir.AssertionKind.NEVER, formula=self.expr(prop.expr), **common))
+            elif isinstance(prop, ast.Before):
+                out.append(ir.Assertion(kind=ir.AssertionKind.BEFORE, target=prop.first.value,
+                                        other=prop.then.value, **common))
+            else:
+                out.append(ir.Assertion(kind=ir.AssertionKind.DEPENDS, target=prop.node.value,
+                                        input=prop.input.value, **common))
+        return out
+
+    def scenario(self, decl: ast.ScenarioDecl) -> ir.Scenario:
+        facts = tuple(ir.Fact(f.name.value, self.fact_value(f), span=f.span) for f in decl.facts)
+        expectations = tuple(
+            ir.Expectation(ir.ExpectationKind(e.kind), v.value, span=e.span)
+            for e in decl.expectations
+            for v in e.values
+        )
+        return ir.Scenario(decl.name, facts, expectations, span=decl.span)
+
+    def fact_value(self, fact: ast.FactDecl) -> ir.Literal:
+        value = fact.value
+        if isinstance(value, ast.BoolLit):
+            return ir.Literal(value.value, span=value.span)
+        if isinstance(value, ast.NameRef):
+            return ir.Literal(value.name, span=value.span)
+        declared = self.input_types.get(fact.name.value)
+        unit = value.unit or (declared.unit if isinstance(declared, ir.QuantityType) else "")
+        return ir.Literal(value.value, unit, span=value.span)
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def type_of(self, e: ast.Expr):
+        return self.program.types.get(id(e))
+
+    def expr(self, e: ast.Expr) -> ir.Expr:
+        span = e.span
+        if isinstance(e, ast.BoolLit):
+            return ir.Literal(e.value, span=span)
+        if isinstance(e, ast.QuantityLit):
+            return ir.Literal(e.value, e.unit, span=span)
+        if isinstance(e, ast.NameRef):
+            if e.name in self.program.inputs:
+                return ir.InputRef(e.name, span=span)
+            if e.name in self.program.defines:
+                return ir.DefineRef(e.name, span=span)
+            return ir.Literal(e.name, span=span)
+        if isinstance(e, ast.KnownTest):
+            return ir.Known(e.name.value, span=span)
+        if isinstance(e, ast.Reaches):
+            return ir.Reaches(e.node.value, span=span)
+        if isinstance(e, ast.Unary):
+            operand = self.expr(e.operand)
+            if e.op == "not":
+                return ir.Not(operand, span=span)
+            return ir.Arithmetic("*", ir.Literal(-1.0), operand, span=span)
+        if isinstance(e, ast.Membership):
+            members = tuple(ir.Literal(v.name, span=v.span) for v in e.values)
+            return ir.Membership(self.expr(e.operand), members, span=span)
+        if isinstance(e, ast.Count):
+            return ir.ConditionSum(tuple(ir.Term(1.0, self.expr(c)) for c in e.conditions), span=span)
+        if isinstance(e, ast.WeightedSum):
+            return ir.ConditionSum(tuple(ir.Term(t.weight, self.expr(t.condition)) for t in e.terms), span=span)
+        return self.binary(e)
+
+    def binary(self, e: ast.Binary) -> ir.Expr:
+        if e.op == "implies":
+            return ir.Or((ir.Not(self.expr(e.left), span=e.left.span), self.expr(e.right)), span=e.span)
+        if e.op in ("and", "or"):
+            cls = ir.And if e.op == "and" else ir.Or
+            operands = []
+            for side in (e.left, e.right):
+                lowered = self.expr(side)
+                operands.extend(lowered.operands if isinstance(lowered, cls) else (lowered,))
+            return cls(tuple(operands), span=e.span)
+        left, right = self.expr(e.left), self.expr(e.right)
+        left, right = self.align_units(e, left, right)
+        if e.op in ast.COMPARISONS:
+            return ir.Compare(e.op, left, right, span=e.span)
+        return ir.Arithmetic(e.op, left, right, span=e.span)
+
+    def align_units(self, e: ast.Binary, left: ir.Expr, right: ir.Expr) -> tuple[ir.Expr, ir.Expr]:
+        """Express the right side in the left side's unit (or the literal in the other's)."""
+        lt, rt = self.type_of(e.left), self.type_of(e.right)
+        if not (isinstance(lt, ir.QuantityType) and isinstance(rt, ir.QuantityType)) or lt.unit == rt.unit:
+            return left, right
+        if isinstance(left, ir.Literal) and not isinstance(right, ir.Literal):
+            return self.converted(left, rt.unit), right
+        if isinstance(right, ir.Literal):
+            return left, self.converted(right, lt.unit)
+        factor = units.conversion_factor(rt.unit, lt.unit)
+        return left, ir.Arithmetic("*", right, ir.Literal(factor), span=right.span)
+
+    @staticmethod
+    def converted(lit: ir.Literal, unit: str) -> ir.Literal:
+        return ir.Literal(units.convert(lit.value, lit.unit, unit), unit, span=lit.span)

@@ -1,0 +1,252 @@
+"""Name resolution: parsed modules → `Program` (symbol tables) + name diagnostics.
+
+Every name the author wrote must mean something: an input or define in an
+expression, a node after `->`/`then`, a reference in `[...]`, an input in
+`collects`, `known`, scenario facts and `needs`. Unknown names come with the
+closest known names of the right kind, as Elm does ("did you mean `abi`?").
+Declared names must be used: an input no decision reads is a question nobody
+needs to ask, and a define nobody reads is dead logic.
+
+Enum members are bare names too (`pedal_pulses = absent`); whether a member fits
+the enum it is compared with is for `check_types`, which knows the types. Here a
+bare name is accepted if *some* enum declares it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from dsl import ast
+from dsl.source import Span
+from compiler.diagnostics import Sink
+from compiler.passes.load import Loaded
+from compiler.program import Program
+
+STATUSES = ("complete", "needs_input")
+URGENCIES = ("emergent", "urgent", "routine")
+
+
+def resolve(loaded: Loaded, sink: Sink) -> Program:
+    program = Program(main=loaded.modules[-1], modules=loaded.modules, source_text=loaded.main_text)
+    _declare(program, sink)
+    uses = _check_references(program, sink)
+    _check_unused(program, uses, sink)
+    return program
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the closest known names, or None when nothing is close.
+
+    Close means similar spelling (difflib's ratio) or one name extending the
+    other (`abi_typo` → `abi`, `pulses` → `pedal_pulses`).
+    """
+    pool = sorted(set(candidates) - {name})
+    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
+    stem = [c for c in pool if min(len(c), len(name)) >= 3 and (name.startswith(c) or c.startswith(name)
+                                                                 or c.endswith(name) or name.endswith(c))]
+    close = list(dict.fromkeys([*close, *stem]))[:3]
+    if not close:
+        return None
+    if len(close) == 1:
+        return f"did you mean `{close[0]}`?"
+    return "did you mean " + ", ".join(f"`{c}`" for c in close[:-1]) + f" or `{close[-1]}`?"
+
+
+# --- declarations ----------------------------------------------------------------------
+
+
+def _declare(program: Program, sink: Sink) -> None:
+    seen_values: dict[str, ast.Name] = {}
+    tables = {
+        ast.InputDecl: program.inputs,
+        ast.DefineDecl: program.defines,
+        ast.ReferenceDecl: program.references,
+        ast.SectionDecl: program.sections,
+    }
+    for module in program.modules:
+        for item in module.items:
+            if isinstance(item, (ast.InputDecl, ast.DefineDecl)):
+                _add(item, item.name, program.inputs if isinstance(item, ast.InputDecl) else program.defines,
+                     seen_values, "an input or define", sink)
+            elif isinstance(item, (ast.ReferenceDecl, ast.SectionDecl)):
+                table = tables[type(item)]
+                _add(item, item.name, table, {n: t.name for n, t in table.items()},
+                     "a reference" if isinstance(item, ast.ReferenceDecl) else "a section", sink)
+            elif isinstance(item, (ast.AssessDecl, ast.DecideDecl, ast.ActionDecl, ast.EndDecl)):
+                if item.name.value == "start":
+                    sink.error("CP0102", "`start` is the name of the start node", item.name.span,
+                               label="reserved", hint="choose another name for this node")
+                    continue
+                _add(item, item.name, program.nodes, {n: t.name for n, t in program.nodes.items()},
+                     "a node", sink)
+            elif isinstance(item, ast.StartDecl):
+                if program.start is not None:
+                    sink.error("CP0102", "`start` is given twice", item.span, label="second start",
+                               hint="a guideline has one start; list several first nodes as `start -> a, b`")
+                else:
+                    program.start = item
+            elif isinstance(item, ast.AssertDecl):
+                program.assertions.append(item)
+            elif isinstance(item, ast.ScenarioDecl):
+                program.scenarios.append(item)
+        if module is program.main and module.header is None:
+            sink.error("CP0008", "this file has no `guideline` header", Span.point(module.path, 1, 1),
+                       hint='begin the file with `guideline <name> "<title>" version "1.0.0"`')
+    if program.start is None and program.main.header is not None:
+        sink.error("CP0107", "the guideline has no `start`", program.main.header.span,
+                   label="no start in this guideline", hint="add `start -> <first node>`")
+    for decl in program.inputs.values():
+        if isinstance(decl.type, ast.EnumTypeExpr):
+            seen: set[str] = set()
+            for member in decl.type.members:
+                if member.value in seen:
+                    sink.error("CP0111", f"`{member.value}` is listed twice in `{decl.name.value}`",
+                               member.span, label="listed again", hint="remove the repeat")
+                seen.add(member.value)
+
+
+def _add(item, name: ast.Name, table: dict, seen: dict[str, ast.Name], kind: str, sink: Sink) -> None:
+    first = seen.get(name.value)
+    if first is not None:
+        sink.error("CP0102", f"`{name.value}` is declared twice", name.span,
+                   label=f"already {kind}", notes=(f"first declared at {first.span}",),
+                   hint="rename one of them")
+        return
+    seen[name.value] = name
+    table[name.value] = item
+
+
+# --- uses ----------------------------------------------------------------------------------
+
+
+class _Uses:
+    """Which declared names something reads; collected while checking references."""
+
+    def __init__(self) -> None:
+        self.inputs: set[str] = set()
+        self.defines: set[str] = set()
+
+
+def _check_references(program: Program, sink: Sink) -> _Uses:
+    uses = _Uses()
+    members = program.enum_members()
+
+    def expr(e: ast.Expr, *, in_assertion: bool = False) -> None:
+        for node in ast.walk(e):
+            if isinstance(node, ast.NameRef):
+                _value_name(program, node.name, node.span, members, uses, sink)
+            elif isinstance(node, ast.KnownTest):
+                input_name(node.name)
+            elif isinstance(node, ast.Reaches):
+                if not in_assertion:
+                    sink.error("CP0108", "`reaches` can only be used in an assertion", node.span,
+                               label="not in an assertion",
+                               hint="a guard decides on the patient's facts; state path properties with `assert`")
+                node_name(node.node)
+
+    def node_name(name: ast.Name) -> None:
+        if name.value != "start" and name.value not in program.nodes:
+            sink.error("CP0104", f"unknown node `{name.value}`", name.span, label="no node has this name",
+                       hint=suggest(name.value, program.nodes))
+
+    def input_name(name: ast.Name, *, use: bool = True) -> None:
+        if name.value in program.inputs:
+            if use:
+                uses.inputs.add(name.value)
+        else:
+            sink.error("CP0101", f"unknown input `{name.value}`", name.span, label="not a declared input",
+                       hint=suggest(name.value, program.inputs))
+
+    def citations(names: tuple[ast.Name, ...]) -> None:
+        for name in names:
+            if name.value not in program.references:
+                sink.error("CP0105", f"unknown reference `{name.value}`", name.span,
+                           label="no reference has this name",
+                           hint=suggest(name.value, program.references) or "declare it with `reference`")
+
+    for decl in program.defines.values():
+        expr(decl.expr)
+    if program.start is not None:
+        for target in program.start.targets:
+            node_name(target)
+    for node in program.nodes.values():
+        citations(node.citations)
+        if node.section is not None and node.section not in program.sections:
+            sink.error("CP0110", f"unknown section `{node.section}`", node.span)
+        if isinstance(node, ast.AssessDecl):
+            for name in node.collects:
+                input_name(name)
+            for target in node.then:
+                node_name(target)
+        elif isinstance(node, ast.DecideDecl):
+            for branch in node.branches:
+                expr(branch.guard)
+                for target in branch.targets:
+                    node_name(target)
+            if node.otherwise is not None:
+                for target in node.otherwise.targets:
+                    node_name(target)
+        elif isinstance(node, ast.ActionDecl):
+            for target in node.then:
+                node_name(target)
+            if node.urgency is not None and node.urgency.value not in URGENCIES:
+                sink.error("CP0208", f"unknown urgency `{node.urgency.value}`", node.urgency.span,
+                           hint="urgency is emergent, urgent or routine")
+    for assertion in program.assertions:
+        citations(assertion.citations)
+        for prop in assertion.properties:
+            if isinstance(prop, (ast.Always, ast.Never)):
+                expr(prop.expr, in_assertion=True)
+            elif isinstance(prop, ast.Before):
+                node_name(prop.first)
+                node_name(prop.then)
+            elif isinstance(prop, ast.DependsOn):
+                node_name(prop.node)
+                input_name(prop.input)
+    for scenario in program.scenarios:
+        for fact in scenario.facts:
+            input_name(fact.name, use=False)
+        for expectation in scenario.expectations:
+            _expectation(program, expectation, node_name, lambda n: input_name(n, use=False), sink)
+    return uses
+
+
+def _value_name(program, name, span, members, uses: _Uses, sink: Sink) -> None:
+    if name in program.inputs:
+        uses.inputs.add(name)
+    elif name in program.defines:
+        uses.defines.add(name)
+    elif name not in members:
+        candidates = [*program.inputs, *program.defines, *members]
+        sink.error("CP0101", f"unknown name `{name}`", span,
+                   label="not an input, define or enum member",
+                   hint=suggest(name, candidates) or "declare it with `input` or `define`")
+
+
+def _expectation(program, expectation: ast.ExpectDecl, node_name, input_name, sink: Sink) -> None:
+    kind = expectation.kind
+    for value in expectation.values:
+        if kind in ("reaches", "not_reaches", "first"):
+            node_name(value)
+        elif kind in ("needs", "not_needs"):
+            input_name(value)
+        elif kind == "status" and value.value not in STATUSES:
+            sink.error("CP0101", f"unknown status `{value.value}`", value.span,
+                       hint=suggest(value.value, STATUSES) or "a status is `complete` or `needs_input`")
+        elif kind == "first_urgency" and value.value not in URGENCIES:
+            sink.error("CP0101", f"unknown urgency `{value.value}`", value.span,
+                       hint=suggest(value.value, URGENCIES) or "urgency is emergent, urgent or routine")
+
+
+def _check_unused(program: Program, uses: _Uses, sink: Sink) -> None:
+    for name, decl in program.inputs.items():
+        if name not in uses.inputs:
+            sink.error("CP0103", f"input `{name}` is never used", decl.name.span,
+                       label="no decision, define or assessment reads it",
+                       hint="use it in a guard or an assessment's `collects`, or remove it")
+    for name, decl in program.defines.items():
+        if name not in uses.defines:
+            sink.error("CP0103", f"define `{name}` is never used", decl.name.span,
+                       label="nothing reads it", hint="use it in a guard or remove it")
+

@@ -1,0 +1,52 @@
+"""The pipeline: source file → verified graph, one pass after another.
+
+`PASSES` is the ordered tuple of stages; each is `pass_name(value, sink) -> value`
+and never raises for a problem in the guideline: it adds diagnostics and carries
+on, so one stage reports everything it finds. The pipeline stops after a stage
+that reported an error, since later stages assume earlier ones succeeded (the
+lowering assumes every name resolves; the logic verifier assumes the graph is a
+DAG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from compiler import ir
+from compiler.diagnostics import Sink
+from compiler.passes.check_types import check_types
+from compiler.passes.load import SourceFile, load
+from compiler.passes.lower import lower
+from compiler.passes.resolve import resolve
+from compiler.passes.verify_structure import verify_structure
+
+Pass = Callable[[Any, Sink], Any]
+
+PASSES: tuple[Pass, ...] = (
+    load,  # SourceFile -> Loaded (parsed modules, imports included)
+    resolve,  # Loaded -> Program (symbol tables, name diagnostics)
+    check_types,  # Program -> Program (types and units)
+    lower,  # Program -> ir.Graph
+    verify_structure,  # ir.Graph -> ir.Graph (reachability, dead ends, cycles, citations)
+    # verify_logic slots in here: ir.Graph -> ir.Graph (z3: overlaps, gaps, assertions)
+)
+
+
+# Stages whose errors the next stage tolerates: types are checked even when some
+# names did not resolve (an unknown name is typed as an error and not reported
+# twice), so the author sees name and unit mistakes in one run.
+RECOVERABLE: frozenset[Pass] = frozenset({resolve})
+
+
+def run_passes(source: SourceFile, sink: Sink, passes: tuple[Pass, ...] = PASSES) -> ir.Graph | None:
+    """The graph, or None when a stage reported errors (they are in `sink`)."""
+    value: Any = source
+    errors_before = False
+    for stage in passes:
+        value = stage(value, sink)
+        if sink.has_errors and (errors_before or stage not in RECOVERABLE):
+            return None
+        errors_before = sink.has_errors
+    return value
+
