@@ -76,7 +76,7 @@ def _describe(error: UnexpectedInput, text: str, file: str) -> SyntaxProblem:
     width = len(str(token)) if isinstance(token, Token) and token.type != "$END" and str(token) else 1
     span = Span(file, line, column, line, column + width)
 
-    known = error.match_examples(lark_parser().parse, EXAMPLES, use_accepts=True)
+    known = _match_example(error)
     if known is not None:
         message, hint = known
         return SyntaxProblem("CP0001", message, span, _found(error, text), hint)
@@ -103,6 +103,38 @@ def _describe(error: UnexpectedInput, text: str, file: str) -> SyntaxProblem:
         expected = error.accepts
     what = _found(error, text)
     return SyntaxProblem("CP0001", f"unexpected {what}", span, what, describe_expected(expected))
+
+
+def _match_example(error: UnexpectedInput) -> tuple[str, str] | None:
+    """The (message, hint) of the known-bad example that fails in the same parser state.
+
+    Like `UnexpectedInput.match_examples`, but comparing the LALR state number
+    and the accepted tokens only, not the depth of the parser's stack: whether a
+    header or ten items come before the mistake does not change what it is.
+    """
+    state = getattr(error, "state", None)
+    if state is None:
+        return None
+    accepts = getattr(error, "accepts", None)
+    for label, snippets in EXAMPLES.items():
+        for snippet in snippets:
+            example = _example_error(snippet)
+            if example is None or example.state is None:
+                continue
+            if example.state.position == state.position and (
+                accepts is None or getattr(example, "accepts", None) in (None, accepts)
+            ):
+                return label
+    return None
+
+
+@functools.cache
+def _example_error(snippet: str) -> UnexpectedInput | None:
+    try:
+        lark_parser().parse(snippet)
+    except UnexpectedInput as error:
+        return error
+    return None
 
 
 def _found(error: UnexpectedInput, text: str) -> str:

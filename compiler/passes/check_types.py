@@ -179,9 +179,12 @@ class _Checker:
                                 hint="e.g. `within 6 h`, `in 2 to 4 wk`" if time else "e.g. `60 to 120 mg/d`")
                 return
             unit = self.unit(lit.unit, amount.span)
-            if unit is not None and time and unit.dimension != TIME_DIMENSION:
+            if unit is None:
+                return
+            if time and unit.dimension != TIME_DIMENSION:
                 self.sink.error("CP0208", f"`{lit.unit}` is not a unit of time", amount.span,
                                 hint="use h, d, wk, mo or a")
+                return
         if amount.high is not None and amount.low.unit and amount.high.unit:
             try:
                 low = units.convert(amount.low.value, amount.low.unit, amount.high.unit)

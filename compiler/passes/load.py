@@ -72,7 +72,8 @@ def _imports(module, base: Path, root: Path, read, sink: Sink, texts, modules, v
         target = (base / item.path).resolve()
         if not target.is_relative_to(root):
             sink.error("CP0005", f"`{item.path}` lies outside the project", item.span,
-                       label=f"the project is {root}", hint="import files from inside the project only")
+                       label="outside the project folder",
+                       hint=f"import files from inside the project only (the folder holding {' or '.join(PROJECT_MARKERS)})")
             continue
         if target in visiting:
             chain = " → ".join(p.name for p in [*visiting[visiting.index(target):], target])

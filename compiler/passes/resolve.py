@@ -121,11 +121,23 @@ def _add(item, name: ast.Name, table: dict, seen: dict[str, ast.Name], kind: str
 
 
 class _Uses:
-    """Which declared names something reads; collected while checking references."""
+    """Which declared names something reads; collected while checking references.
+
+    A name offered as the fix for a misspelling counts as used: after `abi_typo`
+    is reported with "did you mean `abi`?", saying `abi` is unused is noise.
+    """
 
     def __init__(self) -> None:
         self.inputs: set[str] = set()
         self.defines: set[str] = set()
+        self.suggested: set[str] = set()
+
+    def suggest(self, name: str, candidates: Iterable[str]) -> str | None:
+        candidates = list(candidates)
+        hint = suggest(name, candidates)
+        if hint:
+            self.suggested.update(c for c in candidates if f"`{c}`" in hint)
+        return hint
 
 
 def _check_references(program: Program, sink: Sink) -> _Uses:
@@ -156,7 +168,7 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
                 uses.inputs.add(name.value)
         else:
             sink.error("CP0101", f"unknown input `{name.value}`", name.span, label="not a declared input",
-                       hint=suggest(name.value, program.inputs))
+                       hint=uses.suggest(name.value, program.inputs))
 
     def citations(names: tuple[ast.Name, ...]) -> None:
         for name in names:
@@ -221,7 +233,7 @@ def _value_name(program, name, span, members, uses: _Uses, sink: Sink) -> None:
         candidates = [*program.inputs, *program.defines, *members]
         sink.error("CP0101", f"unknown name `{name}`", span,
                    label="not an input, define or enum member",
-                   hint=suggest(name, candidates) or "declare it with `input` or `define`")
+                   hint=uses.suggest(name, candidates) or "declare it with `input` or `define`")
 
 
 def _expectation(program, expectation: ast.ExpectDecl, node_name, input_name, sink: Sink) -> None:
@@ -241,12 +253,12 @@ def _expectation(program, expectation: ast.ExpectDecl, node_name, input_name, si
 
 def _check_unused(program: Program, uses: _Uses, sink: Sink) -> None:
     for name, decl in program.inputs.items():
-        if name not in uses.inputs:
+        if name not in uses.inputs and name not in uses.suggested:
             sink.error("CP0103", f"input `{name}` is never used", decl.name.span,
                        label="no decision, define or assessment reads it",
                        hint="use it in a guard or an assessment's `collects`, or remove it")
     for name, decl in program.defines.items():
-        if name not in uses.defines:
+        if name not in uses.defines and name not in uses.suggested:
             sink.error("CP0103", f"define `{name}` is never used", decl.name.span,
                        label="nothing reads it", hint="use it in a guard or remove it")
 
