@@ -49,6 +49,16 @@ CODES: dict[str, str] = {
     "CP0307": "decision without branches",
     "CP0308": "action without urgency",
     "CP0309": "assessment collects an input twice or a decision leads to the same node twice",
+    # graph JSON files (targets/json/load.py)
+    "CP0701": "graph JSON file cannot be read or is not JSON",
+    "CP0702": "unsupported graph format version",
+    "CP0703": "graph JSON does not match the schema",
+    "CP0704": "unknown expression kind or operator in graph JSON",
+    "CP0705": "edge to or from a node that does not exist",
+    "CP0706": "id declared twice in graph JSON",
+    "CP0707": "graph JSON names something it does not declare",
+    "CP0708": "source changed since the graph was compiled",
+    "CP0709": "graph JSON out of graph order, or a define cycle",
 }
 
 

@@ -1,0 +1,297 @@
+"""Graph JSON loading: `carepath.graph/1` JSON text → `compiler.ir.Graph`, or every problem.
+
+A compiled graph travels (CI artefacts, other teams, other runtimes), so reading one
+back is reading untrusted input. Three layers, each reporting every problem it finds
+with the JSON path it sits at (`$.edges[3].target`):
+
+1. the format version (a `carepath.graph/2` file is refused before anything else);
+2. the shipped JSON Schema (`graph.schema.json`): shapes, tags, operators, enums;
+3. what a schema cannot say: duplicate ids, edges to nodes that do not exist, names
+   that no input, define, node, section or reference declares, nodes not in graph
+   order, cycles among defines, and, when the source file the graph records is at
+   hand, a source that changed since the graph was compiled (its sha256).
+
+Decoding is generic, the mirror of `export.py`: the attrs field annotations of
+`compiler.ir` say which class each value becomes, and the `expr`/`kind` tags pick
+the member of a union. Problems are raised as one `CompileError` with CP07xx codes.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from compiler import ir
+from compiler.diagnostics import CompileError, Diagnostic
+from dsl.source import Span
+from targets.json.export import FORMAT, TAGGED_CLASSES
+
+
+@functools.cache
+def schema() -> dict:
+    """The shipped JSON Schema of `carepath.graph/1`."""
+    return json.loads(resources.files("targets.json").joinpath("graph.schema.json").read_text("utf-8"))
+
+
+def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
+    """Read and load a graph JSON file; raises `CompileError` listing every problem."""
+    shown = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise CompileError([_problem("CP0701", shown, "$", f"cannot read the file: {reason}")]) from None
+    return load_graph_text(text, shown, Path(path).parent if check_source else None)
+
+
+def load_graph_text(text: str, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
+    """Load graph JSON text. `source_root`: where to look for the recorded source (None: do not)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno} column {error.colno}"
+        raise CompileError([_problem("CP0701", file, "$", f"not JSON ({error.msg} at {where})")]) from None
+    return load_graph(document, file, source_root)
+
+
+def load_graph(document: Any, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
+    """Load graph JSON data (already parsed)."""
+    version = document.get("format") if isinstance(document, dict) else None
+    if version != FORMAT:
+        found = "no `format`" if version is None else f"format `{version}`"
+        raise CompileError(
+            [_problem("CP0702", file, "$.format", f"{found}; this carepath reads `{FORMAT}`",
+                      hint="re-export the graph with this carepath version: carepath export GUIDELINE --format json")]
+        )
+    problems = list(_schema_problems(document, file))
+    if problems:
+        raise CompileError(problems)
+    graph = _decode(ir.Graph, {k: v for k, v in document.items() if k != "format"})
+    problems = list(_semantic_problems(graph, file))
+    if source_root is not None:
+        problems += _source_problems(graph, file, source_root)
+    if problems:
+        raise CompileError(problems)
+    return graph
+
+
+def _problem(code: str, file: str, path: str, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(code, f"{file}: {path}: {message}", hint=hint)
+
+
+def json_path(parts: Iterable[Any]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+# --- schema ------------------------------------------------------------------------
+
+
+def _schema_problems(document: Any, file: str) -> Iterator[Diagnostic]:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        yield from _explain(error, file)
+
+
+def _explain(error, file: str) -> Iterator[Diagnostic]:
+    """One diagnostic per leaf error; `allOf`/`oneOf` wrappers are unwrapped."""
+    if error.context and error.validator in ("allOf", "oneOf", "anyOf"):
+        seen = set()
+        for sub in sorted(error.context, key=lambda e: len(e.absolute_path), reverse=True):
+            key = (tuple(map(str, sub.absolute_path)), sub.message)
+            if key not in seen and not (sub.validator == "type" and sub.validator_value == "null"):
+                seen.add(key)
+                yield from _explain(sub, file)
+        return
+    path = list(error.absolute_path)
+    if error.validator == "enum" and path and path[-1] in ("expr", "op"):
+        what = "expression kind" if path[-1] == "expr" else "operator"
+        yield _problem("CP0704", file, json_path(path), f"unknown {what} {json.dumps(error.instance)}",
+                       hint=f"known: {', '.join(map(str, error.validator_value))}")
+        return
+    yield _problem("CP0703", file, json_path(path), error.message)
+
+
+# --- decoding ----------------------------------------------------------------------
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, vars(ir))
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(hint)
+        if value is None:
+            return None
+        classes = [o for o in options if attrs.has(o)]
+        if isinstance(value, dict) and len(classes) > 1:
+            tag = next((key, value[key]) for key in ("expr", "kind") if key in value)
+            return _decode(TAGGED_CLASSES[tag], value)
+        if isinstance(value, dict) and classes:
+            return _decode(classes[0], value)
+        return _decode(next(o for o in options if o is not type(None)), value)
+    if origin is tuple:
+        return tuple(_decode(typing.get_args(hint)[0], item) for item in value)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint(value)
+    if isinstance(hint, type) and attrs.has(hint):
+        hints = _hints(hint)
+        return hint(**{f.name: _decode(hints[f.name], value[f.name]) for f in attrs.fields(hint) if f.name in value})
+    return value
+
+
+# --- semantic checks -----------------------------------------------------------------
+
+
+def _semantic_problems(graph: ir.Graph, file: str) -> Iterator[Diagnostic]:
+    def problem(code: str, path: str, message: str, hint: str | None = None) -> Diagnostic:
+        return _problem(code, file, path, message, hint)
+
+    def duplicates(items, key: str, where: str, what: str) -> Iterator[Diagnostic]:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            name = getattr(item, key)
+            if name in seen:
+                yield problem("CP0706", f"$.{where}[{index}].{key}", f"{what} `{name}` declared twice (first at $.{where}[{seen[name]}])")
+            seen.setdefault(name, index)
+
+    yield from duplicates(graph.inputs, "name", "inputs", "input")
+    yield from duplicates(graph.defines, "name", "defines", "define")
+    yield from duplicates(graph.references, "id", "references", "reference")
+    yield from duplicates(graph.sections, "id", "sections", "section")
+    yield from duplicates(graph.nodes, "id", "nodes", "node")
+    inputs = {i.name for i in graph.inputs}
+    for index, define in enumerate(graph.defines):
+        if define.name in inputs:
+            yield problem("CP0706", f"$.defines[{index}].name", f"`{define.name}` is both an input and a define")
+
+    names = {
+        "input": inputs,
+        "define": {d.name for d in graph.defines},
+        "node": {n.id for n in graph.nodes},
+        "section": {s.id for s in graph.sections},
+        "reference": {r.id for r in graph.references},
+    }
+
+    def unknown(kind: str, name: str | None, path: str) -> Iterator[Diagnostic]:
+        if name is not None and name not in names[kind]:
+            code = "CP0705" if kind == "node" and path.startswith("$.edges") else "CP0707"
+            yield problem(code, path, f"no {kind} named `{name}`")
+
+    def expression(expr: ir.Expr, path: str, allow_reaches: bool = False) -> Iterator[Diagnostic]:
+        for sub, sub_path in _walk(expr, path):
+            if isinstance(sub, ir.InputRef | ir.Known):
+                yield from unknown("input", sub.name, sub_path + ".name")
+            elif isinstance(sub, ir.DefineRef):
+                yield from unknown("define", sub.name, sub_path + ".name")
+            elif isinstance(sub, ir.Reaches):
+                if allow_reaches:
+                    yield from unknown("node", sub.node, sub_path + ".node")
+                else:
+                    yield problem("CP0707", sub_path, "`reaches` is only allowed in assertion formulas")
+
+    for index, define in enumerate(graph.defines):
+        yield from expression(define.expr, f"$.defines[{index}].expr")
+    for index, node in enumerate(graph.nodes):
+        at = f"$.nodes[{index}]"
+        yield from unknown("section", node.section, f"{at}.section")
+        for c, citation in enumerate(node.citations):
+            yield from unknown("reference", citation, f"{at}.citations[{c}]")
+        for c, name in enumerate(node.collects):
+            yield from unknown("input", name, f"{at}.collects[{c}]")
+    for index, edge in enumerate(graph.edges):
+        at = f"$.edges[{index}]"
+        yield from unknown("node", edge.source, f"{at}.source")
+        yield from unknown("node", edge.target, f"{at}.target")
+        if edge.guard is not None:
+            yield from expression(edge.guard, f"{at}.guard")
+    for index, assertion in enumerate(graph.assertions):
+        at = f"$.assertions[{index}]"
+        if assertion.formula is not None:
+            yield from expression(assertion.formula, f"{at}.formula", allow_reaches=True)
+        yield from unknown("node", assertion.target, f"{at}.target")
+        yield from unknown("node", assertion.other, f"{at}.other")
+        yield from unknown("input", assertion.input, f"{at}.input")
+        for c, citation in enumerate(assertion.citations):
+            yield from unknown("reference", citation, f"{at}.citations[{c}]")
+    for index, scenario in enumerate(graph.scenarios):
+        for f, fact in enumerate(scenario.facts):
+            yield from unknown("input", fact.name, f"$.scenarios[{index}].facts[{f}].name")
+    yield from _order_problems(graph, problem)
+
+
+def _walk(expr: Any, path: str) -> Iterator[tuple[Any, str]]:
+    """Every expression node under `expr` (itself included), with its JSON path."""
+    yield expr, path
+    for field in attrs.fields(type(expr)):
+        value = getattr(expr, field.name)
+        if attrs.has(type(value)) and not isinstance(value, Span):
+            yield from _walk(value, f"{path}.{field.name}")
+        elif isinstance(value, tuple):
+            for i, item in enumerate(value):
+                if attrs.has(type(item)):
+                    yield from _walk(item, f"{path}.{field.name}[{i}]")
+
+
+def _order_problems(graph: ir.Graph, problem) -> Iterator[Diagnostic]:
+    """Graph order (start first, every edge forward) and defines without cycles: what runtimes rely on."""
+    first = graph.nodes[0]
+    if first.kind is not ir.NodeKind.START:
+        yield problem("CP0709", "$.nodes[0].kind", f"the first node must be the start node, not a {first.kind.value} node")
+    position = {node.id: i for i, node in reversed(list(enumerate(graph.nodes)))}
+    for index, edge in enumerate(graph.edges):
+        if edge.source in position and edge.target in position and position[edge.target] <= position[edge.source]:
+            yield problem("CP0709", f"$.edges[{index}]",
+                          f"edge `{edge.source}` -> `{edge.target}` goes backwards: nodes must be in graph order (a topological order)")
+    uses = {d.name: {s.name for s, _ in _walk(d.expr, "") if isinstance(s, ir.DefineRef)} for d in graph.defines}
+    state: dict[str, int] = {}
+
+    def cyclic(name: str) -> bool:
+        if state.get(name) == 1:
+            return True
+        if state.get(name) == 2 or name not in uses:
+            return False
+        state[name] = 1
+        found = any(cyclic(used) for used in sorted(uses[name]))
+        state[name] = 2
+        return found
+
+    for index, define in enumerate(graph.defines):
+        if define.name not in state and cyclic(define.name):
+            yield problem("CP0709", f"$.defines[{index}]", f"define `{define.name}` depends on itself")
+
+
+def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diagnostic]:
+    """A recorded source that is at hand and has changed: the graph is stale."""
+    if not graph.source_sha256 or graph.span.file in ("", "<unknown>", "<text>"):
+        return []
+    recorded = Path(graph.span.file)
+    for candidate in (recorded, source_root / recorded) if not recorded.is_absolute() else (recorded,):
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if actual == graph.source_sha256:
+            return []
+        return [
+            _problem("CP0708", file, "$.source_sha256",
+                     f"the source `{candidate}` changed since this graph was compiled "
+                     f"(recorded sha256 {graph.source_sha256[:12]}…, now {actual[:12]}…)",
+                     hint=f"re-export it: carepath export {candidate} --format json -o {file}")
+        ]
+    return []
