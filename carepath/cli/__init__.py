@@ -21,8 +21,9 @@ def main() -> None:
 
 def _register() -> None:
     from carepath.cli.check import check, explain
+    from carepath.cli.export import export
 
-    for command in (check, explain):
+    for command in (check, explain, export):
         main.add_command(command)
 
 

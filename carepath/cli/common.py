@@ -13,11 +13,13 @@ import sys
 import click
 
 from compiler import ir
+from compiler.codes import CODES
 from compiler.diagnostics import CompileError
 from compiler.report import render, summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-INPUT_CODES = {"CP0004"}  # unreadable file: an input error, not a finding
+# an unreadable file or a bad graph JSON (CP07xx): input errors, not findings
+INPUT_CODES = {"CP0004", *(code for code in CODES if code.startswith("CP07"))}
 
 
 def load_guideline(path: str, style: str = "human") -> ir.Graph:
@@ -25,6 +27,10 @@ def load_guideline(path: str, style: str = "human") -> ir.Graph:
     from carepath.api import compile_file
 
     try:
+        if str(path).endswith(".json"):
+            from targets.json.load import load_graph_file
+
+            return load_graph_file(path)
         return compile_file(path)
     except CompileError as error:
         report_and_exit(error, style)

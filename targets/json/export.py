@@ -49,7 +49,7 @@ TAGS: dict[type, tuple[str, str]] = {
 TAGGED_CLASSES: dict[tuple[str, str], type] = {tag: cls for cls, tag in TAGS.items()}
 
 
-def to_json_value(value: Any) -> Any:
+def to_json_value(value: Any, spans: bool = True) -> Any:
     """Any IR value as plain JSON data (dicts, lists, str, numbers, bools, None)."""
     if isinstance(value, Span):
         return attrs.asdict(value)
@@ -57,9 +57,9 @@ def to_json_value(value: Any) -> Any:
         encoded = {}
         for field in attrs.fields(type(value)):
             item = getattr(value, field.name)
-            if isinstance(item, Span) and _is_unknown(item):
+            if isinstance(item, Span) and (not spans or _is_unknown(item)):
                 continue
-            encoded[field.name] = to_json_value(item)
+            encoded[field.name] = to_json_value(item, spans)
         tag = TAGS.get(type(value))
         if tag is not None:
             encoded[tag[0]] = tag[1]
@@ -67,7 +67,7 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple | list):
-        return [to_json_value(item) for item in value]
+        return [to_json_value(item, spans) for item in value]
     return value
 
 
@@ -75,15 +75,15 @@ def _is_unknown(span: Span) -> bool:
     return attrs.astuple(span) == attrs.astuple(UNKNOWN_SPAN)
 
 
-def graph_document(graph: ir.Graph) -> dict[str, Any]:
-    """The JSON document of a graph, as Python data."""
-    return {"format": FORMAT, **to_json_value(graph)}
+def graph_document(graph: ir.Graph, spans: bool = True) -> dict[str, Any]:
+    """The JSON document of a graph, as Python data; `spans=False` leaves source positions out."""
+    return {"format": FORMAT, **to_json_value(graph, spans)}
 
 
-def export_graph(graph: ir.Graph) -> str:
+def export_graph(graph: ir.Graph, spans: bool = True) -> str:
     """The graph as `carepath.graph/1` JSON text: same graph, same bytes."""
     text = json.dumps(
-        graph_document(graph),
+        graph_document(graph, spans),
         sort_keys=True,
         indent=2,
         separators=(",", ": "),

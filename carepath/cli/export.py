@@ -1,0 +1,57 @@
+"""`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
+
+Only the graph JSON (`carepath.graph/1`, docs/graph-json.md) is written here; the
+standards (FHIR PlanDefinition, ELM, SQL) are refused with exit 2 until they exist.
+The output is written to a temporary file beside OUT and renamed over it, so a failed
+export never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+FORMATS = ("json", "fhir", "elm", "sql")
+SUPPORTED = ("json",)
+
+
+@click.command()
+@click.argument("guideline", type=click.Path(dir_okay=False))
+@click.option("--format", "format_", type=click.Choice(FORMATS), default="json", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+              help="Output file (`-` for standard output).")
+@click.option("--spans/--no-spans", default=True, show_default=True,
+              help="Record source positions, so diagnostics about the graph point at the .cpath.")
+def export(guideline: str, format_: str, output: str, spans: bool) -> None:
+    """Export GUIDELINE as a compiled graph for other runtimes."""
+    from carepath.cli.common import fail_input, load_guideline
+
+    if format_ not in SUPPORTED:
+        fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
+    from targets.json.export import export_graph
+
+    text = export_graph(load_guideline(guideline), spans=spans)
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomically(Path(output), text)
+    except OSError as error:
+        fail_input(f"cannot write `{output}`: {error.strerror or error}")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to a temporary file in `path`'s folder, then rename it over `path`."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
