@@ -1,0 +1,90 @@
+"""Grammar-driven property tests: no input makes the front end crash.
+
+Texts come from `hypothesis.extra.lark.from_lark` over our own grammar, with
+explicit strategies for names, texts, numbers and units, and a space around every
+keyword and punctuation mark: without them hypothesis glues tokens together
+(`inputx`), which only ever tests the lexer (hypothesis issue 2437). Generated
+texts are mostly nonsense guidelines, which is the point: whatever the text,
+`parse` returns an AST or reports located problems, and `compile_text` returns a
+graph or raises `CompileError` whose every diagnostic points inside the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, strategies as st
+from hypothesis.extra.lark import from_lark
+from lark import Lark
+
+from carepath import CompileError, compile_text
+from dsl.parser import GRAMMAR, ParseFailed, parse
+
+NAMES = st.sampled_from(["a", "abi", "pulses", "absent", "present", "x1", "done", "ref1", "t", "smoker"])
+UNITS = st.sampled_from(["mg", "wk", "d", "min", "mm[Hg]", "%", "mg/dL", "kPa", "a", "furlong"])
+
+
+def _spaced(strategy):
+    return strategy.map(lambda s: f" {s} ")
+
+
+def _explicit(lark: Lark) -> dict:
+    explicit = {
+        "NAME": _spaced(NAMES),
+        "STRING": _spaced(st.text(alphabet=st.characters(blacklist_characters='"\\\n', codec="utf-8"),
+                                  max_size=12).map(lambda s: f'"{s}"')),
+        "INT": _spaced(st.integers(0, 300).map(str)),
+        "DECIMAL": _spaced(st.decimals(0, 300, places=2, allow_nan=False).map(str)),
+        "UNIT": _spaced(UNITS),
+        "COMMENT": st.just(" # a comment\n"),
+    }
+    for terminal in lark.terminals:
+        if terminal.name not in explicit and terminal.pattern.type == "str":
+            explicit[terminal.name] = st.just(f" {terminal.pattern.value} ")
+    return explicit
+
+
+LARK = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start="module", lexer="basic")
+PROGRAMS = from_lark(LARK, start="module", explicit=_explicit(LARK))
+
+
+def _inside(span, text: str) -> bool:
+    lines = text.split("\n")
+    return 1 <= span.line <= len(lines) and span.column >= 1
+
+
+@given(PROGRAMS)
+def test_generated_text_parses(text):
+    """Text the grammar generates parses; the one refusal is a clause written twice."""
+    try:
+        module = parse(text, "gen.cpath")
+    except ParseFailed as failure:
+        assert {p.code for p in failure.problems} == {"CP0003"}, failure.problems
+        assert all(_inside(p.span, text) for p in failure.problems)
+    else:
+        assert module.path == "gen.cpath"
+
+
+@given(PROGRAMS)
+def test_generated_text_compiles_or_reports_located_diagnostics(text):
+    try:
+        compile_text(text, "gen.cpath")
+    except CompileError as error:
+        assert error.diagnostics
+        for d in error.diagnostics:
+            assert re.fullmatch(r"CP\d{4}", d.code)
+            assert d.span is not None and _inside(d.span, text), d
+
+
+MUTATIONS = st.sampled_from(["@", "->", '"', "(", "when", "=", "0.9 mg", "\n", "}", "guideline"])
+
+
+@given(PROGRAMS, st.integers(0, 10_000), MUTATIONS)
+def test_corrupted_text_never_crashes(text, position, insert):
+    position %= len(text) + 1
+    corrupted = text[:position] + insert + text[position:]
+    try:
+        parse(corrupted, "bad.cpath")
+    except ParseFailed as failure:
+        for problem in failure.problems:
+            assert _inside(problem.span, corrupted)
