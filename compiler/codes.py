@@ -49,6 +49,19 @@ CODES: dict[str, str] = {
     "CP0307": "decision without branches",
     "CP0308": "action without urgency",
     "CP0309": "assessment collects an input twice or a decision leads to the same node twice",
+    # decision logic (compiler/passes/verify_logic.py)
+    "CP0401": "branches of a unique decision overlap",
+    "CP0402": "decision leaves a gap: no branch holds and no otherwise",
+    "CP0403": "branch shadowed by earlier branches",
+    "CP0404": "branch can never hold",
+    "CP0405": "branch cannot hold on any path that reaches its decision",
+    "CP0406": "decision check undecided (solver time limit)",
+    # assertions (compiler/passes/verify_logic.py)
+    "CP0501": "`always` assertion fails",
+    "CP0502": "`never` assertion fails",
+    "CP0503": "`before` assertion fails",
+    "CP0504": "`depends on` assertion fails",
+    "CP0505": "assertion undecided (solver time limit)",
     # graph JSON files (targets/json/load.py)
     "CP0701": "graph JSON file cannot be read or is not JSON",
     "CP0702": "unsupported graph format version",

@@ -19,6 +19,7 @@ from compiler.passes.check_types import check_types
 from compiler.passes.load import SourceFile, load
 from compiler.passes.lower import lower
 from compiler.passes.resolve import resolve
+from compiler.passes.verify_logic import verify_logic
 from compiler.passes.verify_structure import verify_structure
 
 Pass = Callable[[Any, Sink], Any]
@@ -29,7 +30,7 @@ PASSES: tuple[Pass, ...] = (
     check_types,  # Program -> Program (types and units)
     lower,  # Program -> ir.Graph
     verify_structure,  # ir.Graph -> ir.Graph (reachability, dead ends, cycles, citations)
-    # verify_logic slots in here: ir.Graph -> ir.Graph (z3: overlaps, gaps, assertions)
+    verify_logic,  # ir.Graph -> ir.Graph (z3: overlaps, gaps, shadowing, assertions)
 )
 
 

@@ -1,0 +1,44 @@
+"""Logic verification: graph IR → the same graph, with CP04xx/CP05xx diagnostics.
+
+The pass that makes the graph *verified*: every decision's branches and every
+assertion are decided exactly by z3 over all patients, complete or with unknown
+facts (see `compiler.logic`). It runs last, on a graph the structural pass has
+found well-shaped (a DAG, every node reachable). Each finding carries a
+counterexample patient (`Diagnostic.counterexample`) and its path; a query that
+runs out of time is a warning, never a proof.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from compiler import ir
+from compiler.diagnostics import Diagnostic, Severity, Sink
+from compiler.logic.assertions import AssertionChecks
+from compiler.logic.decisions import DecisionChecks
+from compiler.logic.encode import Encoder, Inputs
+from compiler.logic.prover import DEFAULT_TIMEOUT_MS, Prover
+from compiler.logic.reach import Activation
+from compiler.logic.witness import Patient, facts_of, path_of
+
+
+def verify_logic(graph: ir.Graph, sink: Sink) -> ir.Graph:
+    sink.extend(logic_findings(graph))
+    return graph
+
+
+def logic_findings(graph: ir.Graph, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Diagnostic]:
+    """Every decision and assertion finding of a well-shaped graph, in graph order."""
+    try:
+        inputs = Inputs(graph.inputs)
+        activation = Activation(graph, Encoder(inputs, graph.defines))
+        prover = Prover(inputs.domain, timeout_ms)
+
+        def patient_of(model: z3.ModelRef) -> Patient:
+            return Patient(facts_of(model, inputs), path_of(model, activation.order, activation.reach))
+
+        return (DecisionChecks(activation, prover, patient_of).run()
+                + AssertionChecks(activation, prover, patient_of).run())
+    except z3.Z3Exception as error:
+        return [Diagnostic("CP0406", "the logic verifier could not run", graph.span, Severity.WARNING,
+                           notes=(f"z3: {error}",), hint="please report this guideline to the carepath authors")]
