@@ -396,7 +396,7 @@ class Module:
 
     header: Header | None
     items: tuple[Item, ...]
-    path: str = ""
+    path: str = field(default="", eq=False)
     span: Span = _span()
 
     def of_type(self, kind: type) -> list:
