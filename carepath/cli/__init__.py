@@ -22,8 +22,9 @@ def main() -> None:
 def _register() -> None:
     from carepath.cli.check import check, explain
     from carepath.cli.export import export
+    from carepath.cli.render import render
 
-    for command in (check, explain, export):
+    for command in (check, explain, export, render):
         main.add_command(command)
 
 

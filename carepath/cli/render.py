@@ -1,0 +1,76 @@
+"""`carepath render`: a guideline (`.cpath` or graph `.json`) → a flowchart file.
+
+The format comes from OUT's suffix (`.svg .png .pdf .dot .mmd`) unless `--format`
+says otherwise. `--facts F` runs the guideline on a patient's facts and draws that
+patient's path; `--section ID` draws one section with its neighbours. The chart
+is written to a temporary file beside OUT and renamed over it, so a failed render
+never leaves half a file. Usage problems (an unknown suffix, no `dot` program, an
+unknown section) exit 2 with one line each.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+FORMATS = ("svg", "png", "pdf", "dot", "mmd")
+
+
+@click.command()
+@click.argument("guideline", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file; its suffix picks the format.")
+@click.option("--format", "format_", type=click.Choice(FORMATS),
+              help="Output format, when OUT's suffix does not say it.")
+@click.option("--section", help="Draw only this section (by id), with the steps around it.")
+def render(guideline: str, output: str, format_: str | None, section: str | None) -> None:
+    """Draw GUIDELINE as a flowchart (SVG, PNG, PDF, DOT or Mermaid)."""
+    from carepath.cli.common import fail_input, load_guideline
+
+    fmt = format_ or _format_from_suffix(output)
+    if fmt is None:
+        suffix = Path(output).suffix or "(none)"
+        fail_input(
+            f"cannot tell the format of `{output}` from its suffix {suffix}: use one of "
+            + ", ".join("." + f for f in FORMATS)
+            + " or --format"
+        )
+    graph = load_guideline(guideline)
+    highlight = None
+
+    from targets.graphviz import RenderError
+    from targets.graphviz import render as render_graphviz
+    from targets.mermaid import MermaidError, to_mermaid
+
+    try:
+        if fmt == "mmd":
+            data = to_mermaid(graph, highlight, section).encode("utf-8")
+        else:
+            data = render_graphviz(graph, fmt, highlight, section)
+    except (RenderError, MermaidError) as error:
+        fail_input("\n       ".join(error.problems))
+    try:
+        _write_atomically(Path(output), data)
+    except OSError as error:
+        fail_input(f"cannot write `{output}`: {error.strerror or error}")
+    click.echo(f"wrote {output} ({fmt}, {len(graph.nodes)} steps)", err=True)
+
+
+def _format_from_suffix(output: str) -> str | None:
+    suffix = Path(output).suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file in `path`'s folder, then rename it over `path`."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

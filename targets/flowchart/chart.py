@@ -1,0 +1,307 @@
+"""Graph IR (+ optional highlight, section) → a `Chart`: every word and style decision.
+
+A `Chart` is the flowchart before it has a notation: which boxes exist, in which
+section cluster, with which wrapped title lines, caption (`EMERGENT · within 6 h`),
+citation marker (`[1, 3]`), tooltip, and whether the patient's path takes, skips or
+waits at it. The Graphviz and Mermaid back ends only translate a `Chart` into their
+syntax and escape its text, so both draw the same chart.
+
+References are numbered by their order in the guideline, whichever part of it is
+drawn, so `[3]` means the same source on the whole chart and on a section view.
+A section view (`section=`) keeps that section's nodes and adds, greyed, the nodes
+one edge away in other sections: the reader sees where the section is entered from
+and where it leads, without the layout cost of the whole graph.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import textwrap
+
+from attrs import frozen
+
+from compiler import ir
+from targets.flowchart.expressions import expand_defines, format_expr, humanize
+from targets.flowchart.highlight import Highlight
+
+TITLE_WIDTH = 26  # characters per title line in a box
+DIAMOND_WIDTH = 20  # diamonds lose their corners: narrower lines keep them compact
+EDGE_LABEL_WIDTH = 26
+OTHERWISE = "otherwise"
+
+
+class State(str, enum.Enum):
+    """How the patient's path treats a node or an edge."""
+
+    PLAIN = "plain"  # no patient: drawn normally
+    TAKEN = "taken"
+    PENDING = "pending"  # a decision waiting for inputs (on the path)
+    DIMMED = "dimmed"  # not on the patient's path
+
+
+class SectionUnknown(ValueError):
+    def __init__(self, section: str, known: tuple[str, ...]):
+        listing = ", ".join(known) if known else "none: the guideline declares no sections"
+        super().__init__(f"no section `{section}` in this guideline (sections: {listing})")
+
+
+@frozen
+class ChartNode:
+    id: str
+    kind: ir.NodeKind
+    title_lines: tuple[str, ...]
+    caption: str  # small line above the title: urgency and timing, "all that apply"
+    citations: str  # "[1, 3]" or ""
+    tooltip: str  # the full text, plain, lines separated by "\n"
+    urgency: ir.Urgency | None
+    section: str | None
+    state: State
+    needs: tuple[str, ...]  # humanised inputs a pending decision waits for
+    external: bool  # a neighbour from another section, shown in a section view
+
+
+@frozen
+class ChartEdge:
+    source: str
+    target: str
+    label_lines: tuple[str, ...]  # empty for unconditional edges
+    tooltip: str
+    otherwise: bool
+    state: State
+
+
+@frozen
+class ChartSection:
+    id: str
+    title: str
+    node_ids: tuple[str, ...]
+
+
+@frozen
+class Chart:
+    title: str
+    version: str
+    sections: tuple[ChartSection, ...]  # in source order; only those with nodes
+    loose_node_ids: tuple[str, ...]  # nodes outside every section, and external neighbours
+    nodes: tuple[ChartNode, ...]  # in graph order
+    edges: tuple[ChartEdge, ...]  # in graph order
+    sources: tuple[tuple[int, str], ...]  # (number, "Title (2026), Publisher") cited on the chart
+    kinds: tuple[ir.NodeKind, ...]  # node kinds present, for the legend
+    urgencies: tuple[ir.Urgency, ...]  # action urgencies present, for the legend
+    highlighted: bool
+
+    def node(self, node_id: str) -> ChartNode:
+        return next(node for node in self.nodes if node.id == node_id)
+
+
+def build_chart(
+    graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None
+) -> Chart:
+    """Decide the whole chart. Raises `SectionUnknown` and `HighlightError` on bad requests."""
+    if highlight is not None:
+        highlight.check(graph)
+    section_ids = tuple(s.id for s in graph.sections)
+    if section is not None and section not in section_ids:
+        raise SectionUnknown(section, section_ids)
+
+    numbers = {reference.id: number for number, reference in enumerate(graph.references, 1)}
+    shown = _shown_nodes(graph, section)
+    nodes = tuple(
+        _chart_node(graph, node, numbers, highlight, external=section is not None and node.section != section)
+        for node in graph.nodes
+        if node.id in shown
+    )
+    edges = _merge_parallel(
+        tuple(_chart_edge(graph, edge, highlight) for edge in graph.edges if _edge_shown(edge, shown))
+    )
+
+    sections = []
+    for declared in graph.sections:
+        members = tuple(n.id for n in nodes if n.section == declared.id and not n.external)
+        if members:
+            sections.append(ChartSection(declared.id, declared.title, members))
+    clustered = {node_id for s in sections for node_id in s.node_ids}
+    loose = tuple(n.id for n in nodes if n.id not in clustered)
+
+    cited = sorted({numbers[c] for n in graph.nodes if n.id in shown for c in n.citations if c in numbers})
+    references = graph.references
+    sources = tuple((number, _describe_reference(references[number - 1])) for number in cited)
+    kinds = tuple(kind for kind in ir.NodeKind if any(n.kind == kind for n in nodes))
+    urgencies = tuple(u for u in ir.Urgency if any(n.urgency == u for n in nodes if n.kind == ir.NodeKind.ACTION))
+    return Chart(
+        title=graph.title,
+        version=graph.version,
+        sections=tuple(sections),
+        loose_node_ids=loose,
+        nodes=nodes,
+        edges=edges,
+        sources=sources,
+        kinds=kinds,
+        urgencies=urgencies,
+        highlighted=highlight is not None,
+    )
+
+
+def _shown_nodes(graph: ir.Graph, section: str | None) -> set[str]:
+    if section is None:
+        return {node.id for node in graph.nodes}
+    inside = {node.id for node in graph.nodes if node.section == section}
+    neighbours = {e.target for e in graph.edges if e.source in inside}
+    neighbours |= {e.source for e in graph.edges if e.target in inside}
+    return inside | neighbours
+
+
+def _edge_shown(edge: ir.Edge, shown: set[str]) -> bool:
+    # In a section view, an edge between two outside neighbours belongs to another section.
+    return edge.source in shown and edge.target in shown
+
+
+def wrap(text: str, width: int) -> tuple[str, ...]:
+    """Wrap at word boundaries, keeping the author's own line breaks."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False) or [""])
+    return tuple(lines)
+
+
+# A comparison sign, its value and the value's unit: `≤ 10 min` stays on one line.
+_COMPARISON = re.compile(r" ([<>=≤≥≠]) (\S+)(?: (?!(?:and|or|if)\b)([^\s\d(),]+))?")
+_KEEP = "\x00"  # stands for a space that must not break while wrapping
+
+
+def wrap_guard(text: str, width: int) -> tuple[str, ...]:
+    """Wrap a guard without separating a comparison sign from its operand and unit."""
+
+    def glue(match: re.Match) -> str:
+        return _KEEP.join(["", match.group(1), match.group(2)] + ([match.group(3)] if match.group(3) else []))
+
+    protected = _COMPARISON.sub(glue, text)
+    return tuple(line.replace(_KEEP, " ") for line in wrap(protected, width))
+
+
+def _chart_node(
+    graph: ir.Graph,
+    node: ir.Node,
+    numbers: dict[str, int],
+    highlight: Highlight | None,
+    external: bool,
+) -> ChartNode:
+    width = DIAMOND_WIDTH if node.kind == ir.NodeKind.DECIDE else TITLE_WIDTH
+    cited = [numbers[c] for c in node.citations if c in numbers]
+    citations = "[" + ", ".join(str(n) for n in cited) + "]" if cited else ""
+    needs = highlight.needs(node.id) if highlight else None
+    if highlight is None:
+        state = State.PLAIN
+    elif needs is not None:
+        state = State.PENDING
+    elif node.id in highlight.taken_nodes:
+        state = State.TAKEN
+    else:
+        state = State.DIMMED
+    return ChartNode(
+        id=node.id,
+        kind=node.kind,
+        title_lines=wrap(node.title, width),
+        caption=_caption(node),
+        citations=citations,
+        tooltip=_node_tooltip(graph, node, numbers),
+        urgency=node.urgency,
+        section=node.section,
+        state=state,
+        needs=tuple(humanize(name) for name in needs or ()),
+        external=external,
+    )
+
+
+def _caption(node: ir.Node) -> str:
+    if node.kind == ir.NodeKind.ACTION and node.urgency is not None:
+        parts = [node.urgency.value.upper()]
+        if node.timing is not None:
+            parts.append(str(node.timing))
+        return " · ".join(parts)
+    if node.kind == ir.NodeKind.ACTION and node.timing is not None:
+        return str(node.timing)
+    if node.kind == ir.NodeKind.DECIDE and node.policy == ir.HitPolicy.ANY:
+        return "all that apply"
+    return ""
+
+
+def _describe_reference(reference: ir.Reference) -> str:
+    text = reference.title
+    if reference.year is not None:
+        text += f" ({reference.year})"
+    if reference.source:
+        text += f", {reference.source}"
+    return text
+
+
+def _node_tooltip(graph: ir.Graph, node: ir.Node, numbers: dict[str, int]) -> str:
+    lines = [node.title]
+    if node.text:
+        lines += ["", node.text]
+    details = []
+    if node.urgency is not None:
+        details.append(f"Urgency: {node.urgency.value}")
+    if node.timing is not None:
+        details.append(f"Timing: {node.timing}")
+    details += [f"Dose: {dose}" for dose in node.doses]
+    if node.collects:
+        details.append("Records: " + ", ".join(humanize(name) for name in node.collects))
+    if node.kind == ir.NodeKind.DECIDE:
+        if node.policy is not None:
+            details.append(f"Hit policy: {node.policy.value}")
+        titles = {n.id: n.title for n in graph.nodes}
+        for edge in graph.outgoing(node.id):
+            condition = OTHERWISE if edge.otherwise or edge.guard is None else format_expr(edge.guard)
+            details.append(f"• {condition} → {titles.get(edge.target, edge.target)}")
+    for citation in node.citations:
+        if citation in numbers:
+            reference = graph.references[numbers[citation] - 1]
+            details.append(f"[{numbers[citation]}] {_describe_reference(reference)}")
+    if details:
+        lines += [""] + details
+    return "\n".join(lines)
+
+
+def _chart_edge(graph: ir.Graph, edge: ir.Edge, highlight: Highlight | None) -> ChartEdge:
+    if edge.otherwise:
+        label: tuple[str, ...] = (OTHERWISE,)
+        tooltip = OTHERWISE
+    elif edge.guard is not None:
+        label = wrap_guard(format_expr(edge.guard), EDGE_LABEL_WIDTH)
+        tooltip = "\n".join(expand_defines(edge.guard, graph))
+    else:
+        label = ()
+        tooltip = ""
+    if highlight is None:
+        state = State.PLAIN
+    elif (edge.source, edge.target) in highlight.taken_edges:
+        state = State.TAKEN
+    else:
+        state = State.DIMMED
+    return ChartEdge(edge.source, edge.target, label, tooltip, edge.otherwise, state)
+
+
+def _merge_parallel(edges: tuple[ChartEdge, ...]) -> tuple[ChartEdge, ...]:
+    """Two `when` lines leading to the same place become one arrow labelled `A / or B`.
+
+    One arrow per pair of boxes keeps the chart free of parallel arrows whose labels
+    crowd each other; the arrow sits where the first of them was.
+    """
+    merged: dict[tuple[str, str], ChartEdge] = {}
+    for edge in edges:
+        key = (edge.source, edge.target)
+        if key not in merged:
+            merged[key] = edge
+            continue
+        first = merged[key]
+        merged[key] = ChartEdge(
+            source=first.source,
+            target=first.target,
+            label_lines=first.label_lines + ("or",) + edge.label_lines,
+            tooltip=f"{first.tooltip}\nor\n{edge.tooltip}",
+            otherwise=first.otherwise and edge.otherwise,
+            state=first.state,
+        )
+    return tuple(merged.values())

@@ -1,0 +1,72 @@
+"""Graph IR → Graphviz: DOT text always, SVG/PNG/PDF through the `dot` program.
+
+`to_dot(graph)` is a pure function and deterministic (same graph, same bytes);
+`render(graph, "svg")` runs `dot` on that text. Both take an optional patient's
+path (`Highlight`) and an optional section id for a per-section view, and raise
+`RenderError` with a message fit for a user: a missing `dot` program, a section
+the guideline does not have, a highlight that names nodes it does not have.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from compiler import ir
+from targets.flowchart.chart import SectionUnknown, build_chart
+from targets.flowchart.highlight import Highlight, HighlightError
+from targets.graphviz.dot import to_digraph
+
+FORMATS = ("dot", "svg", "png", "pdf")
+PNG_DPI = "110"  # sharp enough to read a printed page, small enough to embed
+
+
+class RenderError(Exception):
+    """A chart that cannot be drawn; `problems` holds every reason, one per line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def to_dot(graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None) -> str:
+    """The chart as DOT source text."""
+    try:
+        chart = build_chart(graph, highlight, section)
+    except HighlightError as error:
+        raise RenderError(error.problems) from None
+    except SectionUnknown as error:
+        raise RenderError([str(error)]) from None
+    return to_digraph(chart, graph.id).source
+
+
+def render(
+    graph: ir.Graph, fmt: str, highlight: Highlight | None = None, section: str | None = None
+) -> bytes:
+    """The chart in `fmt` (one of FORMATS) as bytes."""
+    if fmt not in FORMATS:
+        raise RenderError([f"unknown format `{fmt}` (Graphviz renders {', '.join(FORMATS)})"])
+    source = to_dot(graph, highlight, section)
+    if fmt == "dot":
+        return source.encode("utf-8")
+    return run_dot(source, fmt)
+
+
+def run_dot(source: str, fmt: str) -> bytes:
+    """Lay out DOT text with Graphviz's `dot` and return the drawing."""
+    executable = shutil.which("dot")
+    if executable is None:
+        raise RenderError(
+            [
+                "Graphviz's `dot` program was not found: install Graphviz (`apt-get install graphviz`),"
+                " or render to .dot or .mmd, which need no Graphviz"
+            ]
+        )
+    options = [f"-Gdpi={PNG_DPI}"] if fmt == "png" else []
+    completed = subprocess.run(
+        [executable, f"-T{fmt}", *options], input=source.encode("utf-8"), capture_output=True, check=False
+    )
+    if completed.returncode != 0:
+        detail = completed.stderr.decode("utf-8", "replace").strip()
+        raise RenderError([f"Graphviz's `dot` failed (exit {completed.returncode}): {detail}"])
+    return completed.stdout
