@@ -10,6 +10,7 @@ tokens, said in words ("expected `->` or a name").
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from attrs import frozen
@@ -51,7 +52,7 @@ def lark_parser() -> Lark:
         strict=True,
         propagate_positions=True,
         maybe_placeholders=False,
-        cache=False,
+        cache=True,  # the LALR tables are built (and checked, strictly) once per grammar version
     )
 
 
@@ -60,7 +61,7 @@ def parse(text: str, file: str = "<text>") -> ast.Module:
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
-        raise ParseFailed([_describe(error, text, file)]) from None
+        raise ParseFailed(_syntax_problems(error, text, file)) from None
     transformer = ToAst(file)
     module = transformer.transform(tree)
     if transformer.problems:
@@ -68,6 +69,36 @@ def parse(text: str, file: str = "<text>") -> ast.Module:
             [SyntaxProblem("CP0003", message, span, hint="remove one of the two") for message, span in transformer.problems]
         )
     return module
+
+
+# Words that begin a top-level declaration; after a syntax error, parsing resumes
+# at the next line that starts with one, so one run reports every broken item.
+_ITEM_KEYWORDS = re.compile(
+    r"^[ \t]*(import|reference|input|define|section|start|assess|decide|action|end|assert|scenario)\b"
+)
+MAX_SYNTAX_PROBLEMS = 20
+
+
+def _syntax_problems(first: UnexpectedInput, text: str, file: str) -> list[SyntaxProblem]:
+    """The first error, then one per later item that is broken too."""
+    problems = [_describe(first, text, file)]
+    lines = text.split("\n")
+    while len(problems) < MAX_SYNTAX_PROBLEMS:
+        resume = next(
+            (i for i in range(problems[-1].span.line, len(lines)) if _ITEM_KEYWORDS.match(lines[i])), None
+        )
+        if resume is None:
+            break
+        rest = "\n" * resume + "\n".join(lines[resume:])  # keep line numbers as they were
+        try:
+            lark_parser().parse(rest)
+            break
+        except UnexpectedInput as error:
+            problem = _describe(error, rest, file)
+            if problem.span.line <= problems[-1].span.line:
+                break
+            problems.append(problem)
+    return problems
 
 
 def _describe(error: UnexpectedInput, text: str, file: str) -> SyntaxProblem:

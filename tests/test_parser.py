@@ -235,3 +235,13 @@ def test_grammar_is_strict_lalr_without_conflicts():
 def test_every_keyword_and_punctuation_has_a_named_terminal():
     names = {t.name for t in lark_parser().terminals}
     assert not [n for n in names if n.startswith("__ANON")]
+
+
+def test_every_broken_item_is_reported_not_just_the_first():
+    text = 'guideline g "t"\ninput x: integer\ninput y: boolean\naction a "t" urgency soon\nreference r "ok"\n'
+    with pytest.raises(ParseFailed) as failure:
+        parse(text, "f.cpath")
+    assert [(p.span.line, p.message) for p in failure.value.problems] == [
+        (2, "unknown input type"),
+        (4, "urgency is `emergent`, `urgent` or `routine`"),
+    ]
