@@ -19,7 +19,9 @@ STYLES = ("human", "short", "json")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--format", "style", type=click.Choice(STYLES), default="human", show_default=True,
               help="human: source lines with carets; short: file:line:col lines; json: a list of objects.")
-def check(files: tuple[str, ...], style: str) -> None:
+@click.option("--counterexamples", "counterexample_dir", type=click.Path(file_okay=False), default=None,
+              help="Write each logic finding's counterexample patient as a facts file into this directory.")
+def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) -> None:
     """Check guideline files: syntax, names, types and units, structure and logic."""
     import json
 
@@ -34,6 +36,11 @@ def check(files: tuple[str, ...], style: str) -> None:
             graph = compile_file(file)
         except CompileError as error:
             worst = max(worst, exit_code(error))
+            if counterexample_dir is not None:
+                from compiler.logic.counterexamples import write_counterexamples
+
+                for written in write_counterexamples(error.diagnostics, counterexample_dir):
+                    click.echo(f"counterexample: {written}", err=True)
             if style == "json":
                 collected += [as_json(d) for d in error.diagnostics]
             else:

@@ -65,8 +65,8 @@ class DecisionChecks:
             self._report("CP0405", f"line {line} of decision `{node.id}` cannot hold on any path that reaches it",
                          where, label="the decisions before this one already rule this out",
                          hint="the branches leading here exclude this case; remove the line or fix the earlier decisions",
-                         notes=(f"it holds only for patients such as {example.describe()}",
-                                f"but such a patient goes {_arrow(example.path)}"),
+                         notes=(f"it holds for patients such as {example.describe()}",
+                                f"but their path never reaches `{node.id}`: {_arrow(example.path)}"),
                          patient=example)
             return
         if decision.node.policy in (None, ir.HitPolicy.FIRST):
