@@ -18,6 +18,7 @@ CODES: dict[str, str] = {
     "CP0006": "import cycle",
     "CP0007": "an imported file may only declare inputs, defines and references",
     "CP0008": "missing guideline header",
+    "CP0009": "expression nested too deeply",
     # names
     "CP0101": "unknown name",
     "CP0102": "name declared twice",

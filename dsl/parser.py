@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from attrs import frozen
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl import ast
@@ -62,6 +62,9 @@ def parse(text: str, file: str = "<text>") -> ast.Module:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
         raise ParseFailed(_syntax_problems(error, text, file)) from None
+    too_deep = _too_deep(tree, file)
+    if too_deep is not None:
+        raise ParseFailed([too_deep])
     transformer = ToAst(file)
     module = transformer.transform(tree)
     if transformer.problems:
@@ -69,6 +72,26 @@ def parse(text: str, file: str = "<text>") -> ast.Module:
             [SyntaxProblem("CP0003", message, span, hint="remove one of the two") for message, span in transformer.problems]
         )
     return module
+
+
+# Deeper parse trees than this are refused: every pass walks expressions
+# recursively, and no guideline needs a condition of hundreds of nested parts.
+MAX_DEPTH = 100
+
+
+def _too_deep(tree: Tree, file: str) -> SyntaxProblem | None:
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            span = Span(file, meta.line, meta.column, meta.line, meta.column + 1)
+            return SyntaxProblem(
+                "CP0009", f"this expression is nested more than {MAX_DEPTH} levels deep", span,
+                "too deep", "split it into several `define`s",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+    return None
 
 
 # Words that begin a top-level declaration; after a syntax error, parsing resumes

@@ -278,6 +278,10 @@ class ToAst(Transformer):
 
     implies = or_ = and_ = compare = arithmetic = _binary
 
+    def atom(self, meta, children):
+        """`( expr )`: the only `atom` with more than one child, so the only one kept."""
+        return children[1]
+
     def not_(self, meta, children):
         return ast.Unary("not", children[1], span=self._span(meta))
 

@@ -245,3 +245,17 @@ def test_every_broken_item_is_reported_not_just_the_first():
         (2, "unknown input type"),
         (4, "urgency is `emergent`, `urgent` or `routine`"),
     ]
+
+
+def test_parentheses_group_and_leave_no_trace():
+    assert expr("(a or b) and c") == ast.Binary("and", ast.Binary("or", ast.NameRef("a"), ast.NameRef("b")), ast.NameRef("c"))
+    assert expr("((a))") == ast.NameRef("a")
+
+
+def test_nesting_beyond_the_limit_is_a_located_error():
+    from dsl.parser import MAX_DEPTH
+
+    with pytest.raises(ParseFailed) as failure:
+        parse("define d: " + "(" * (MAX_DEPTH + 5) + "x" + ")" * (MAX_DEPTH + 5), "f.cpath")
+    (problem,) = failure.value.problems
+    assert problem.code == "CP0009" and problem.span.line == 1

@@ -8,12 +8,46 @@ Each command module imports its heavy dependencies inside the command, so that
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from carepath import __version__
 
+EXIT_INTERNAL = 3
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Guarded(click.Group):
+    """A group that turns an unexpected exception into one line, never a traceback.
+
+    Every expected problem (a bad guideline, facts file or graph) is handled by
+    the commands with exit 1 or 2. Anything else is a bug in carepath: say so
+    plainly, exit 3, and show the traceback only when CAREPATH_DEBUG is set.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if os.environ.get("CAREPATH_DEBUG"):
+                raise
+            detail = str(error)
+            detail = detail if len(detail) <= 200 else detail[:200] + "…"
+            click.echo(
+                f"carepath: internal error: {type(error).__name__}: {detail}\n"
+                "this is a bug in carepath, not in your guideline; "
+                "rerun with CAREPATH_DEBUG=1 for the traceback and report it",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="carepath")
 def main() -> None:
     """Write clinical guidelines as code; check, run, render and export them."""
