@@ -63,6 +63,13 @@ CODES: dict[str, str] = {
     "CP0503": "`before` assertion fails",
     "CP0504": "`depends on` assertion fails",
     "CP0505": "assertion undecided (solver time limit)",
+    # facts files (targets/runtime/facts.py)
+    "CP0601": "facts file cannot be read or is not a JSON object",
+    "CP0602": "fact for an input the guideline does not declare",
+    "CP0603": "fact of the wrong type",
+    "CP0604": "enum fact that is not a member",
+    "CP0605": "fact outside the input's range",
+    "CP0606": "fact in a unit that is not UCUM or cannot be converted",
     # graph JSON files (targets/json/load.py)
     "CP0701": "graph JSON file cannot be read or is not JSON",
     "CP0702": "unsupported graph format version",
