@@ -1,0 +1,209 @@
+"""Hypothesis strategies for random IR graphs and random patients.
+
+`graphs()` draws a well-formed `compiler.ir.Graph` directly (no source text): typed
+inputs, boolean defines, and a DAG whose nodes are already in graph order (every edge
+goes forward), with decisions of every hit policy whose guards use every kind of
+expression a guard can hold. The graphs are not meant to pass the verifier (they may
+have unreachable nodes or overlapping guards); they are meant to exercise exporters
+and runtimes. `patients(graph)` draws facts for one: unknowns, values on and around
+the guards' thresholds, quantities in other units, and now and then an invalid fact.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from compiler import ir
+
+# Quantity units the random graphs declare, each with units its facts may come in.
+UNIT_VARIANTS: dict[str, tuple[str, ...]] = {
+    "wk": ("wk", "d", "h", "min", "a", "mo"),
+    "min": ("min", "s", "h"),
+    "mm[Hg]": ("mm[Hg]", "kPa", "Pa", "cm[H2O]"),
+    "mg/dL": ("mg/dL", "g/L", "mg/L", "ug/mL", "mg/mL"),
+    "a": ("a", "mo", "wk", "d"),
+    "%": ("%",),
+}
+# Thresholds: numbers a guard compares with, and facts land on them and near them.
+GRID = (0.0, 0.5, 0.9, 1.0, 1.5, 2.0, 3.0, 6.0, 10.0, 30.0, 126.0)
+NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
+MEMBERS = ("present", "absent", "uncertain", "worsening")
+
+
+@st.composite
+def input_types(draw) -> ir.Type:
+    kind = draw(st.sampled_from(("boolean", "boolean", "enum", "number", "quantity")))
+    if kind == "boolean":
+        return ir.BooleanType()
+    if kind == "enum":
+        return ir.EnumType(tuple(draw(st.lists(st.sampled_from(MEMBERS), min_size=2, max_size=4, unique=True))))
+    low = draw(st.sampled_from((None, 0.0)))
+    high = draw(st.sampled_from((None, 200.0)))
+    if kind == "number":
+        return ir.NumberType(low, high)
+    return ir.QuantityType(draw(st.sampled_from(sorted(UNIT_VARIANTS))), low, high)
+
+
+def _literal(type_: ir.Type, value) -> ir.Literal:
+    return ir.Literal(value, type_.unit if isinstance(type_, ir.QuantityType) else "")
+
+
+@st.composite
+def conditions(draw, inputs: tuple[ir.Input, ...], defines: tuple[str, ...], depth: int = 2) -> ir.Expr:
+    """A boolean expression over the inputs (and earlier defines)."""
+    choices = ["atom"] * 3 + (["not", "and", "or", "sum"] if depth > 0 else []) + (["define"] if defines else [])
+    choice = draw(st.sampled_from(choices))
+    if choice == "define":
+        return ir.DefineRef(draw(st.sampled_from(defines)))
+    if choice == "not":
+        return ir.Not(draw(conditions(inputs, defines, depth - 1)))
+    if choice in ("and", "or"):
+        operands = tuple(draw(st.lists(conditions(inputs, defines, depth - 1), min_size=2, max_size=3)))
+        return (ir.And if choice == "and" else ir.Or)(operands)
+    if choice == "sum":
+        terms = tuple(
+            ir.Term(draw(st.sampled_from((1.0, 2.0, 0.5))), draw(conditions(inputs, defines, depth - 1)))
+            for _ in range(draw(st.integers(1, 3)))
+        )
+        return ir.Compare(draw(st.sampled_from((">=", ">", "="))), ir.ConditionSum(terms), ir.Literal(draw(st.sampled_from((1.0, 2.0)))))
+    return draw(atoms(inputs))
+
+
+@st.composite
+def atoms(draw, inputs: tuple[ir.Input, ...]) -> ir.Expr:
+    input_ = draw(st.sampled_from(inputs))
+    ref, type_ = ir.InputRef(input_.name), input_.type
+    if draw(st.integers(0, 9)) == 0:
+        return ir.Known(input_.name)
+    if isinstance(type_, ir.BooleanType):
+        return ref if draw(st.booleans()) else ir.Compare("=", ref, ir.Literal(draw(st.booleans())))
+    if isinstance(type_, ir.EnumType):
+        if draw(st.booleans()):
+            members = draw(st.lists(st.sampled_from(type_.members), min_size=1, max_size=2, unique=True))
+            return ir.Membership(ref, tuple(ir.Literal(m) for m in members))
+        return ir.Compare(draw(st.sampled_from(("=", "!="))), ref, ir.Literal(draw(st.sampled_from(type_.members))))
+    op = draw(st.sampled_from(ir.COMPARISON_OPERATORS))
+    threshold = _literal(type_, draw(st.sampled_from(GRID)))
+    if draw(st.integers(0, 4)) == 0:  # arithmetic on the left: x * 2 > 3, x - 1 <= 0.5
+        operation = draw(st.sampled_from(ir.ARITHMETIC_OPERATORS))
+        operand = _literal(type_, draw(st.sampled_from((0.0, 1.0, 2.0)))) if operation in "+-" else ir.Literal(draw(st.sampled_from((0.0, 2.0, 0.5))))
+        return ir.Compare(op, ir.Arithmetic(operation, ref, operand), threshold)
+    return ir.Compare(op, ref, threshold)
+
+
+@st.composite
+def graphs(draw, max_inputs: int = 5, max_steps: int = 7) -> ir.Graph:
+    count = draw(st.integers(1, max_inputs))
+    inputs = tuple(ir.Input(name, draw(input_types()), question=f"{name}?") for name in NAMES[:count])
+    defines: list[ir.Define] = []
+    for index in range(draw(st.integers(0, 2))):
+        expr = draw(conditions(inputs, tuple(d.name for d in defines)))
+        defines.append(ir.Define(f"derived_{index}", expr, ir.BooleanType()))
+    define_names = tuple(d.name for d in defines)
+
+    kinds = draw(st.lists(st.sampled_from((ir.NodeKind.DECIDE, ir.NodeKind.DECIDE, ir.NodeKind.ACTION, ir.NodeKind.ASSESS)),
+                          min_size=1, max_size=max_steps))
+    ids = ["start", *(f"{kind.value}_{i}" for i, kind in enumerate(kinds, 1)), "done"]
+    all_kinds = [ir.NodeKind.START, *kinds, ir.NodeKind.END]
+    nodes, edges = [], []
+    for index, (node_id, kind) in enumerate(zip(ids, all_kinds, strict=True)):
+        later = ids[index + 1:]
+        nodes.append(ir.Node(
+            node_id, kind, f"Step {node_id}",
+            citations=("ref1",) if kind is ir.NodeKind.ACTION else (),
+            policy=draw(st.sampled_from(tuple(ir.HitPolicy))) if kind is ir.NodeKind.DECIDE else None,
+            urgency=draw(st.sampled_from(tuple(ir.Urgency))) if kind is ir.NodeKind.ACTION else None,
+        ))
+        if kind is ir.NodeKind.END:
+            continue
+        if kind is not ir.NodeKind.DECIDE:
+            for target in draw(st.lists(st.sampled_from(later), min_size=1, max_size=2, unique=True)):
+                edges.append(ir.Edge(node_id, target))
+            continue
+        targets = draw(st.lists(st.sampled_from(later), min_size=1, max_size=min(4, len(later)), unique=True))
+        has_otherwise = len(targets) > 1 and draw(st.booleans())
+        guarded = targets[:-1] if has_otherwise else targets
+        for branch, target in enumerate(guarded):
+            edges.append(ir.Edge(node_id, target, draw(conditions(inputs, define_names)), branch))
+        if has_otherwise:
+            edges.append(ir.Edge(node_id, targets[-1], None, len(guarded), otherwise=True))
+    return ir.Graph(
+        id="random", title="A random guideline", version="0.0.1",
+        inputs=inputs, defines=tuple(defines),
+        references=(ir.Reference("ref1", "A reference", 2024),), sections=(),
+        nodes=tuple(nodes), edges=tuple(edges),
+    )
+
+
+def _thresholds(graph: ir.Graph) -> list[float]:
+    """Every number a guard or define compares with, and its neighbours."""
+    found = set(GRID)
+
+    def walk(expr):
+        if isinstance(expr, ir.Literal) and isinstance(expr.value, float) and not isinstance(expr.value, bool):
+            found.update((expr.value, expr.value - 0.01, expr.value + 0.01))
+        for child in (getattr(expr, name, None) for name in ("operand", "left", "right")):
+            if child is not None:
+                walk(child)
+        for child in getattr(expr, "operands", ()):
+            walk(child)
+        for term in getattr(expr, "terms", ()):
+            walk(term.condition)
+
+    for edge in graph.edges:
+        if edge.guard is not None:
+            walk(edge.guard)
+    for define in graph.defines:
+        walk(define.expr)
+    return sorted(found)
+
+
+@st.composite
+def patients(draw, graph: ir.Graph, invalid: bool = True) -> dict:
+    """Facts for one patient of `graph`: JSON-ready, as a facts file holds them."""
+    numbers = _thresholds(graph)
+    facts: dict = {}
+    for input_ in graph.inputs:
+        shape = draw(st.sampled_from(("missing", "null", "value", "value", "value", "value")))
+        if shape == "missing":
+            continue
+        if shape == "null":
+            facts[input_.name] = None
+            continue
+        type_ = input_.type
+        if isinstance(type_, ir.BooleanType):
+            facts[input_.name] = draw(st.booleans())
+        elif isinstance(type_, ir.EnumType):
+            facts[input_.name] = draw(st.sampled_from(type_.members))
+        else:
+            value = draw(st.sampled_from(numbers))
+            if type_.low is not None:
+                value = max(value, type_.low)
+            facts[input_.name] = value
+            if isinstance(type_, ir.QuantityType) and draw(st.booleans()):
+                facts[input_.name] = _in_other_unit(draw, value, type_.unit)
+    if invalid and draw(st.integers(0, 49)) == 0:
+        facts.update(draw(_invalid_fact(graph)))
+    return facts
+
+
+def _in_other_unit(draw, value: float, unit: str) -> dict:
+    from compiler.units import convert
+
+    other = draw(st.sampled_from(UNIT_VARIANTS[unit]))
+    return {"value": convert(value, unit, other), "unit": other}
+
+
+@st.composite
+def _invalid_fact(draw, graph: ir.Graph) -> dict:
+    input_ = draw(st.sampled_from(graph.inputs))
+    type_ = input_.type
+    wrong = {
+        "unknown name": {"no_such_input": True},
+        "wrong type": {input_.name: "yes" if not isinstance(type_, ir.EnumType) else 3},
+    }
+    if isinstance(type_, ir.QuantityType):
+        wrong["incommensurable unit"] = {input_.name: {"value": 1, "unit": "kg"}}
+    if isinstance(type_, ir.NumberType | ir.QuantityType) and type_.high is not None:
+        wrong["out of range"] = {input_.name: type_.high + 1}
+    return wrong[draw(st.sampled_from(sorted(wrong)))]

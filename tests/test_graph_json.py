@@ -1,0 +1,232 @@
+"""Graph JSON: export is deterministic and schema-valid, load(export(g)) == g, bad files are refused.
+
+The round trip is checked on every guideline in `guidelines/`, the conformance
+guidelines, and hypothesis-generated graphs (`tests.graph_strategies`); the loader's
+checks each with a broken document and the JSON path they must name.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+
+from carepath import CompileError, compile_file
+from carepath.cli import main
+from compiler import ir
+from targets.json.export import FORMAT, export_graph, graph_document, to_json_value
+from targets.json.load import load_graph, load_graph_file, load_graph_text, schema
+from tests.graph_strategies import graphs
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDELINES = sorted((ROOT / "guidelines").glob("*.cpath")) + sorted((ROOT / "tests/conformance/guidelines").glob("*.cpath"))
+FEATURES = ROOT / "tests/conformance/guidelines/features.cpath"
+VALIDATOR = jsonschema.Draft202012Validator(schema())
+
+
+def schema_errors(document) -> list[str]:
+    return [f"{list(e.absolute_path)}: {e.message}" for e in VALIDATOR.iter_errors(document)]
+
+
+def codes_and_paths(document, **kwargs) -> list[tuple[str, str]]:
+    with pytest.raises(CompileError) as caught:
+        load_graph(document, "g.json", **kwargs)
+    return [(d.code, d.message.split(": ")[1]) for d in caught.value.diagnostics]
+
+
+def test_shipped_schema_is_a_valid_2020_12_schema():
+    jsonschema.Draft202012Validator.check_schema(schema())
+    assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize("path", GUIDELINES, ids=lambda p: p.name)
+def test_guideline_round_trips_with_its_spans(path):
+    graph = compile_file(path)
+    text = export_graph(graph)
+    assert schema_errors(json.loads(text)) == []
+    loaded = load_graph_text(text, "g.json")
+    assert loaded == graph
+    # spans take no part in equality, so compare them through their encoding
+    assert to_json_value(loaded) == to_json_value(graph)
+    assert export_graph(loaded) == text
+    assert export_graph(compile_file(path)) == export_graph(compile_file(path))
+
+
+@given(graphs())
+def test_property_random_graphs_round_trip_and_validate(graph):
+    text = export_graph(graph)
+    assert text.endswith("}\n")
+    assert schema_errors(json.loads(text)) == []
+    loaded = load_graph_text(text)
+    assert loaded == graph
+    assert export_graph(loaded) == text
+
+
+def test_export_sorts_keys_and_records_provenance():
+    graph = compile_file(FEATURES)
+    document = json.loads(export_graph(graph))
+    assert document["format"] == FORMAT
+    assert document["source_sha256"] == hashlib.sha256(FEATURES.read_text().encode()).hexdigest()
+    assert document["compiler_version"] == graph.compiler_version != ""
+    assert list(document) == sorted(document)
+    guard = next(e["guard"] for e in document["edges"] if e["guard"] is not None)
+    assert guard["expr"] == "not" and guard["operand"] == {"expr": "known", "name": "abi", "span": guard["operand"]["span"]}
+    assert guard["span"]["file"] == str(FEATURES) and guard["span"]["line"] > 0
+    abi = document["inputs"][0]
+    assert (abi["type"]["kind"], abi["type"]["low"], abi["type"]["high"]) == ("number", 0, 2)
+    assert abi["codes"] == [{"system": "loinc", "code": "76497-9", "display": "Ankle-brachial index"}]
+
+
+def test_spans_can_be_left_out():
+    graph = compile_file(FEATURES)
+    text = export_graph(graph, spans=False)
+    assert '"span"' not in text
+    assert load_graph_text(text) == graph
+
+
+# --- the loader refuses what it cannot trust ---------------------------------------------
+
+
+@pytest.fixture
+def document():
+    return graph_document(compile_file(FEATURES), spans=False)
+
+
+def test_unsupported_format_version_is_refused_first(document):
+    document["format"] = "carepath.graph/2"
+    document["nodes"] = "garbage"
+    assert codes_and_paths(document) == [("CP0702", "$.format")]
+
+
+def test_schema_problems_are_all_listed_with_their_paths(document):
+    document["nodes"][3]["urgency"] = "soon"
+    document["edges"][0]["extra"] = 1
+    del document["inputs"][1]["question"]
+    assert sorted(codes_and_paths(document)) == [
+        ("CP0703", "$.edges[0]"),
+        ("CP0703", "$.inputs[1]"),
+        ("CP0703", "$.nodes[3].urgency"),
+    ]
+
+
+def test_unknown_operator_and_expression_kind(document):
+    guards = [e for e in document["edges"] if e["guard"] is not None]
+    guards[0]["guard"]["expr"] = "xor"
+    document["defines"][0]["expr"]["op"] = "=<"
+    assert sorted(codes_and_paths(document)) == [
+        ("CP0704", "$.defines[0].expr.op"),
+        ("CP0704", f"$.edges[{document['edges'].index(guards[0])}].guard.expr"),
+    ]
+
+
+def test_dangling_edges_duplicates_and_undeclared_names(document):
+    document["edges"][0]["target"] = "nowhere"
+    document["nodes"].append(copy.deepcopy(document["nodes"][-1]))
+    document["defines"][0]["expr"]["left"]["name"] = "abi_left"
+    document["nodes"][1]["citations"] = ["ref9"]
+    document["assertions"][0]["formula"]["operands"][1]["node"] = "gone"
+    assert sorted(codes_and_paths(document)) == [
+        ("CP0705", "$.edges[0].target"),
+        ("CP0706", f"$.nodes[{len(document['nodes']) - 1}].id"),
+        ("CP0707", "$.assertions[0].formula.operands[1].node"),
+        ("CP0707", "$.defines[0].expr.left.name"),
+        ("CP0707", "$.nodes[1].citations[0]"),
+    ]
+
+
+def test_nodes_out_of_graph_order_and_define_cycles(document):
+    document["nodes"][1], document["nodes"][2] = document["nodes"][2], document["nodes"][1]
+    document["defines"][0]["expr"] = {"expr": "define_ref", "name": document["defines"][-1]["name"]}
+    found = codes_and_paths(document)
+    assert ("CP0709", "$.defines[0]") in found
+    assert any(code == "CP0709" and path.startswith("$.edges[") for code, path in found)
+
+
+def test_reaches_outside_an_assertion_is_refused(document):
+    edge = next(e for e in document["edges"] if e["guard"] is not None)
+    edge["guard"] = {"expr": "reaches", "node": "done"}
+    assert codes_and_paths(document) == [("CP0707", f"$.edges[{document['edges'].index(edge)}].guard")]
+
+
+def test_stale_graph_is_refused_when_its_source_is_at_hand(tmp_path):
+    source = tmp_path / "g.cpath"
+    source.write_text(FEATURES.read_text())
+    exported = tmp_path / "g.json"
+    exported.write_text(export_graph(compile_file(source)))
+    assert load_graph_file(exported) == compile_file(source)
+    source.write_text(FEATURES.read_text().replace('"2.1.0"', '"2.1.1"'))
+    with pytest.raises(CompileError) as caught:
+        load_graph_file(exported)
+    assert [d.code for d in caught.value.diagnostics] == ["CP0708"]
+    assert load_graph_file(exported, check_source=False).version == "2.1.0"
+    source.unlink()
+    assert load_graph_file(exported).version == "2.1.0"  # source not at hand: nothing to compare
+
+
+def test_unreadable_and_non_json_files(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    for path in (bad, tmp_path / "missing.json"):
+        with pytest.raises(CompileError) as caught:
+            load_graph_file(path)
+        assert [d.code for d in caught.value.diagnostics] == ["CP0701"]
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_cli_export_writes_the_same_bytes_from_source_and_from_json(tmp_path):
+    runner = CliRunner()
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    result = runner.invoke(main, ["export", str(FEATURES), "--format", "json", "-o", str(first)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["export", str(first), "-o", str(second)])
+    assert result.exit_code == 0, result.output
+    assert first.read_bytes() == second.read_bytes() == export_graph(compile_file(FEATURES)).encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]  # no temporary left
+
+
+@pytest.mark.parametrize("format_", ["fhir", "elm", "sql"])
+def test_cli_export_refuses_formats_not_built_yet(tmp_path, format_):
+    result = CliRunner().invoke(main, ["export", str(FEATURES), "--format", format_, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "not supported yet" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_bad_graph_json_exits_2_with_paths_and_writes_nothing(tmp_path):
+    document = graph_document(compile_file(FEATURES), spans=False)
+    document["edges"][0]["target"] = "nowhere"
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document))
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(main, ["export", str(broken), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "CP0705" in result.output and "$.edges[0].target" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_graph_json_is_accepted_by_render(tmp_path):
+    exported = tmp_path / "g.json"
+    exported.write_text(export_graph(compile_file(FEATURES)))
+    runner = CliRunner()
+    from_json, from_source = tmp_path / "a.mmd", tmp_path / "b.mmd"
+    assert runner.invoke(main, ["render", str(exported), "-o", str(from_json)]).exit_code == 0
+    assert runner.invoke(main, ["render", str(FEATURES), "-o", str(from_source)]).exit_code == 0
+    assert from_json.read_text() == from_source.read_text()
+
+
+def test_every_expression_and_type_class_has_a_schema_definition():
+    from targets.json.export import TAGS
+
+    definitions = schema()["$defs"]
+    assert {tag for key, tag in TAGS.values() if key == "expr"} == set(definitions["expr"]["properties"]["expr"]["enum"])
+    assert {tag for key, tag in TAGS.values() if key == "kind"} == set(definitions["type"]["properties"]["kind"]["enum"])
+    assert set(ir.COMPARISON_OPERATORS) == set(definitions["compare"]["properties"]["op"]["enum"])
