@@ -55,10 +55,11 @@ def main() -> None:
 
 def _register() -> None:
     from carepath.cli.check import check, explain
+    from carepath.cli.diff import diff
     from carepath.cli.export import export
     from carepath.cli.render import render
 
-    for command in (check, explain, export, render):
+    for command in (check, diff, explain, export, render):
         main.add_command(command)
 
 

@@ -1,0 +1,108 @@
+"""`carepath diff OLD NEW`: two versions of a guideline → the patients whose recommendations change.
+
+Each version is a `.cpath` source or a compiled graph `.json`. The sources are
+compiled up to structural verification (a version with logic findings can still
+be compared: the diff is about behaviour, `check` is about correctness). Exit 0
+when no patient is affected and no input changed, 1 when something differs (a
+CI review gate), 2 when a version cannot be read, does not compile, or declares
+an input in a way the other cannot be compared with.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "style", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--max-regions", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Stop after this many regions of changed patients.")
+def diff(old: str, new: str, style: str, max_regions: int) -> None:
+    """Show which patients get a different set of actions, or first action, in NEW than in OLD."""
+    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, fail_input
+    from compiler.logic.diff import DiffInputError, diff_graphs
+
+    graphs = [_load(path) for path in (old, new)]
+    try:
+        result = diff_graphs(*graphs, max_regions=max_regions)
+    except DiffInputError as error:
+        for problem in error.problems[:-1]:
+            click.echo(f"error: {problem}", err=True)
+        fail_input(error.problems[-1])
+    if style == "json":
+        click.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
+    else:
+        click.echo(_as_text(result, old, new), nl=False)
+    sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
+
+
+def _load(path: str):
+    """The graph of one version, or exit 2 with its diagnostics."""
+    from carepath.cli.common import EXIT_INPUT, report
+    from compiler.diagnostics import CompileError, Sink
+    from compiler.passes.load import SourceFile
+    from compiler.passes.verify_logic import verify_logic
+    from compiler.pipeline import PASSES, run_passes
+
+    try:
+        if path.endswith(".json"):
+            from targets.json.load import load_graph_file
+
+            return load_graph_file(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            click.echo(f"error: cannot read `{path}`: {getattr(error, 'strerror', None) or error}", err=True)
+            sys.exit(EXIT_INPUT)
+        sink = Sink()
+        graph = run_passes(SourceFile(path, text), sink, tuple(p for p in PASSES if p is not verify_logic))
+        if graph is None:
+            raise CompileError(sink.sorted(), sink.sources)
+        return graph
+    except CompileError as error:
+        report(error)
+        sys.exit(EXIT_INPUT)
+
+
+def _as_text(result, old: str, new: str) -> str:
+    lines = []
+    for change in result.input_changes:
+        lines.append(f"input `{change.name}`: {change.old or '(not declared)'} → {change.new or '(not declared)'}")
+    if not result.regions:
+        lines.append(f"no patient gets a different recommendation from {new} than from {old}")
+    else:
+        count = len(result.regions)
+        lines.append(f"{count} region{'s' if count != 1 else ''} of patients get a different recommendation "
+                     f"({old} → {new}):")
+    for number, region in enumerate(result.regions, 1):
+        lines += ["", f"{number}. {region.condition}",
+                  f"   example patient: {json.dumps(region.example, ensure_ascii=False)}",
+                  f"   old: {_actions(region.old)}",
+                  f"   new: {_actions(region.new)}"]
+    if not result.complete:
+        lines += ["", "more patients may differ: the region limit or the solver's time limit was reached"]
+    return "\n".join(lines) + "\n"
+
+
+def _actions(outcome) -> str:
+    if not outcome.actions:
+        return f"no action (path: {' → '.join(outcome.path)})"
+    return f"{', '.join(outcome.actions)} (first: {outcome.first})"
+
+
+def _as_json(result) -> dict:
+    return {
+        "differs": result.differs,
+        "complete": result.complete,
+        "input_changes": [{"name": c.name, "old": c.old, "new": c.new} for c in result.input_changes],
+        "regions": [{"condition": r.condition, "example": r.example,
+                     "old": {"actions": list(r.old.actions), "first": r.old.first, "path": list(r.old.path)},
+                     "new": {"actions": list(r.new.actions), "first": r.new.first, "path": list(r.new.path)}}
+                    for r in result.regions],
+    }
