@@ -58,8 +58,10 @@ def _register() -> None:
     from carepath.cli.diff import diff
     from carepath.cli.export import export
     from carepath.cli.render import render
+    from carepath.cli.run import run
+    from carepath.cli.test import test
 
-    for command in (check, diff, explain, export, render):
+    for command in (check, diff, explain, export, render, run, test):
         main.add_command(command)
 
 

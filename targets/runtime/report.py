@@ -1,0 +1,70 @@
+"""A `RunResult` → the text report a clinician reads at a glance.
+
+Layout, top to bottom, in the order a clinician acts: the status line; the actions
+grouped by urgency, EMERGENT first and set apart (red and bold on a terminal, a
+banner of `!` in plain text); under each action its timing, why (the guards that led
+to it, with the patient's values) and its sources by reference title; then what is
+still needed to finish the workup, each with the question to ask; then the path.
+`--trace` appends every decision with each guard's value.
+"""
+
+from __future__ import annotations
+
+import click
+
+from compiler import ir
+from targets.runtime.result import RunResult
+
+_HEADINGS = {
+    "emergent": ("!!! EMERGENT: act within hours", {"fg": "red", "bold": True}),
+    "urgent": ("URGENT: within days", {"fg": "yellow", "bold": True}),
+    "routine": ("ROUTINE", {"bold": True}),
+}
+
+
+def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
+    """The report; styles are ANSI codes that `click.echo` strips when not on a terminal."""
+    references = {r.id: r for r in graph.references}
+    questions = {i.name: i.question for i in graph.inputs}
+    lines = [click.style(f"{graph.title} ({graph.id} {graph.version})", bold=True)]
+    if result.complete:
+        lines.append("Status: complete: every decision on the path could be made")
+    else:
+        lines.append(click.style(f"Status: NEEDS INPUT: {', '.join(result.needs)}", fg="yellow", bold=True)
+                     if result.needs else click.style("Status: NEEDS INPUT", fg="yellow", bold=True))
+    if not result.actions:
+        lines += ["", "No action recommended yet."]
+    for urgency in ("emergent", "urgent", "routine"):
+        group = [a for a in result.actions if a.urgency == urgency]
+        if not group:
+            continue
+        heading, style = _HEADINGS[urgency]
+        lines += ["", click.style(heading, **style)]
+        for action in group:
+            marker = click.style("▶", **style)
+            timing = f"  [{action.timing}]" if action.timing else ""
+            lines.append(f"  {marker} {click.style(action.title, **style)}{timing}  ({action.id})")
+            if action.because:
+                lines.append("      why: " + "; ".join(action.because))
+            sources = [_reference_title(references[c]) if c in references else c for c in action.citations]
+            lines.append("      sources: " + "; ".join(sources))
+    if result.needs:
+        lines += ["", click.style("Still needed to complete the workup:", bold=True)]
+        for name in result.needs:
+            question = questions.get(name)
+            lines.append(f"  - {name}" + (f": {question}" if question else ""))
+    lines += ["", "Path: " + " → ".join(result.path)]
+    if trace:
+        lines += ["", click.style("Decisions:", bold=True)]
+        for decision in result.trace:
+            outcome = "pending" if decision.pending else (
+                "fired " + ", ".join(f"branch {b}" for b in decision.fired) if decision.fired else "nothing fired")
+            lines.append(f"  {decision.decision} ({decision.policy}): {outcome}"
+                         + (f"; needs {', '.join(decision.needs)}" if decision.needs else ""))
+            for guard in decision.guards:
+                lines.append(f"    [{guard.branch}] {guard.when}  →  {guard.value}")
+    return "\n".join(lines) + "\n"
+
+
+def _reference_title(reference: ir.Reference) -> str:
+    return reference.title + (f" ({reference.year})" if reference.year else "")
