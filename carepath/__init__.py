@@ -8,5 +8,7 @@ from compiler import __version__
 from compiler.diagnostics import CompileError, Diagnostic
 
 from carepath.api import compile_file, compile_text
+from carepath.execute import Facts, FactsError, RunResult, run
 
-__all__ = ["CompileError", "Diagnostic", "__version__", "compile_file", "compile_text"]
+__all__ = ["CompileError", "Diagnostic", "Facts", "FactsError", "RunResult", "__version__", "compile_file",
+           "compile_text", "run"]

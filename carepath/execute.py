@@ -12,8 +12,10 @@ from typing import Any
 
 from compiler import ir
 from targets.runtime.execute import execute
-from targets.runtime.facts import Facts, parse_facts
+from targets.runtime.facts import Facts, FactsError, parse_facts
 from targets.runtime.result import RunResult
+
+__all__ = ["Facts", "FactsError", "RunResult", "run"]
 
 
 def run(graph: ir.Graph, facts: Facts | Mapping[str, Any]) -> RunResult:
