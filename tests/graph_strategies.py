@@ -6,10 +6,13 @@ goes forward), with decisions of every hit policy whose guards use every kind of
 expression a guard can hold. The graphs are not meant to pass the verifier (they may
 have unreachable nodes or overlapping guards); they are meant to exercise exporters
 and runtimes. `patients(graph)` draws facts for one: unknowns, values on and around
-the guards' thresholds, quantities in other units, and now and then an invalid fact.
+the guards' thresholds, quantities in other units, and now and then an invalid fact;
+`random_patient` is the same without hypothesis, for campaigns of thousands.
 """
 
 from __future__ import annotations
+
+import random
 
 from hypothesis import strategies as st
 
@@ -135,12 +138,22 @@ def graphs(draw, max_inputs: int = 5, max_steps: int = 7) -> ir.Graph:
     )
 
 
+_THRESHOLDS: dict[int, tuple[ir.Graph, list[float]]] = {}
+
+
 def _thresholds(graph: ir.Graph) -> list[float]:
-    """Every number a guard or define compares with, and its neighbours."""
+    """Every number a guard or define compares with, and its neighbours (kept per graph)."""
+    cached = _THRESHOLDS.get(id(graph))
+    if cached is None or cached[0] is not graph:
+        cached = _THRESHOLDS[id(graph)] = (graph, _find_thresholds(graph))
+    return cached[1]
+
+
+def _find_thresholds(graph: ir.Graph) -> list[float]:
     found = set(GRID)
 
     def walk(expr):
-        if isinstance(expr, ir.Literal) and isinstance(expr.value, float) and not isinstance(expr.value, bool):
+        if isinstance(expr, ir.Literal) and isinstance(expr.value, int | float) and not isinstance(expr.value, bool):
             found.update((expr.value, expr.value - 0.01, expr.value + 0.01))
         for child in (getattr(expr, name, None) for name in ("operand", "left", "right")):
             if child is not None:
@@ -158,13 +171,17 @@ def _thresholds(graph: ir.Graph) -> list[float]:
     return sorted(found)
 
 
-@st.composite
-def patients(draw, graph: ir.Graph, invalid: bool = True) -> dict:
-    """Facts for one patient of `graph`: JSON-ready, as a facts file holds them."""
+def random_patient(graph: ir.Graph, rng: random.Random, invalid_rate: float = 0.02) -> dict:
+    """Facts for one patient of `graph`, JSON-ready as a facts file holds them.
+
+    Each input is missing, null or given; numbers land on the guards' thresholds and
+    next to them; quantities come in their declared unit or in another one. With
+    probability `invalid_rate` one fact is invalid (both runtimes must refuse it).
+    """
     numbers = _thresholds(graph)
     facts: dict = {}
     for input_ in graph.inputs:
-        shape = draw(st.sampled_from(("missing", "null", "value", "value", "value", "value")))
+        shape = rng.choice(("missing", "null", "value", "value", "value", "value"))
         if shape == "missing":
             continue
         if shape == "null":
@@ -172,31 +189,34 @@ def patients(draw, graph: ir.Graph, invalid: bool = True) -> dict:
             continue
         type_ = input_.type
         if isinstance(type_, ir.BooleanType):
-            facts[input_.name] = draw(st.booleans())
+            facts[input_.name] = rng.random() < 0.5
         elif isinstance(type_, ir.EnumType):
-            facts[input_.name] = draw(st.sampled_from(type_.members))
+            facts[input_.name] = rng.choice(type_.members)
         else:
-            value = draw(st.sampled_from(numbers))
-            if type_.low is not None:
-                value = max(value, type_.low)
+            value = rng.choice(numbers)
+            value = min(max(value, type_.low if type_.low is not None else value), type_.high if type_.high is not None else value)
             facts[input_.name] = value
-            if isinstance(type_, ir.QuantityType) and draw(st.booleans()):
-                facts[input_.name] = _in_other_unit(draw, value, type_.unit)
-    if invalid and draw(st.integers(0, 49)) == 0:
-        facts.update(draw(_invalid_fact(graph)))
+            if isinstance(type_, ir.QuantityType) and rng.random() < 0.5:
+                facts[input_.name] = _in_other_unit(rng, value, type_.unit)
+    if rng.random() < invalid_rate:
+        facts.update(_invalid_fact(rng, graph))
     return facts
 
 
-def _in_other_unit(draw, value: float, unit: str) -> dict:
+def patients(graph: ir.Graph) -> st.SearchStrategy[dict]:
+    """`random_patient` as a hypothesis strategy (shrinks through the random source)."""
+    return st.randoms(use_true_random=False).map(lambda rng: random_patient(graph, rng))
+
+
+def _in_other_unit(rng: random.Random, value: float, unit: str) -> dict:
     from compiler.units import convert
 
-    other = draw(st.sampled_from(UNIT_VARIANTS[unit]))
+    other = rng.choice(UNIT_VARIANTS.get(unit, (unit,)))
     return {"value": convert(value, unit, other), "unit": other}
 
 
-@st.composite
-def _invalid_fact(draw, graph: ir.Graph) -> dict:
-    input_ = draw(st.sampled_from(graph.inputs))
+def _invalid_fact(rng: random.Random, graph: ir.Graph) -> dict:
+    input_ = rng.choice(graph.inputs)
     type_ = input_.type
     wrong = {
         "unknown name": {"no_such_input": True},
@@ -206,4 +226,4 @@ def _invalid_fact(draw, graph: ir.Graph) -> dict:
         wrong["incommensurable unit"] = {input_.name: {"value": 1, "unit": "kg"}}
     if isinstance(type_, ir.NumberType | ir.QuantityType) and type_.high is not None:
         wrong["out of range"] = {input_.name: type_.high + 1}
-    return wrong[draw(st.sampled_from(sorted(wrong)))]
+    return wrong[rng.choice(sorted(wrong))]

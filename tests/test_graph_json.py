@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given
 
-from carepath import CompileError, compile_file
+from carepath import CompileError, compile_file, compile_text
 from carepath.cli import main
 from compiler import ir
 from targets.json.export import FORMAT, export_graph, graph_document, to_json_value
@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GUIDELINES = sorted((ROOT / "guidelines").glob("*.cpath")) + sorted((ROOT / "tests/conformance/guidelines").glob("*.cpath"))
 FEATURES = ROOT / "tests/conformance/guidelines/features.cpath"
 VALIDATOR = jsonschema.Draft202012Validator(schema())
+GOLDEN = ROOT / "tests/golden/json"
 
 
 def schema_errors(document) -> list[str]:
@@ -230,3 +231,27 @@ def test_every_expression_and_type_class_has_a_schema_definition():
     assert {tag for key, tag in TAGS.values() if key == "expr"} == set(definitions["expr"]["properties"]["expr"]["enum"])
     assert {tag for key, tag in TAGS.values() if key == "kind"} == set(definitions["type"]["properties"]["kind"]["enum"])
     assert set(ir.COMPARISON_OPERATORS) == set(definitions["compare"]["properties"]["op"]["enum"])
+
+
+# --- golden files ---------------------------------------------------------------------------
+
+
+def golden_texts() -> dict[Path, str]:
+    """The small guidelines' graph JSON, compiled with project-relative paths so spans are stable."""
+    texts = {}
+    for path in sorted((ROOT / "tests/conformance/guidelines").glob("*.cpath")):
+        graph = compile_text(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+        texts[GOLDEN / f"{path.stem}.json"] = export_graph(graph)
+    return texts
+
+
+def regenerate() -> list[Path]:
+    GOLDEN.mkdir(parents=True, exist_ok=True)
+    for path, text in golden_texts().items():
+        path.write_text(text, encoding="utf-8")
+    return list(golden_texts())
+
+
+@pytest.mark.parametrize("path", sorted(golden_texts()), ids=lambda p: p.name)
+def test_golden_graph_json(path):
+    assert path.read_text(encoding="utf-8") == golden_texts()[path], "regenerate: python -m tests.regenerate_golden json"
