@@ -236,22 +236,25 @@ def test_every_expression_and_type_class_has_a_schema_definition():
 # --- golden files ---------------------------------------------------------------------------
 
 
-def golden_texts() -> dict[Path, str]:
-    """The small guidelines' graph JSON, compiled with project-relative paths so spans are stable."""
-    texts = {}
-    for path in sorted((ROOT / "tests/conformance/guidelines").glob("*.cpath")):
-        graph = compile_text(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
-        texts[GOLDEN / f"{path.stem}.json"] = export_graph(graph)
-    return texts
+SMALL_GUIDELINES = sorted((ROOT / "tests/conformance/guidelines").glob("*.cpath"))
+
+
+def golden_text(path: Path) -> str:
+    """A small guideline's graph JSON, compiled with a project-relative path so spans are stable."""
+    return export_graph(compile_text(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT))))
 
 
 def regenerate() -> list[Path]:
     GOLDEN.mkdir(parents=True, exist_ok=True)
-    for path, text in golden_texts().items():
-        path.write_text(text, encoding="utf-8")
-    return list(golden_texts())
+    written = []
+    for path in SMALL_GUIDELINES:
+        target = GOLDEN / f"{path.stem}.json"
+        target.write_text(golden_text(path), encoding="utf-8")
+        written.append(target)
+    return written
 
 
-@pytest.mark.parametrize("path", sorted(golden_texts()), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SMALL_GUIDELINES, ids=lambda p: p.stem)
 def test_golden_graph_json(path):
-    assert path.read_text(encoding="utf-8") == golden_texts()[path], "regenerate: python -m tests.regenerate_golden json"
+    golden = GOLDEN / f"{path.stem}.json"
+    assert golden.read_text(encoding="utf-8") == golden_text(path), "regenerate: python -m tests.regenerate_golden json"
