@@ -13,6 +13,7 @@ one graph costs only the walk.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -64,7 +65,6 @@ class GraphIndex:
     """What a run needs from a graph, computed once."""
 
     def __init__(self, graph: ir.Graph) -> None:
-        self.graph = graph
         compiler = Compiler(graph)
         self.explainer = Explainer(graph, compiler)
         define_exprs = compiler.define_exprs
@@ -107,7 +107,8 @@ def index_for(graph: ir.Graph) -> GraphIndex:
     if entry is not None and entry[0]() is graph:
         return entry[1]
     index = GraphIndex(graph)
-    _indexes[key] = (weakref.ref(graph, lambda _ref, key=key: _indexes.pop(key, None)), index)
+    forget = functools.partial(_indexes.pop, key, None)  # the index must not keep its graph alive
+    _indexes[key] = (weakref.ref(graph, lambda _ref: forget()), index)
     return index
 
 
@@ -137,7 +138,7 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
         path.append(node.id)
         kind = node.kind
         if kind is ir.NodeKind.DECIDE:
-            fired, decision = _decide(entry, env, facts)
+            fired, decision = _decide(entry, env, facts, index.input_order)
             trace.append(decision)
             pending_needs.update(decision.needs)
             for branch in fired:
@@ -167,7 +168,8 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
     )
 
 
-def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any]) -> tuple[list[Branch], DecisionTrace]:
+def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any],
+            input_order: Mapping[str, int]) -> tuple[list[Branch], DecisionTrace]:
     """Apply the decision's hit policy: the branches that fire, and its trace entry."""
     policy = entry.node.policy or ir.HitPolicy.FIRST
     guards: list[GuardValue] = []
@@ -195,12 +197,12 @@ def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any]) -> tuple[lis
     if not true and not unknown and otherwise is not None:
         fired = [otherwise]
     pending = bool(unknown) and (policy is ir.HitPolicy.ANY or not true)
-    needs: dict[str, None] = {}
+    needs: set[str] = set()
     if pending:
         for branch in unknown:
-            needs.update(dict.fromkeys(name for name in branch.reads if name not in facts))
+            needs.update(name for name in branch.reads if name not in facts)
     decision = DecisionTrace(entry.node.id, policy.value, tuple(guards), tuple(b.index for b in fired),
-                             pending, tuple(needs))
+                             pending, tuple(sorted(needs, key=input_order.__getitem__)))
     return fired, decision
 
 
