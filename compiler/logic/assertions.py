@@ -19,17 +19,21 @@ import z3
 from compiler import ir
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.logic.encode import Encoder
-from compiler.logic.prover import Prover
+from compiler.logic.prover import Outcome, Prover
 from compiler.logic.reach import Activation
+from compiler.logic.slicing import PathQueries
 
 
 class AssertionChecks:
-    def __init__(self, activation: Activation, prover: Prover, patient_of):
+    def __init__(self, activation: Activation, prover: Prover, paths: PathQueries, patient_of):
         self.activation = activation
         self.prover = prover
+        self.paths = paths
         self.patient_of = patient_of
-        self.encoder = Encoder(activation.encoder.inputs, activation.graph.defines,
-                               reaches=activation.reach.__getitem__)
+        self.encoder = self._encoder(activation.reach.__getitem__)
+
+    def _encoder(self, reaches) -> Encoder:
+        return Encoder(self.activation.encoder.inputs, self.activation.graph.defines, reaches=reaches)
 
     def run(self) -> list[Diagnostic]:
         found = []
@@ -53,13 +57,46 @@ class AssertionChecks:
                                       blocked=lambda edge: assertion.input in self.activation.edge_reads(edge))
         return unread[assertion.target]
 
+    def _violated(self, assertion: ir.Assertion) -> Outcome:
+        """Whether some patient breaks the assertion, asked as small path queries where possible.
+
+        `always`/`never`: every `reaches N` atom is its nodes' common dominator D's
+        reach and N's condition relative to D, so the violation splits into the
+        patients reaching D (a path query at D) and those not reaching D (all
+        atoms false). `before`: a path query at the other node.
+        """
+        activation = self.activation
+        if assertion.kind is ir.AssertionKind.BEFORE:
+            through_other = activation.flow({assertion.other: z3.BoolVal(True)})
+            return self.paths.find(assertion.other, through_other[assertion.target])
+        if assertion.kind is ir.AssertionKind.DEPENDS:
+            return self.prover.find(self.violation(assertion))
+        targets = _reached_nodes(assertion.formula)
+        if not targets:
+            return self.prover.find(self.violation(assertion))
+        dominator = activation.common_dominator(targets)
+        inside = self._violation_with(assertion, lambda node: activation.relative(node, dominator))
+        reaching = self.paths.find(dominator, inside)
+        if reaching.holds or reaching.undecided:
+            return reaching
+        outside = self._violation_with(assertion, lambda node: z3.BoolVal(False))
+        if self.prover.find(outside).impossible:
+            return Outcome()
+        return self.prover.find(z3.Not(activation.reach[dominator]), outside)
+
+    def _violation_with(self, assertion: ir.Assertion, reaches) -> z3.BoolRef:
+        tri = self._encoder(reaches).condition(assertion.formula)
+        return tri.false if assertion.kind is ir.AssertionKind.ALWAYS else tri.true
+
     def _check(self, assertion: ir.Assertion) -> Diagnostic | None:
-        outcome = self.prover.find(self.violation(assertion))
+        outcome = self._violated(assertion)
+        if outcome.holds:
+            outcome = self.prover.find(self.violation(assertion))
         if outcome.undecided is not None:
             return Diagnostic("CP0505", f"could not prove assertion \"{assertion.label}\" in time", assertion.span,
                               Severity.WARNING, hint="split the assertion, or raise the time limit",
                               notes=(f"z3: {outcome.undecided}",))
-        if not outcome.holds_somewhere:
+        if not outcome.holds:
             return None
         patient = self.patient_of(outcome.model)
         code, broken = _BROKEN[assertion.kind]
@@ -68,6 +105,21 @@ class AssertionChecks:
                           hint="fix the graph, or the assertion if it says the wrong thing",
                           notes=(f"counterexample: {patient.describe()}", f"path: {' → '.join(patient.path)}"),
                           counterexample=patient.facts, path=patient.path)
+
+
+def _reached_nodes(formula: ir.Expr) -> set[str]:
+    found, stack = set(), [formula]
+    while stack:
+        match stack.pop():
+            case ir.Reaches(node=node):
+                found.add(node)
+            case ir.Not(operand=operand):
+                stack.append(operand)
+            case ir.And(operands=operands) | ir.Or(operands=operands):
+                stack.extend(operands)
+            case ir.ConditionSum(terms=terms):
+                stack.extend(t.condition for t in terms)
+    return found
 
 
 _BROKEN = {

@@ -18,13 +18,15 @@ from compiler import ir
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.logic.prover import Outcome, Prover
 from compiler.logic.reach import Activation, Branch, Decision
+from compiler.logic.slicing import PathQueries
 from compiler.logic.witness import Patient
 
 
 class DecisionChecks:
-    def __init__(self, activation: Activation, prover: Prover, patient_of):
+    def __init__(self, activation: Activation, prover: Prover, paths: PathQueries, patient_of):
         self.activation = activation
         self.prover = prover
+        self.paths = paths
         self.patient_of = patient_of  # z3 model -> Patient
         self.found: list[Diagnostic] = []
 
@@ -36,31 +38,30 @@ class DecisionChecks:
         return self.found
 
     def _decision(self, decision: Decision) -> None:
-        reach = self.activation.reach[decision.node.id]
         for branch in decision.guarded:
-            self._branch(decision, branch, reach)
+            self._branch(decision, branch)
         if decision.node.policy is ir.HitPolicy.UNIQUE:
-            self._overlaps(decision, reach)
+            self._overlaps(decision)
         if not decision.has_otherwise and decision.guarded:
-            self._gap(decision, reach)
+            self._gap(decision)
 
-    def _branch(self, decision: Decision, branch: Branch, reach: z3.BoolRef) -> None:
+    def _branch(self, decision: Decision, branch: Branch) -> None:
         node, line = decision.node, branch.index + 1
         where = _guard_span(branch, node)
         alone = self._ask(f"whether line {line} of `{node.id}` can hold", where, branch.guard.true)
         if alone is None:
             return
-        if not alone.holds_somewhere:
+        if not alone.holds:
             self._report("CP0404", f"line {line} of decision `{node.id}` can never hold", where,
                          label="no patient satisfies this condition",
                          hint="the condition contradicts itself or its inputs' ranges; fix or remove the line",
                          notes=("proved over every patient: the condition is never true",))
             return
-        on_path = self._ask(f"whether line {line} of `{node.id}` can hold on a path to it", where,
-                            reach, branch.guard.true)
+        on_path = self._ask_on_path(f"whether line {line} of `{node.id}` can hold on a path to it", where,
+                                    node.id, branch.guard.true)
         if on_path is None:
             return
-        if not on_path.holds_somewhere:
+        if not on_path.holds:
             example = self.patient_of(alone.model)
             self._report("CP0405", f"line {line} of decision `{node.id}` cannot hold on any path that reaches it",
                          where, label="the decisions before this one already rule this out",
@@ -70,10 +71,14 @@ class DecisionChecks:
                          patient=example)
             return
         if decision.node.policy in (None, ir.HitPolicy.FIRST):
-            fires = self._ask(f"whether line {line} of `{node.id}` is ever taken", where, reach, branch.fires)
-            if fires is not None and not fires.holds_somewhere:
-                example = self.patient_of(on_path.model)
-                taken = _taken_instead(decision, branch, on_path.model)
+            fires = self._ask_on_path(f"whether line {line} of `{node.id}` is ever taken", where,
+                                      node.id, branch.fires)
+            if fires is not None and not fires.holds:
+                model = self._witness(where, node.id, branch.guard.true)
+                if model is None:
+                    return
+                example = self.patient_of(model)
+                taken = _taken_instead(decision, branch, model)
                 self._report("CP0403", f"line {line} of decision `{node.id}` is shadowed by the lines before it",
                              where, label="every patient this line matches is decided by an earlier line",
                              hint="reorder the lines (the more specific condition first) or remove this one",
@@ -82,15 +87,17 @@ class DecisionChecks:
                                     f"path: {_arrow(example.path)}"),
                              patient=example)
 
-    def _overlaps(self, decision: Decision, reach: z3.BoolRef) -> None:
+    def _overlaps(self, decision: Decision) -> None:
         node, guarded = decision.node, decision.guarded
         for later_position, later in enumerate(guarded):
             for earlier in guarded[:later_position]:
                 where = _guard_span(later, node)
-                both = self._ask(f"whether lines {earlier.index + 1} and {later.index + 1} of `{node.id}` overlap",
-                                 where, reach, earlier.guard.true, later.guard.true)
-                if both is not None and both.holds_somewhere:
-                    example = self.patient_of(both.model)
+                overlap = z3.And(earlier.guard.true, later.guard.true)
+                both = self._ask_on_path(f"whether lines {earlier.index + 1} and {later.index + 1} of `{node.id}` "
+                                         "overlap", where, node.id, overlap)
+                model = both and both.holds and self._witness(where, node.id, overlap)
+                if model:
+                    example = self.patient_of(model)
                     self._report("CP0401", f"lines {earlier.index + 1} and {later.index + 1} of unique decision "
                                  f"`{node.id}` can both hold", where,
                                  label=f"overlaps with line {earlier.index + 1}",
@@ -98,11 +105,12 @@ class DecisionChecks:
                                  notes=(f"both hold for {example.describe()}", f"path: {_arrow(example.path)}"),
                                  patient=example)
 
-    def _gap(self, decision: Decision, reach: z3.BoolRef) -> None:
-        node = decision.node
-        gap = self._ask(f"whether decision `{node.id}` leaves a gap", node.span, reach, decision.all_false())
-        if gap is not None and gap.holds_somewhere:
-            example = self.patient_of(gap.model)
+    def _gap(self, decision: Decision) -> None:
+        node, all_false = decision.node, decision.all_false()
+        gap = self._ask_on_path(f"whether decision `{node.id}` leaves a gap", node.span, node.id, all_false)
+        model = gap and gap.holds and self._witness(node.span, node.id, all_false)
+        if model:
+            example = self.patient_of(model)
             self._report("CP0402", f"decision `{node.id}` leaves patients with no way on", node.span,
                          label="no line holds for some patients, and there is no `otherwise`",
                          hint="add `otherwise -> <node>`, or a line for the missing case",
@@ -112,7 +120,18 @@ class DecisionChecks:
 
     def _ask(self, question: str, span, *formulas: z3.BoolRef) -> Outcome | None:
         """The outcome, or None (with a warning) when z3 ran out of time."""
-        outcome = self.prover.find(*formulas)
+        return self._settled(question, span, self.prover.find(*formulas))
+
+    def _ask_on_path(self, question: str, span, node: str, formula: z3.BoolRef) -> Outcome | None:
+        """Whether `formula` holds for a patient reaching `node`; None (with a warning) if undecided."""
+        return self._settled(question, span, self.paths.find(node, formula))
+
+    def _witness(self, span, node: str, formula: z3.BoolRef) -> z3.ModelRef | None:
+        """A whole patient reaching `node` for whom `formula` holds (known to exist)."""
+        outcome = self._settled(f"a patient for the finding at `{node}`", span, self.paths.witness(node, formula))
+        return outcome.model if outcome is not None else None
+
+    def _settled(self, question: str, span, outcome: Outcome) -> Outcome | None:
         if outcome.undecided is None:
             return outcome
         self.found.append(Diagnostic("CP0406", f"could not decide {question} in time", span, Severity.WARNING,

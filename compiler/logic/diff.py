@@ -79,7 +79,7 @@ def diff_graphs(old: ir.Graph, new: ir.Graph, max_regions: int = 20,
     inputs = Inputs(declarations)
     versions = [_Version(graph, inputs) for graph in (old, new)]
     common_domain = [_within(inputs, name, kind) for name, kind in narrowing]
-    prover = Prover(inputs.domain + common_domain, timeout_ms)
+    prover = Prover(inputs, timeout_ms, background=common_domain)
     differs = _differs(*versions)
     thresholds = _thresholds([old, new])
     regions: list[Region] = []

@@ -73,7 +73,7 @@ class Inputs:
         self.declarations: dict[str, ir.Input] = {}
         self.values: dict[str, z3.ExprRef] = {}
         self.known: dict[str, z3.BoolRef] = {}
-        self.domain: list[z3.BoolRef] = []
+        self.domains: dict[str, list[z3.BoolRef]] = {}
         for declaration in inputs:
             self._declare(declaration)
 
@@ -81,18 +81,19 @@ class Inputs:
         name, kind = declaration.name, declaration.type
         self.declarations[name] = declaration
         self.known[name] = z3.Bool(f"known {name}")
+        domain = self.domains[name] = []
         if isinstance(kind, ir.BooleanType):
             self.values[name] = z3.Bool(name)
             return
         if isinstance(kind, ir.EnumType):
             value = self.values[name] = z3.Int(name)
-            self.domain += [value >= 0, value < len(kind.members)]
+            domain += [value >= 0, value < len(kind.members)]
             return
         value = self.values[name] = z3.Real(name)
         if kind.low is not None:
-            self.domain.append(value >= rational(kind.low))
+            domain.append(value >= rational(kind.low))
         if kind.high is not None:
-            self.domain.append(value <= rational(kind.high))
+            domain.append(value <= rational(kind.high))
 
     def condition(self, name: str) -> Tri:
         value, known = self.values[name], self.known[name]

@@ -1,9 +1,11 @@
 """Proving: z3 formulas → proved, refuted with a model, or undecided (timed out).
 
-One solver per verification holds what every query shares (the inputs'
-domains); each query is pushed, checked and popped, so z3 keeps what it learned
-between queries. Every query has a time limit; running out of time is an
-undecided outcome, reported as a warning and never taken as a proof.
+One solver per verification; each query is pushed, checked and popped, so z3
+keeps what it learned between queries. A query carries the domain constraints
+(ranges, enum sizes) of only the inputs it mentions — its *support*, computed
+over the shared formula DAG once per sub-term — so a query about one corner of
+a large guideline stays small. Every query has a time limit; running out of time
+is an undecided outcome, reported as a warning and never taken as a proof.
 """
 
 from __future__ import annotations
@@ -13,43 +15,83 @@ from collections.abc import Iterable
 import z3
 from attrs import frozen
 
+from compiler.logic.encode import Inputs
+
 DEFAULT_TIMEOUT_MS = 10_000
 
 
 @frozen
 class Outcome:
-    """`model` is a witness when the formulas can hold; `undecided` when z3 gave up."""
+    """`holds`: the formulas hold for some patient (`model`, when asked for, is one);
+    `undecided`: why z3 gave up. Neither: proved impossible."""
 
+    holds: bool = False
     model: z3.ModelRef | None = None
     undecided: str | None = None
 
     @property
-    def holds_somewhere(self) -> bool:
-        return self.model is not None
-
-    @property
     def impossible(self) -> bool:
-        return self.model is None and self.undecided is None
+        return not self.holds and self.undecided is None
 
 
 class Prover:
-    def __init__(self, background: Iterable[z3.BoolRef], timeout_ms: int = DEFAULT_TIMEOUT_MS):
+    total_queries = 0  # over every prover of the process, for benchmarks
+
+    def __init__(self, inputs: Inputs, timeout_ms: int = DEFAULT_TIMEOUT_MS,
+                 background: Iterable[z3.BoolRef] = ()):
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self.solver.add(*background)
-        self.queries = 0
+        self.names = list(inputs.declarations)
+        self.domains = [inputs.domains[name] for name in self.names]
+        self._bit: dict[int, int] = {}
+        for index, name in enumerate(self.names):
+            self._bit[inputs.values[name].get_id()] = 1 << index
+            self._bit[inputs.known[name].get_id()] = 1 << index
+        self._support: dict[int, int] = {}
+        self._alive: list[z3.ExprRef] = []
 
     def find(self, *formulas: z3.BoolRef) -> Outcome:
         """A patient for whom every formula holds, or a proof that there is none."""
-        self.queries += 1
+        Prover.total_queries += 1
+        support = 0
+        for formula in formulas:
+            support |= self.support(formula)
         self.solver.push()
         try:
             self.solver.add(*formulas)
+            index = 0
+            while support:
+                if support & 1:
+                    self.solver.add(*self.domains[index])
+                support >>= 1
+                index += 1
             verdict = self.solver.check()
             if verdict == z3.sat:
-                return Outcome(model=self.solver.model())
+                return Outcome(holds=True, model=self.solver.model())
             if verdict == z3.unsat:
                 return Outcome()
             return Outcome(undecided=self.solver.reason_unknown() or "unknown")
         finally:
             self.solver.pop()
+
+    def support(self, formula: z3.ExprRef) -> int:
+        """The inputs a formula reads, as a bit set (shared sub-terms visited once)."""
+        memo, bits = self._support, self._bit
+        stack: list[tuple[z3.ExprRef, bool]] = [(formula, False)]
+        while stack:
+            term, expanded = stack.pop()
+            key = term.get_id()
+            if expanded:
+                value = bits.get(key, 0)
+                for child in term.children():
+                    value |= memo[child.get_id()]
+                memo[key] = value
+                continue
+            if key in memo:
+                continue
+            memo[key] = 0  # in progress; a DAG never reaches it again before it is done
+            self._alive.append(term)  # z3 recycles the ids of freed terms: keep them
+            stack.append((term, True))
+            stack.extend((child, False) for child in term.children() if child.get_id() not in memo)
+        return memo[formula.get_id()]

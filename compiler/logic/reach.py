@@ -108,7 +108,60 @@ class Activation:
             elif node.kind is not ir.NodeKind.END:
                 for edge in outgoing[node_id]:
                     self.incoming[edge.target].append((edge, z3.BoolVal(True)))
-        self.reach = self.flow({ir.Graph.START: z3.BoolVal(True)})
+        self._dominators()
+        self.local: dict[str, z3.BoolRef] = {}
+        self.reach: dict[str, z3.BoolRef] = {}
+        for node_id in self.order:
+            if node_id == ir.Graph.START:
+                self.local[node_id] = self.reach[node_id] = z3.BoolVal(True)
+                continue
+            dominator = self.idom[node_id]
+            self.local[node_id] = z3.Or([z3.And(self.relative(e.source, dominator), fires)
+                                         for e, fires in self.incoming[node_id]])
+            self.reach[node_id] = z3.And(self.reach[dominator], self.local[node_id])
+
+    def relative(self, node_id: str, dominator: str) -> z3.BoolRef:
+        """When `node_id` is active given that its dominator `dominator` is: the locals in between."""
+        links = []
+        while node_id != dominator:
+            links.append(self.local[node_id])
+            node_id = self.idom[node_id]
+        return z3.And(links) if links else z3.BoolVal(True)
+
+    def common_dominator(self, nodes) -> str:
+        """The nearest node that dominates every one of `nodes` (start when there is none)."""
+        found = None
+        for node_id in nodes:
+            found = node_id if found is None else self._intersect(found, node_id)
+        return found or ir.Graph.START
+
+    def _dominators(self) -> None:
+        """Immediate dominators over the DAG in graph order (Cooper, Harvey and Kennedy).
+
+        A node's reach is its dominator's reach and the *local* condition of the
+        region between them: every route to the node passes the dominator, and a
+        route's condition is the conjunction of its edges' firing conditions. The
+        path queries (`compiler.logic.slicing`) cut formulas at dominators.
+        """
+        self.idom: dict[str, str] = {}
+        self.depth: dict[str, int] = {ir.Graph.START: 0}
+        for node_id in self.order:
+            if node_id == ir.Graph.START:
+                continue
+            sources = [e.source for e, _ in self.incoming[node_id]]
+            dominator = sources[0]
+            for source in sources[1:]:
+                dominator = self._intersect(dominator, source)
+            self.idom[node_id] = dominator
+            self.depth[node_id] = self.depth[dominator] + 1
+
+    def _intersect(self, a: str, b: str) -> str:
+        while a != b:
+            if self.depth[a] >= self.depth[b]:
+                a = self.idom[a]
+            else:
+                b = self.idom[b]
+        return a
 
     def flow(self, origin: Mapping[str, z3.BoolRef],
              blocked: Callable[[ir.Edge], bool] = lambda edge: False) -> dict[str, z3.BoolRef]:

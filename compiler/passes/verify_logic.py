@@ -19,6 +19,7 @@ from compiler.logic.decisions import DecisionChecks
 from compiler.logic.encode import Encoder, Inputs
 from compiler.logic.prover import DEFAULT_TIMEOUT_MS, Prover
 from compiler.logic.reach import Activation
+from compiler.logic.slicing import PathQueries
 from compiler.logic.witness import Patient, facts_of, path_of
 
 
@@ -32,13 +33,14 @@ def logic_findings(graph: ir.Graph, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> lis
     try:
         inputs = Inputs(graph.inputs)
         activation = Activation(graph, Encoder(inputs, graph.defines))
-        prover = Prover(inputs.domain, timeout_ms)
+        prover = Prover(inputs, timeout_ms)
 
         def patient_of(model: z3.ModelRef) -> Patient:
             return Patient(facts_of(model, inputs), path_of(model, activation.order, activation.reach))
 
-        return (DecisionChecks(activation, prover, patient_of).run()
-                + AssertionChecks(activation, prover, patient_of).run())
+        paths = PathQueries(activation, prover)
+        return (DecisionChecks(activation, prover, paths, patient_of).run()
+                + AssertionChecks(activation, prover, paths, patient_of).run())
     except z3.Z3Exception as error:
         return [Diagnostic("CP0406", "the logic verifier could not run", graph.span, Severity.WARNING,
                            notes=(f"z3: {error}",), hint="please report this guideline to the carepath authors")]
