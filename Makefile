@@ -19,6 +19,7 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(CAREPATH) check $(GUIDELINE)
+	$(CAREPATH) run $(GUIDELINE) --facts examples/patients/absent_pulse_unilateral.json
 
 test: setup
 	$(PY) -m pytest
