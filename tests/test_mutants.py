@@ -1,0 +1,122 @@
+"""Mutation test: faults seeded into the reference guideline must be caught.
+
+Each mutant replaces one piece of `guidelines/leg_numbness_cramping.cpath` (the
+test fails loudly if the piece is no longer there, so an edited guideline never
+silently mutates nothing). A mutant is caught by `check` (any compile error:
+names, structure, a logic finding, a failed assertion) or, failing that, by the
+guideline's own scenarios run on the runtime. The test prints what caught each
+mutant and fails on any survivor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from carepath import CompileError, compile_text
+from targets.runtime.scenarios import run_scenarios
+
+REFERENCE = Path(__file__).resolve().parents[1] / "guidelines" / "leg_numbness_cramping.cpath"
+
+# (name, original text, replacement)
+MUTANTS = [
+    ("flip the ABI comparison before imaging",
+     "  when abi <= 0.90 -> cta_or_mra", "  when abi > 0.90 -> cta_or_mra"),
+    ("shift the ABI threshold for exercise therapy",
+     "  when abi <= 0.90 -> vascular_referral, structured_exercise",
+     "  when abi <= 1.00 -> vascular_referral, structured_exercise"),
+    ("shift the ankle-pressure threshold for amputation risk",
+     "define amputation_risk: ankle_pressure <= 50 mm[Hg]", "define amputation_risk: ankle_pressure <= 40 mm[Hg]"),
+    ("shift the GBS infection window",
+     "define recent_infection: preceding_infection and time_since_infection <= 6 wk",
+     "define recent_infection: preceding_infection and time_since_infection <= 4 wk"),
+    ("flip the older-adult comparison",
+     "define older_adult: age >= 65 a", "define older_adult: age > 65 a"),
+    ("flip the stenosis persistence comparison",
+     "define stenosis_persistent: conservative_care_duration > 1 mo",
+     "define stenosis_persistent: conservative_care_duration < 1 mo"),
+    ("drop the otherwise of the Doppler question",
+     "  when pedal_pulses = uncertain -> handheld_doppler\n  otherwise -> vascular_emergency_check\n",
+     "  when pedal_pulses = uncertain -> handheld_doppler\n"),
+    ("drop the otherwise of the refractory-cramps question",
+     "  when cramps_refractory -> quinine_consider\n  otherwise -> follow_up_2_4_weeks\n",
+     "  when cramps_refractory -> quinine_consider\n"),
+    ("swap the Rutherford branch targets",
+     "  when rutherford_class = IIb -> emergency_thromboembolectomy\n"
+     "  when rutherford_class in {I, IIa} -> immediate_arteriography",
+     "  when rutherford_class = IIb -> immediate_arteriography\n"
+     "  when rutherford_class in {I, IIa} -> emergency_thromboembolectomy"),
+    ("reorder the imaging branches (claudication before ABI)",
+     "  when abi <= 0.90 -> cta_or_mra\n  when vascular_claudication and pulses_decreased -> cta_or_mra",
+     "  when vascular_claudication and pulses_decreased -> cta_or_mra\n  when abi <= 0.90 -> cta_or_mra"),
+    ("reorder the PAD treatment branches (claudication before ABI)",
+     "  when abi <= 0.90 -> vascular_referral, structured_exercise\n"
+     "  # Absent pulses, the seed's third referral criterion, never reach this point: they\n"
+     "  # are an emergency above.\n"
+     "  when vascular_claudication -> vascular_referral",
+     "  when vascular_claudication -> vascular_referral\n"
+     "  when abi <= 0.90 -> vascular_referral, structured_exercise"),
+    ("delete the edge to the cauda equina referral",
+     "  when cauda_equina_suspected -> cauda_equina_referral\n", ""),
+    ("delete the edge from absent pulses to the emergency consultation",
+     "  when no_arterial_signal -> emergency_vascular_consult\n", ""),
+    ("delete stay_active from the stenosis stream",
+     "  when stenosis_suspected -> spine_xray, stay_active", "  when stenosis_suspected -> spine_xray"),
+    ("widen the quinine guard",
+     "  when cramps_refractory -> quinine_consider", "  when cramps_refractory or nocturnal_cramps -> quinine_consider"),
+    ("widen the GBS definition",
+     "define gbs_suspected: ascending_weakness and (areflexia or recent_infection)",
+     "define gbs_suspected: ascending_weakness or areflexia or recent_infection"),
+    ("change the emergency consultation's urgency",
+     'action emergency_vascular_consult "Vascular surgery consultation within 6 hours" [ref1]\n  urgency emergent',
+     'action emergency_vascular_consult "Vascular surgery consultation within 6 hours" [ref1]\n  urgency routine'),
+    ("change the cauda equina referral's urgency",
+     'action cauda_equina_referral "Immediate specialist referral: cauda equina syndrome" [ref3]\n  urgency emergent',
+     'action cauda_equina_referral "Immediate specialist referral: cauda equina syndrome" [ref3]\n  urgency urgent'),
+    ("negate the painless tissue loss pitfall",
+     "define painless_tissue_loss: tissue_loss and not limb_pain",
+     "define painless_tissue_loss: tissue_loss and limb_pain"),
+    ("shift the diabetes HbA1c threshold",
+     "hba1c >= 6.5 %", "hba1c >= 7.5 %"),
+]
+
+
+def mutate(text: str, original: str, replacement: str) -> str:
+    assert text.count(original) == 1, f"the reference guideline no longer holds {original!r} exactly once"
+    return text.replace(original, replacement)
+
+
+def catcher(text: str) -> str | None:
+    """What catches a mutant: `check: CODES`, `scenarios: NAMES`, or None for a survivor."""
+    try:
+        graph = compile_text(text, str(REFERENCE))
+    except CompileError as error:
+        codes = sorted({d.code for d in error.diagnostics if d.is_error})
+        return "check: " + ", ".join(codes)
+    failed = [outcome.scenario.name for outcome in run_scenarios(graph) if not outcome.passed]
+    return f"scenarios: {len(failed)} failed, e.g. {failed[0]!r}" if failed else None
+
+
+def test_the_reference_guideline_itself_is_clean():
+    assert catcher(REFERENCE.read_text(encoding="utf-8")) is None
+
+
+def test_every_mutant_is_caught(capsys):
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert len(MUTANTS) >= 15
+    survivors = []
+    with capsys.disabled():
+        print()
+        for name, original, replacement in MUTANTS:
+            caught = catcher(mutate(text, original, replacement))
+            print(f"  {'caught' if caught else 'SURVIVED'}: {name}" + (f" — by {caught}" if caught else ""))
+            if caught is None:
+                survivors.append(name)
+    assert not survivors, f"mutants not caught: {survivors}"
+
+
+@pytest.mark.parametrize("original", ["this text is not in the guideline"])
+def test_a_mutation_of_absent_text_fails_loudly(original):
+    with pytest.raises(AssertionError, match="no longer holds"):
+        mutate(REFERENCE.read_text(encoding="utf-8"), original, "")
