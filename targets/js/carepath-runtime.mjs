@@ -120,6 +120,9 @@ export function convert(value, from, to) {
 
 /** Check facts against the graph's inputs; returns Map name → value (unknowns left out). */
 export function readFacts(graph, facts) {
+  if (facts === null || typeof facts !== "object" || Array.isArray(facts)) {
+    throw new InputError(['facts are a JSON object: {"input_name": value, ...}']);
+  }
   const problems = [];
   const values = new Map();
   const inputs = new Map(graph.inputs.map((input) => [input.name, input]));
