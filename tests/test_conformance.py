@@ -201,7 +201,19 @@ def _scenario_facts(scenario: ir.Scenario) -> dict:
 
 
 def vectors_text() -> str:
-    return json.dumps(build_vectors(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """The vectors file: readable diffs (a case's graph on one line, one line per vector)."""
+    vectors = build_vectors()
+
+    def line(value) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    cases = []
+    for case in vectors["cases"]:
+        rows = ",\n    ".join(line(v) for v in case["vectors"])
+        cases.append(f'  {{"guideline": {line(case["guideline"])},\n   "graph": {line(case["graph"])},\n'
+                     f'   "vectors": [\n    {rows}\n   ]}}')
+    return (f'{{"format": {line(vectors["format"])},\n "about": {line(vectors["about"])},\n "cases": [\n'
+            + ",\n".join(cases) + "\n ]}\n")
 
 
 def regenerate_vectors() -> list[Path]:
