@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from compiler import ir
@@ -59,6 +60,19 @@ class IndexedNode:
     position: int
     targets: tuple[str, ...]  # start/assess/action: every edge fires
     branches: tuple[Branch, ...]  # decide: when lines in order, `otherwise` last
+    id: str = attrs.field(init=False, default=attrs.Factory(lambda self: self.node.id, takes_self=True))
+    kind: ir.NodeKind = attrs.field(init=False, default=attrs.Factory(lambda self: self.node.kind, takes_self=True))
+    policy: ir.HitPolicy = attrs.field(
+        init=False, default=attrs.Factory(lambda self: self.node.policy or ir.HitPolicy.FIRST, takes_self=True))
+
+    def action_order(self) -> tuple[int, int]:
+        return (self.node.urgency.rank, self.position)
+
+    def recommended(self, because: dict[str, None]) -> RecommendedAction:
+        node = self.node
+        return RecommendedAction(id=node.id, urgency=node.urgency.value, title=node.title,
+                                 timing=str(node.timing) if node.timing is not None else None,
+                                 citations=tuple(node.citations), because=tuple(because))
 
 
 class GraphIndex:
@@ -130,14 +144,14 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
         else:
             merged.update(reasons)
 
+    decide, end, action = ir.NodeKind.DECIDE, ir.NodeKind.END, ir.NodeKind.ACTION
     for entry in index.nodes:
-        node = entry.node
-        reasons = because.get(node.id)
+        reasons = because.get(entry.id)
         if reasons is None:
             continue
-        path.append(node.id)
-        kind = node.kind
-        if kind is ir.NodeKind.DECIDE:
+        path.append(entry.id)
+        kind = entry.kind
+        if kind is decide:
             fired, decision = _decide(entry, env, facts, index.input_order)
             trace.append(decision)
             pending_needs.update(decision.needs)
@@ -149,19 +163,19 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
                     extended.update(dict.fromkeys(explainer.explain(branch.guard, env)))
                 for target in branch.targets:
                     activate(target, extended)
-        elif kind is not ir.NodeKind.END:
-            if kind is ir.NodeKind.ACTION:
+        elif kind is not end:
+            if kind is action:
                 actions.append(entry)
             for target in entry.targets:
                 activate(target, reasons)
 
-    actions.sort(key=lambda a: (a.node.urgency.rank, a.position))
+    actions.sort(key=IndexedNode.action_order)
     pending = any(d.pending for d in trace)
     return RunResult(
         guideline=graph.id,
         version=graph.version,
         status=NEEDS_INPUT if pending else COMPLETE,
-        actions=tuple(_recommended(a.node, because[a.node.id]) for a in actions),
+        actions=tuple(a.recommended(because[a.id]) for a in actions),
         needs=tuple(sorted(pending_needs, key=index.input_order.__getitem__)),
         path=tuple(path),
         trace=tuple(trace),
@@ -171,7 +185,7 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
 def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any],
             input_order: Mapping[str, int]) -> tuple[list[Branch], DecisionTrace]:
     """Apply the decision's hit policy: the branches that fire, and its trace entry."""
-    policy = entry.node.policy or ir.HitPolicy.FIRST
+    policy = entry.policy
     guards: list[GuardValue] = []
     true: list[Branch] = []
     unknown: list[Branch] = []
@@ -204,14 +218,3 @@ def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any],
     decision = DecisionTrace(entry.node.id, policy.value, tuple(guards), tuple(b.index for b in fired),
                              pending, tuple(sorted(needs, key=input_order.__getitem__)))
     return fired, decision
-
-
-def _recommended(node: ir.Node, reasons: dict[str, None]) -> RecommendedAction:
-    return RecommendedAction(
-        id=node.id,
-        urgency=node.urgency.value,
-        title=node.title,
-        timing=str(node.timing) if node.timing is not None else None,
-        citations=tuple(node.citations),
-        because=tuple(reasons),
-    )

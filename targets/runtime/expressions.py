@@ -300,6 +300,7 @@ class Explainer:
         self.units = {i.name: getattr(i.type, "unit", "") for i in graph.inputs}
         self.units.update({d.name: getattr(d.type, "unit", "") for d in graph.defines})
         self._evaluators: dict[int, tuple[ir.Expr, Evaluator]] = {}
+        self._atoms: dict[tuple[int, bool], tuple[ir.Expr, str, tuple[str, ...]]] = {}
 
     def value(self, e: ir.Expr, env: Env) -> Value:
         key = id(e)
@@ -331,26 +332,19 @@ class Explainer:
             return [f"{e.name} is known" if want else f"{e.name} is unknown"]
         if isinstance(e, ir.Literal):
             return [format_value(e.value)]
-        if isinstance(e, ir.Compare):
-            op = e.op if want else NEGATED[e.op]
-            shown = ir.Compare(op, e.left, e.right)
-            redundant = op == "=" and isinstance(e.right, ir.Literal) and isinstance(e.left, (ir.InputRef, ir.DefineRef))
-            return [self._with_values(expr_text(shown), e, env, redundant)]
-        if isinstance(e, ir.Membership):
-            text = expr_text(e)
-            if not want:
-                text = text.replace(" in {", " not in {", 1)
-            return [self._with_values(text, e, env, False)]
-        return [self._with_values(expr_text(e), e, env, False)]
-
-    def _with_values(self, text: str, e: ir.Expr, env: Env, redundant: bool) -> str:
-        if redundant:
-            return text
-        names = _names_read_directly(e)
+        text, names = self._atom(e, want)
         if not names:
-            return text
+            return [text]
         values = ", ".join(f"{n} = {format_value(self._named_value(n, env), self.units.get(n, ''))}" for n in names)
-        return f"{text} ({values})"
+        return [f"{text} ({values})"]
+
+    def _atom(self, e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
+        """A comparison or membership as text (negated when `want` is false) and the names whose values it shows."""
+        key = (id(e), want)
+        entry = self._atoms.get(key)
+        if entry is None:  # keep `e` alive with its text so its id is never reused
+            entry = self._atoms[key] = (e, *_atom_text(e, want))
+        return entry[1], entry[2]
 
     def _named_value(self, name: str, env: Env) -> Value:
         if name in self.compiler.define_exprs:
@@ -358,6 +352,19 @@ class Explainer:
                 env.defines[name] = self.compiler.define(name)(env)
             return env.defines[name]
         return env.facts.get(name)
+
+
+def _atom_text(e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
+    if isinstance(e, ir.Compare):
+        op = e.op if want else NEGATED[e.op]
+        text = expr_text(ir.Compare(op, e.left, e.right))
+        if op == "=" and isinstance(e.right, ir.Literal) and isinstance(e.left, (ir.InputRef, ir.DefineRef)):
+            return text, ()  # `pedal_pulses = absent` already says the value
+        return text, _names_read_directly(e)
+    text = expr_text(e)
+    if isinstance(e, ir.Membership) and not want:
+        text = text.replace(" in {", " not in {", 1)
+    return text, _names_read_directly(e)
 
 
 def _names_read_directly(expr: ir.Expr) -> tuple[str, ...]:
