@@ -3,6 +3,9 @@
 - Every code in `compiler.codes` has `docs/errors/<CODE>.md`, and every page there is
   a known code (all ranges, so a missing page of any range shows up here).
 - Every ```cpath block in `docs/*.md` is a complete guideline that compiles cleanly.
+- Every ```cpath-broken block in `docs/*.md` (the tutorial's deliberate mistakes) fails
+  to compile, and the first ```text block after it that shows `$ carepath check FILE`
+  is exactly what that command prints for it.
 - Every ```cpath-fragment block anywhere under `docs/` parses once wrapped. The
   wrapping rule (stated in docs/language.md): a fragment is a run of whole top-level
   items (inputs, defines, nodes, assertions, …) without a `guideline` header; it is
@@ -99,6 +102,28 @@ def test_pending_pages_are_really_missing():
 def test_cpath_block_compiles_cleanly(text):
     failure = rendered_failure(text, "example.cpath")
     assert failure is None, "this ```cpath block must compile cleanly (or be a ```cpath-fragment):\n" + failure
+
+
+def broken_cases() -> list:
+    found = []
+    for path in sorted(DOCS.glob("*.md")):
+        blocks = fenced_blocks(path)
+        for index, (lang, text, line) in enumerate(blocks):
+            if lang == "cpath-broken":
+                shown = next((t for lang_, t, _ in blocks[index + 1:]
+                              if lang_ == "text" and t.startswith("$ carepath check ")), None)
+                found.append(pytest.param(text, shown, id=f"{path.name}:{line}"))
+    return found
+
+
+@pytest.mark.parametrize(("text", "shown"), broken_cases())
+def test_cpath_broken_block_fails_as_shown(text, shown):
+    assert shown is not None, "a ```cpath-broken block must be followed by the `carepath check` output it gives"
+    command, _, printed = shown.partition("\n")
+    file = command.removeprefix("$ carepath check ").strip()
+    actual = rendered_failure(text, file)
+    assert actual is not None, "this ```cpath-broken block compiles cleanly"
+    assert printed.rstrip("\n") == actual.rstrip("\n"), "the output shown is stale"
 
 
 @pytest.mark.parametrize("text", cases(sorted(DOCS.rglob("*.md")), "cpath-fragment"))
