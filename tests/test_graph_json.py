@@ -258,3 +258,24 @@ def regenerate() -> list[Path]:
 def test_golden_graph_json(path):
     golden = GOLDEN / f"{path.stem}.json"
     assert golden.read_text(encoding="utf-8") == golden_text(path), "regenerate: python -m tests.regenerate_golden json"
+
+
+def test_schema_lists_exactly_the_fields_of_every_ir_class():
+    """An IR field added or renamed without the schema (or the other way round) fails here."""
+    import attrs
+
+    from targets.json.export import TAGS, _snake_case
+
+    definitions = schema()["$defs"]
+    checked = []
+    for cls in (ir.Input, ir.Define, ir.Reference, ir.Section, ir.Node, ir.Edge, ir.Assertion, ir.Fact,
+                ir.Expectation, ir.Scenario, ir.Timing, ir.Dose, ir.Quantity, ir.Code, *TAGS):
+        name = TAGS[cls][1] if cls in TAGS and TAGS[cls][0] == "expr" else _snake_case(cls.__name__)
+        properties = set(definitions[name]["properties"])
+        tag = {TAGS[cls][0]} if cls in TAGS else set()
+        assert properties == {f.name for f in attrs.fields(cls)} | tag, cls.__name__
+        checked.append(cls)
+    term = definitions["condition_sum"]["properties"]["terms"]["items"]["properties"]
+    assert set(term) == {f.name for f in attrs.fields(ir.Term)}
+    assert set(schema()["properties"]) == {f.name for f in attrs.fields(ir.Graph)} | {"format"}
+    assert len(checked) == 14 + len(TAGS)
