@@ -41,9 +41,17 @@ def test_moved_threshold_is_one_region_with_the_guidelines_own_bounds(tmp_path):
     report = json.loads(result.output)
     assert report["complete"] and report["input_changes"] == []
     [region] = report["regions"]
-    assert region["condition"] == "0.8 < abi <= 0.9 and pulses in {present, diminished}"
+    assert region["condition"] == "0.8 < abi <= 0.9, among patients who reach `d1`"
     assert 0.8 < region["example"]["abi"] <= 0.9
     assert region["old"]["actions"] == ["pad"] and "pad" not in region["new"]["actions"]
+
+
+def test_text_report_names_what_is_lost_and_the_first_action(tmp_path):
+    result = run_diff(tmp_path, OLD, OLD.replace("abi <= 0.9", "abi <= 0.8"))
+    assert result.exit_code == 1
+    assert "1. 0.8 < abi <= 0.9, among patients who reach `d1`" in result.output
+    assert "no longer recommended: pad" in result.output
+    assert "first action: pad → " in result.output
 
 
 def test_same_guideline_differs_nowhere(tmp_path):
@@ -82,3 +90,16 @@ def test_unreadable_version_is_bad_input(tmp_path):
     result = CliRunner().invoke(main, ["diff", str(tmp_path / "old.cpath"), str(tmp_path / "missing.cpath")])
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_reference_guideline_with_the_abi_threshold_moved_to_0_80(tmp_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "guidelines" / "leg_numbness_cramping.cpath").read_text()
+    assert text.count("when abi <= 0.90") == 2
+    result = run_diff(tmp_path, text, text.replace("when abi <= 0.90", "when abi <= 0.80"), "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert [r["condition"] for r in report["regions"]] == ["0.8 < abi <= 0.9, among patients who reach `vascular_imaging`"]
+    assert 0.8 < report["regions"][0]["example"]["abi"] <= 0.9
+    assert report["complete"]

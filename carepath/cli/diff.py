@@ -82,18 +82,18 @@ def _as_text(result, old: str, new: str) -> str:
                      f"({old} → {new}):")
     for number, region in enumerate(result.regions, 1):
         lines += ["", f"{number}. {region.condition}",
-                  f"   example patient: {json.dumps(region.example, ensure_ascii=False)}",
-                  f"   old: {_actions(region.old)}",
-                  f"   new: {_actions(region.new)}"]
+                  f"   example patient: {json.dumps(region.example, ensure_ascii=False)}"]
+        lost = [a for a in region.old.actions if a not in region.new.actions]
+        gained = [a for a in region.new.actions if a not in region.old.actions]
+        if lost:
+            lines.append(f"   no longer recommended: {', '.join(lost)}")
+        if gained:
+            lines.append(f"   newly recommended: {', '.join(gained)}")
+        if region.old.first != region.new.first:
+            lines.append(f"   first action: {region.old.first or 'none'} → {region.new.first or 'none'}")
     if not result.complete:
         lines += ["", "more patients may differ: the region limit or the solver's time limit was reached"]
     return "\n".join(lines) + "\n"
-
-
-def _actions(outcome) -> str:
-    if not outcome.actions:
-        return f"no action (path: {' → '.join(outcome.path)})"
-    return f"{', '.join(outcome.actions)} (first: {outcome.first})"
 
 
 def _as_json(result) -> dict:

@@ -82,6 +82,7 @@ def diff_graphs(old: ir.Graph, new: ir.Graph, max_regions: int = 20,
     prover = Prover(inputs, timeout_ms, background=common_domain)
     differs = _differs(*versions)
     thresholds = _thresholds([old, new])
+    changed = _changed_nodes(old, new)
     regions: list[Region] = []
     excluded: list[z3.BoolRef] = []
     complete = True
@@ -93,7 +94,8 @@ def diff_graphs(old: ir.Graph, new: ir.Graph, max_regions: int = 20,
         if found.model is None:
             complete = found.undecided is None
             break
-        box = _Box(found.model, inputs, prover, differs, thresholds)
+        context, where = _context(found.model, changed, versions)
+        box = _Box(found.model, inputs, prover, differs, thresholds, context, where)
         regions.append(Region(box.text(), facts_of(found.model, inputs),
                               *(version.outcome(found.model) for version in versions)))
         excluded.append(z3.Not(box.formula()))
@@ -139,8 +141,9 @@ class _Box:
     """
 
     def __init__(self, model: z3.ModelRef, inputs: Inputs, prover: Prover, differs: z3.BoolRef,
-                 thresholds: dict[str, list]):
+                 thresholds: dict[str, list], context: z3.BoolRef, where: str | None):
         self.inputs, self.prover, self.differs = inputs, prover, differs
+        self.context, self.where = context, where
         self.conditions: dict[str, tuple[z3.BoolRef, str | None]] = {
             name: self._pinned(name, model) for name in inputs.declarations}
         for name in inputs.declarations:
@@ -156,17 +159,21 @@ class _Box:
                 self._widen_interval(name, kind, exact.as_fraction(), thresholds.get(name, []))
 
     def formula(self) -> z3.BoolRef:
-        return z3.And([c for c, _ in self.conditions.values()])
+        return z3.And([self.context] + [c for c, _ in self.conditions.values()])
 
     def text(self) -> str:
         parts = [text for _, text in self.conditions.values() if text]
-        return " and ".join(parts) if parts else "every patient"
+        condition = " and ".join(parts)
+        if self.where is None:
+            return condition or "every patient"
+        return f"{condition}, among patients who reach `{self.where}`" if condition else \
+            f"every patient who reaches `{self.where}`"
 
     def _widen(self, name: str, candidate: tuple[z3.BoolRef, str | None]) -> bool:
         """Take the candidate condition for `name` if every patient in the widened box differs."""
         trial = dict(self.conditions)
         trial[name] = candidate
-        if self.prover.find(z3.Not(self.differs), *(c for c, _ in trial.values())).impossible:
+        if self.prover.find(z3.Not(self.differs), self.context, *(c for c, _ in trial.values())).impossible:
             self.conditions = trial
             return True
         return False
@@ -222,6 +229,30 @@ class _Box:
         if not (high_inclusive and kind.high is not None and high_bound == _fraction(kind.high)):
             text = f"{text} {'<=' if high_inclusive else '<'} {_number(high_bound)}"
         return condition, (f"{name} known" if text == name else text)
+
+
+def _changed_nodes(old: ir.Graph, new: ir.Graph) -> list[str]:
+    """Nodes whose own definition or way out differs between the versions, in the old graph order."""
+    def shape(graph: ir.Graph) -> dict[str, tuple]:
+        ways: dict[str, list] = {n.id: [] for n in graph.nodes}
+        for edge in graph.edges:
+            ways[edge.source].append((edge.target, edge.guard, edge.branch, edge.otherwise))
+        return {n.id: (n.kind, n.policy, n.urgency, tuple(ways[n.id])) for n in graph.nodes}
+
+    before, after = shape(old), shape(new)
+    ids = [n.id for n in old.nodes] + [n.id for n in new.nodes if n.id not in before]
+    return [i for i in ids if before.get(i) != after.get(i)]
+
+
+def _context(model: z3.ModelRef, changed: list[str], versions: list[_Version]) -> tuple[z3.BoolRef, str | None]:
+    """The first changed node the patient reaches (in either version): regions are described among
+    the patients who reach it, which is how a reader locates a change."""
+    for node_id in changed:
+        for version in versions:
+            reach = version.activation.reach.get(node_id)
+            if reach is not None and z3.is_true(model.eval(reach, model_completion=True)):
+                return reach, node_id
+    return z3.BoolVal(True), None
 
 
 def facts_of_value(exact: z3.ExprRef, inputs: Inputs, name: str) -> Any:
