@@ -3,9 +3,9 @@
 - Every code in `compiler.codes` has `docs/errors/<CODE>.md`, and every page there is
   a known code (all ranges, so a missing page of any range shows up here).
 - Every ```cpath block in `docs/*.md` is a complete guideline that compiles cleanly.
-- Every ```cpath-broken block in `docs/*.md` (the tutorial's deliberate mistakes) fails
-  to compile, and the first ```text block after it that shows `$ carepath check FILE`
-  is exactly what that command prints for it.
+- Every ```cpath-broken block in `docs/*.md` (deliberate mistakes in the tutorial and
+  the diagnostics guide) fails to compile, and every ```text block after it that shows
+  `$ carepath check [--format STYLE] FILE` is exactly what that command prints for it.
 - Every ```cpath-fragment block anywhere under `docs/` parses once wrapped. The
   wrapping rule (stated in docs/language.md): a fragment is a run of whole top-level
   items (inputs, defines, nodes, assertions, …) without a `guideline` header; it is
@@ -104,25 +104,42 @@ def test_cpath_block_compiles_cleanly(text):
     assert failure is None, "this ```cpath block must compile cleanly (or be a ```cpath-fragment):\n" + failure
 
 
+CHECK_COMMAND = re.compile(r"^\$ carepath check (?:--format (human|short|json) )?(\S+)$")
+
+
 def broken_cases() -> list:
+    """(broken text, style, file, output shown) for every `carepath check` shown after a
+    ```cpath-broken block, up to the next guideline block."""
     found = []
     for path in sorted(DOCS.glob("*.md")):
         blocks = fenced_blocks(path)
         for index, (lang, text, line) in enumerate(blocks):
-            if lang == "cpath-broken":
-                shown = next((t for lang_, t, _ in blocks[index + 1:]
-                              if lang_ == "text" and t.startswith("$ carepath check ")), None)
-                found.append(pytest.param(text, shown, id=f"{path.name}:{line}"))
+            if lang != "cpath-broken":
+                continue
+            shown_any = False
+            for lang_, block, line_ in blocks[index + 1:]:
+                if lang_.startswith("cpath"):
+                    break
+                command, _, printed = block.partition("\n")
+                match = CHECK_COMMAND.match(command) if lang_ == "text" else None
+                if match:
+                    shown_any = True
+                    found.append(pytest.param(text, match.group(1) or "human", match.group(2), printed,
+                                              id=f"{path.name}:{line_}"))
+            assert shown_any, f"{path.name}:{line}: a ```cpath-broken block must be followed by its `carepath check` output"
     return found
 
 
-@pytest.mark.parametrize(("text", "shown"), broken_cases())
-def test_cpath_broken_block_fails_as_shown(text, shown):
-    assert shown is not None, "a ```cpath-broken block must be followed by the `carepath check` output it gives"
-    command, _, printed = shown.partition("\n")
-    file = command.removeprefix("$ carepath check ").strip()
-    actual = rendered_failure(text, file)
-    assert actual is not None, "this ```cpath-broken block compiles cleanly"
+@pytest.mark.parametrize(("text", "style", "file", "printed"), broken_cases())
+def test_cpath_broken_block_fails_as_shown(text, style, file, printed):
+    try:
+        compile_text(text, file)
+    except CompileError as error:
+        actual = render(error.diagnostics, error.sources, style)
+        if style != "json":
+            actual += summary(error.diagnostics)
+    else:
+        pytest.fail("this ```cpath-broken block compiles cleanly")
     assert printed.rstrip("\n") == actual.rstrip("\n"), "the output shown is stale"
 
 
