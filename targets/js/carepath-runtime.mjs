@@ -238,7 +238,8 @@ const URGENCY_RANK = { emergent: 0, urgent: 1, routine: 2 };
 /** Run a compiled graph (parsed graph JSON) against facts (input name → value). */
 export function run(graph, facts) {
   if (graph.format !== FORMAT) throw new InputError([`graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}`]);
-  const env = { facts: readFacts(graph, facts), defines: new Map(), graphDefines: new Map(graph.defines.map((d) => [d.name, d])) };
+  const { outgoing, graphDefines, order } = prepare(graph);
+  const env = { facts: readFacts(graph, facts), defines: new Map(), graphDefines };
   const active = new Set([graph.nodes[0].id]);
   const unknownGuards = [];
   let pending = false;
@@ -246,9 +247,9 @@ export function run(graph, facts) {
 
   for (const node of graph.nodes) {
     if (!active.has(node.id)) continue;
-    const outgoing = graph.edges.filter((edge) => edge.source === node.id);
-    if (node.kind !== "decide") { fire(outgoing); continue; }
-    const decision = decide(node.policy, branchesOf(outgoing), env);
+    const edges = outgoing.get(node.id);
+    if (node.kind !== "decide") { fire(edges); continue; }
+    const decision = decide(node.policy, branchesOf(edges), env);
     decision.fired.forEach(fire);
     if (decision.unknown.length) { pending = true; unknownGuards.push(...decision.unknown); }
   }
@@ -257,7 +258,6 @@ export function run(graph, facts) {
   for (const guard of unknownGuards) {
     for (const name of reads(guard, env.graphDefines)) if (!env.facts.has(name)) needed.add(name);
   }
-  const order = new Map(graph.nodes.map((node, i) => [node.id, i]));
   const actions = graph.nodes
     .filter((node) => node.kind === "action" && active.has(node.id))
     .sort((a, b) => rank(a) - rank(b) || order.get(a.id) - order.get(b.id))
@@ -270,6 +270,22 @@ export function run(graph, facts) {
     needs: graph.inputs.map((input) => input.name).filter((name) => needed.has(name)),
     path: graph.nodes.filter((node) => active.has(node.id)).map((node) => node.id),
   };
+}
+
+const prepared = new WeakMap();
+
+/** What a run needs from a graph, computed once per graph object. */
+function prepare(graph) {
+  if (!prepared.has(graph)) {
+    const outgoing = new Map(graph.nodes.map((node) => [node.id, []]));
+    for (const edge of graph.edges) outgoing.get(edge.source).push(edge);
+    prepared.set(graph, {
+      outgoing,
+      graphDefines: new Map(graph.defines.map((define) => [define.name, define])),
+      order: new Map(graph.nodes.map((node, i) => [node.id, i])),
+    });
+  }
+  return prepared.get(graph);
 }
 
 const rank = (node) => URGENCY_RANK[node.urgency] ?? 3;
