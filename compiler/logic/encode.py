@@ -29,10 +29,6 @@ class Tri:
     false: z3.BoolRef
 
     @property
-    def unknown(self) -> z3.BoolRef:
-        return z3.And(z3.Not(self.true), z3.Not(self.false))
-
-    @property
     def known(self) -> z3.BoolRef:
         return z3.Or(self.true, self.false)
 

@@ -49,7 +49,6 @@ class Branch:
 class Decision:
     node: ir.Node
     branches: tuple[Branch, ...]  # `when` lines in order, then the `otherwise` if any
-    pending: z3.BoolRef  # given that the decision is active
 
     @property
     def guarded(self) -> tuple[Branch, ...]:
@@ -211,10 +210,4 @@ class Activation:
             branches.append(Branch(position, line, guard, fires, consulted))
         if otherwise:
             branches.append(Branch(len(guarded), tuple(otherwise), None, all_false, tuple(range(len(guarded)))))
-        if policy is ir.HitPolicy.FIRST:
-            pending = z3.Or([z3.And([g.false for g in guards[:i]] + [guards[i].unknown]) for i in range(len(guards))])
-        elif policy is ir.HitPolicy.UNIQUE:
-            pending = z3.And(z3.And([z3.Not(g.true) for g in guards]), z3.Or([g.unknown for g in guards]))
-        else:
-            pending = z3.Or([g.unknown for g in guards])
-        return Decision(node, tuple(branches), pending)
+        return Decision(node, tuple(branches))
