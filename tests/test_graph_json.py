@@ -170,6 +170,15 @@ def test_stale_graph_is_refused_when_its_source_is_at_hand(tmp_path):
     assert load_graph_file(exported).version == "2.1.0"  # source not at hand: nothing to compare
 
 
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_absurdly_deep_expressions_are_an_input_error_not_a_crash(document, depth):
+    next(e for e in document["edges"] if e["guard"] is not None)["guard"] = "DEEP"
+    deep = '{"expr": "not", "operand": ' * depth + '{"expr": "input_ref", "name": "abi"}' + "}" * depth
+    with pytest.raises(CompileError) as caught:
+        load_graph_text(json.dumps(document).replace('"DEEP"', deep))
+    assert [d.code for d in caught.value.diagnostics] in (["CP0701"], ["CP0703"])
+
+
 def test_unreadable_and_non_json_files(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")

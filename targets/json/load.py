@@ -61,11 +61,20 @@ def load_graph_text(text: str, file: str = "<json>", source_root: Path | None = 
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         raise CompileError([_problem("CP0701", file, "$", f"not JSON ({error.msg} at {where})")]) from None
+    except RecursionError:
+        raise CompileError([_problem("CP0701", file, "$", "nested too deeply to read")]) from None
     return load_graph(document, file, source_root)
 
 
 def load_graph(document: Any, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
     """Load graph JSON data (already parsed)."""
+    try:
+        return _load(document, file, source_root)
+    except RecursionError:
+        raise CompileError([_problem("CP0703", file, "$", "expressions nested too deeply")]) from None
+
+
+def _load(document: Any, file: str, source_root: Path | None) -> ir.Graph:
     version = document.get("format") if isinstance(document, dict) else None
     if version != FORMAT:
         found = "no `format`" if version is None else f"format `{version}`"
