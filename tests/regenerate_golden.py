@@ -15,6 +15,7 @@ GENERATORS: dict[str, str] = {
     "errors": "tests.test_error_corpus:regenerate",
     "json": "tests.test_graph_json:regenerate",
     "conformance": "tests.test_conformance:regenerate_vectors",
+    "runtime": "tests.test_runtime_golden:regenerate",
 }
 
 

@@ -33,7 +33,7 @@ def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
         lines.append(click.style(f"Status: NEEDS INPUT: {', '.join(result.needs)}", fg="yellow", bold=True)
                      if result.needs else click.style("Status: NEEDS INPUT", fg="yellow", bold=True))
     if not result.actions:
-        lines += ["", "No action recommended yet."]
+        lines += ["", "No action recommended." if result.complete else "No action recommended yet."]
     for urgency in ("emergent", "urgent", "routine"):
         group = [a for a in result.actions if a.urgency == urgency]
         if not group:
