@@ -1,13 +1,14 @@
-"""Hypothesis strategies for random IR graphs and random patients.
+"""Random IR graphs (a hypothesis strategy) and random patients for them.
 
 `graphs()` draws a well-formed `compiler.ir.Graph` directly (no source text): typed
 inputs, boolean defines, and a DAG whose nodes are already in graph order (every edge
 goes forward), with decisions of every hit policy whose guards use every kind of
 expression a guard can hold. The graphs are not meant to pass the verifier (they may
 have unreachable nodes or overlapping guards); they are meant to exercise exporters
-and runtimes. `patients(graph)` draws facts for one: unknowns, values on and around
-the guards' thresholds, quantities in other units, and now and then an invalid fact;
-`random_patient` is the same without hypothesis, for campaigns of thousands.
+and runtimes. `random_patient(graph, rng)` draws facts for one: unknowns, values on
+and around the guards' thresholds, quantities in other units, and now and then an
+invalid fact. It takes a `random.Random`, so a campaign of thousands of patients is
+cheap and a hypothesis test can feed it `st.randoms()`.
 """
 
 from __future__ import annotations
@@ -201,11 +202,6 @@ def random_patient(graph: ir.Graph, rng: random.Random, invalid_rate: float = 0.
     if rng.random() < invalid_rate:
         facts.update(_invalid_fact(rng, graph))
     return facts
-
-
-def patients(graph: ir.Graph) -> st.SearchStrategy[dict]:
-    """`random_patient` as a hypothesis strategy (shrinks through the random source)."""
-    return st.randoms(use_true_random=False).map(lambda rng: random_patient(graph, rng))
 
 
 def _in_other_unit(rng: random.Random, value: float, unit: str) -> dict:
