@@ -16,7 +16,6 @@ from targets.runtime.expressions import Compiler, Env, format_number
 from tests.runtime_guidelines import VASCULAR, any_guideline, policy_guideline
 
 T, F, U = True, False, None
-KNOWN_VALUES = (T, F, U)
 
 
 @functools.cache

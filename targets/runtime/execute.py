@@ -49,10 +49,6 @@ class Branch:
     reads: tuple[str, ...]  # inputs the guard reads, through defines
     targets: tuple[str, ...]
 
-    @property
-    def otherwise(self) -> bool:
-        return self.guard is None
-
 
 @frozen
 class IndexedNode:
