@@ -217,3 +217,17 @@ def test_min_coverage_fails_the_run_and_lists_what_is_uncovered(tmp_path):
 def test_a_guideline_without_scenarios_fails(vascular):
     result = invoke("test", vascular)
     assert result.exit_code == 1 and "has no scenarios" in result.stderr
+
+
+def test_a_file_that_does_not_compile_is_an_error_and_the_others_still_run(tmp_path):
+    good = tmp_path / "g.cpath"
+    good.write_text(VASCULAR + FAILING.split('scenario "fails"')[0], encoding="utf-8")
+    broken = tmp_path / "broken.cpath"
+    broken.write_text('guideline broken "Broken" version "1"\nstart -> nowhere\n', encoding="utf-8")
+    report = tmp_path / "r.xml"
+    result = invoke("test", broken, good, "--junit", report)
+    assert result.exit_code == 1
+    assert "1 of 1 scenarios passed" in result.stdout and "error[" in result.stderr
+    suites = ET.parse(report).getroot().findall("testsuite")
+    assert [s.get("errors") for s in suites] == ["1", "0"]
+    assert suites[0].find("testcase/error").get("message").startswith(f"{broken} does not compile")

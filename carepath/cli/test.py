@@ -5,7 +5,9 @@ scenario, with expected vs actual, the path taken and the source line for each
 failure. `--coverage` prints node and branch coverage per file with what is not
 covered; `--min-coverage N` fails the run when either is below N percent (it implies
 `--coverage`). `--junit` writes the JUnit XML report atomically. Exit 0 when every
-scenario passes (and coverage suffices), 1 otherwise, 2 for unreadable input.
+scenario passes (and coverage suffices), 1 otherwise, 2 for unreadable input. A file
+that does not compile is reported (and is an `<error>` in the JUnit report) while the
+other files still run.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
 
     suites, worst = [], EXIT_OK
     for file in files:
-        graph = load_guideline(file)
+        try:
+            graph = load_guideline(file)
+        except SystemExit as stopped:  # the diagnostics are printed; the other files still run
+            worst = max(worst, stopped.code if isinstance(stopped.code, int) else EXIT_FINDINGS)
+            suites.append(Suite(file, None, (), problem=f"{file} does not compile: see `carepath check {file}`"))
+            continue
         outcomes = run_scenarios(graph)
         suites.append(Suite(file, graph, outcomes))
         passed = sum(o.passed for o in outcomes)

@@ -4,7 +4,8 @@ One `<testsuite>` per guideline file, one `<testcase>` per scenario (classname t
 guideline id, name the scenario's title, `file` and `line` where it is written). A
 failed expectation is a `<failure>` whose message is the first failure and whose
 text holds every failure, the path taken and the actions found; facts that do not
-fit the inputs are an `<error>`. The attributes are the ones GitLab, Jenkins and
+fit the inputs are an `<error>`, and so is a file that does not compile (one
+testcase, `compiles`). The attributes are the ones GitLab, Jenkins and
 GitHub test-report actions read.
 """
 
@@ -21,9 +22,12 @@ from targets.runtime.scenarios import ScenarioOutcome
 
 @frozen
 class Suite:
+    """One guideline file: its scenarios' outcomes, or why it could not be tested."""
+
     file: str
-    graph: ir.Graph
+    graph: ir.Graph | None
     outcomes: tuple[ScenarioOutcome, ...]
+    problem: str | None = None  # e.g. the file does not compile
 
 
 def junit_xml(suites: Sequence[Suite]) -> str:
@@ -31,13 +35,18 @@ def junit_xml(suites: Sequence[Suite]) -> str:
     totals = {"tests": 0, "failures": 0, "errors": 0, "time": 0.0}
     for suite in suites:
         failures = sum(1 for o in suite.outcomes if o.failures)
-        errors = sum(1 for o in suite.outcomes if o.facts_error is not None)
+        errors = sum(1 for o in suite.outcomes if o.facts_error is not None) + (suite.problem is not None)
+        tests = len(suite.outcomes) + (suite.problem is not None)
         seconds = sum(o.seconds for o in suite.outcomes)
-        element = ET.SubElement(root, "testsuite", name=suite.file, tests=str(len(suite.outcomes)),
+        element = ET.SubElement(root, "testsuite", name=suite.file, tests=str(tests),
                                 failures=str(failures), errors=str(errors), skipped="0", time=_seconds(seconds))
+        if suite.problem is not None:
+            case = ET.SubElement(element, "testcase", classname=suite.file, name="compiles", time=_seconds(0),
+                                 file=suite.file)
+            ET.SubElement(case, "error", message=suite.problem, type="CompileError")
         for outcome in suite.outcomes:
             _testcase(element, suite, outcome)
-        totals["tests"] += len(suite.outcomes)
+        totals["tests"] += tests
         totals["failures"] += failures
         totals["errors"] += errors
         totals["time"] += seconds
