@@ -122,7 +122,7 @@ def assertion_of(graph: ir.Graph, message: str) -> ir.Assertion:
 
 @settings(max_examples=60)
 @given(guidelines())
-def test_every_counterexample_replays_as_reported(text):
+def test_property_every_counterexample_replays_as_reported(text):
     graph = structured(text)
     if graph is None:
         return
@@ -161,7 +161,7 @@ def test_every_counterexample_replays_as_reported(text):
 
 @settings(max_examples=40)
 @given(guidelines(), st.lists(facts_strategy, min_size=20, max_size=20))
-def test_what_is_proved_holds_for_random_patients(text, patients):
+def test_property_what_is_proved_holds_for_random_patients(text, patients):
     graph = structured(text)
     if graph is None:
         return
