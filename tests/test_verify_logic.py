@@ -6,9 +6,13 @@ boundary value, a missing fact), so the tests pin the exact patient and path.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from carepath import CompileError, compile_text
+from compiler.report import render, summary
 from tests.conftest import guideline
 
 HEADER = """
@@ -221,3 +225,20 @@ def test_clean_decision_has_no_findings(policy):
         assert "a low" always reaches a implies abi <= 0.9
         assert "a and b exclusive" never reaches a and reaches b
     """) == []
+
+
+PAGES = sorted((Path(__file__).resolve().parents[1] / "docs" / "errors").glob("CP0[45]*.md"))
+FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if "```cpath" in p.read_text()], ids=lambda p: p.stem)
+def test_error_page_example_gives_its_code_and_the_output_shown(page):
+    blocks = FENCE.findall(page.read_text(encoding="utf-8"))
+    examples = [text for language, text in blocks if language == "cpath"]
+    [shown] = [text for language, text in blocks if language == "text"]
+    with pytest.raises(CompileError) as failure:
+        compile_text(examples[0], "demo.cpath")
+    printed = render(failure.value.diagnostics, failure.value.sources) + summary(failure.value.diagnostics)
+    assert f"[{page.stem}]" in printed
+    assert shown == "$ carepath check demo.cpath\n" + printed.rstrip("\n") + "\n", "the output shown is stale"
+    compile_text(examples[-1], "fixed.cpath")  # the fix is clean
