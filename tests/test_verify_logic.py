@@ -13,6 +13,8 @@ import pytest
 
 from carepath import CompileError, compile_text
 from compiler.report import render, summary
+from targets.runtime.execute import execute
+from targets.runtime.facts import parse_facts
 from tests.conftest import guideline
 
 HEADER = """
@@ -242,3 +244,41 @@ def test_error_page_example_gives_its_code_and_the_output_shown(page):
     assert f"[{page.stem}]" in printed
     assert shown == "$ carepath check demo.cpath\n" + printed.rstrip("\n") + "\n", "the output shown is stale"
     compile_text(examples[-1], "fixed.cpath")  # the fix is clean
+
+
+def test_check_writes_counterexamples_that_run_replays(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from carepath.cli import main
+
+    source = tmp_path / "demo.cpath"
+    source.write_text(guideline(HEADER.replace("FIRST", "d") + """
+        decide d "ABI" (unique) [r1]
+          when abi <= 0.9 -> a
+          when abi >= 0.9 and pain -> b
+          otherwise -> c
+        assert "a only for low ABI" always reaches a implies abi <= 0.8
+    """ + TAIL))
+    out = tmp_path / "cx"
+    checked = CliRunner().invoke(main, ["check", str(source), "--counterexamples", str(out)])
+    assert checked.exit_code == 1
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["CP0401-lines-1-and-2-of-unique-decision-d-can-both-hold.json",
+                       "CP0501-assertion-a-only-for-low-abi-fails-the-property-is-false-for-some-patient.json"]
+    assert json.loads((out / written[0]).read_text()) == {"abi": 0.9, "pain": True}
+    facts = json.loads((out / written[1]).read_text())
+    assert 0.8 < facts["abi"] <= 0.9
+    # `carepath run` refuses a guideline with errors, so replay on the runtime directly
+    graph = _unverified(source.read_text())
+    assert "a" in execute(graph, parse_facts(graph, facts).values).path
+
+
+def _unverified(text: str):
+    from compiler.diagnostics import Sink
+    from compiler.passes.load import SourceFile
+    from compiler.passes.verify_logic import verify_logic
+    from compiler.pipeline import PASSES, run_passes
+
+    return run_passes(SourceFile("demo.cpath", text), Sink(), tuple(p for p in PASSES if p is not verify_logic))
