@@ -282,3 +282,21 @@ def _unverified(text: str):
     from compiler.pipeline import PASSES, run_passes
 
     return run_passes(SourceFile("demo.cpath", text), Sink(), tuple(p for p in PASSES if p is not verify_logic))
+
+
+def test_a_solver_time_out_is_a_warning_never_a_proof(monkeypatch):
+    from compiler.diagnostics import Severity
+    from compiler.logic.prover import Outcome, Prover
+    from compiler.passes.verify_logic import logic_findings
+
+    graph = _unverified(guideline(HEADER.replace("FIRST", "d") + """
+        decide d "ABI" (unique) [r1]
+          when abi <= 0.9 -> a
+          when abi >= 0.9 and pain -> b
+        assert "a only for low ABI" always reaches a implies abi <= 0.8
+    """ + TAIL.replace('action c "C" [r1] urgency routine then done\n', "")))
+    monkeypatch.setattr(Prover, "find", lambda self, *formulas: Outcome(undecided="timeout"))
+    found = logic_findings(graph)
+    assert {d.code for d in found} == {"CP0406", "CP0505"}
+    assert all(d.severity is Severity.WARNING for d in found)
+    assert any(d.message == 'could not prove assertion "a only for low ABI" in time' for d in found)
