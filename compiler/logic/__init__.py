@@ -7,3 +7,5 @@ node; `witness` reads a z3 model back as a replayable patient; `decisions` and
 versions of a guideline. Kept apart from `compiler.passes` because `carepath
 diff` uses the same encoding without running a compilation.
 """
+
+DEFAULT_TIMEOUT_MS = 10_000  # per solver query; running out is a warning, never a proof

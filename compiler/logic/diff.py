@@ -24,7 +24,8 @@ from attrs import frozen
 
 from compiler import ir
 from compiler.logic.encode import Encoder, Inputs, rational
-from compiler.logic.prover import DEFAULT_TIMEOUT_MS, Prover
+from compiler.logic import DEFAULT_TIMEOUT_MS
+from compiler.logic.prover import Prover
 from compiler.logic.reach import Activation
 from compiler.logic.witness import facts_of, path_of
 

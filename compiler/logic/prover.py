@@ -15,9 +15,8 @@ from collections.abc import Iterable
 import z3
 from attrs import frozen
 
+from compiler.logic import DEFAULT_TIMEOUT_MS
 from compiler.logic.encode import Inputs
-
-DEFAULT_TIMEOUT_MS = 10_000
 
 
 @frozen

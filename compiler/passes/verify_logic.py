@@ -10,17 +10,9 @@ runs out of time is a warning, never a proof.
 
 from __future__ import annotations
 
-import z3
-
 from compiler import ir
 from compiler.diagnostics import Diagnostic, Severity, Sink
-from compiler.logic.assertions import AssertionChecks
-from compiler.logic.decisions import DecisionChecks
-from compiler.logic.encode import Encoder, Inputs
-from compiler.logic.prover import DEFAULT_TIMEOUT_MS, Prover
-from compiler.logic.reach import Activation
-from compiler.logic.slicing import PathQueries
-from compiler.logic.witness import Patient, facts_of, path_of
+from compiler.logic import DEFAULT_TIMEOUT_MS
 
 
 def verify_logic(graph: ir.Graph, sink: Sink) -> ir.Graph:
@@ -30,6 +22,16 @@ def verify_logic(graph: ir.Graph, sink: Sink) -> ir.Graph:
 
 def logic_findings(graph: ir.Graph, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> list[Diagnostic]:
     """Every decision and assertion finding of a well-shaped graph, in graph order."""
+    import z3  # imported here so that commands which never verify start fast
+
+    from compiler.logic.assertions import AssertionChecks
+    from compiler.logic.decisions import DecisionChecks
+    from compiler.logic.encode import Encoder, Inputs
+    from compiler.logic.prover import Prover
+    from compiler.logic.reach import Activation
+    from compiler.logic.slicing import PathQueries
+    from compiler.logic.witness import Patient, facts_of, path_of
+
     try:
         inputs = Inputs(graph.inputs)
         activation = Activation(graph, Encoder(inputs, graph.defines))
