@@ -22,14 +22,15 @@ from compiler.logic.encode import Encoder
 from compiler.logic.prover import Outcome, Prover
 from compiler.logic.reach import Activation
 from compiler.logic.slicing import PathQueries
+from compiler.logic.witness import Witnesses
 
 
 class AssertionChecks:
-    def __init__(self, activation: Activation, prover: Prover, paths: PathQueries, patient_of):
+    def __init__(self, activation: Activation, prover: Prover, paths: PathQueries, witnesses: Witnesses):
         self.activation = activation
         self.prover = prover
         self.paths = paths
-        self.patient_of = patient_of
+        self.witnesses = witnesses
         self.encoder = self._encoder(activation.reach.__getitem__)
 
     def _encoder(self, reaches) -> Encoder:
@@ -91,14 +92,15 @@ class AssertionChecks:
     def _check(self, assertion: ir.Assertion) -> Diagnostic | None:
         outcome = self._violated(assertion)
         if outcome.holds:
-            outcome = self.prover.find(self.violation(assertion))
+            violation = self.violation(assertion)
+            outcome = self.prover.find(violation)
         if outcome.undecided is not None:
             return Diagnostic("CP0505", f"could not prove assertion \"{assertion.label}\" in time", assertion.span,
                               Severity.WARNING, hint="split the assertion, or raise the time limit",
                               notes=(f"z3: {outcome.undecided}",))
         if not outcome.holds:
             return None
-        patient = self.patient_of(outcome.model)
+        patient = self.witnesses.patient(self.witnesses.simplest(outcome.model, violation))
         code, broken = _BROKEN[assertion.kind]
         return Diagnostic(code, f"assertion \"{assertion.label}\" fails: {broken(assertion)}", assertion.span,
                           Severity.ERROR, label="a patient breaks this",

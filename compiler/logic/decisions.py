@@ -19,15 +19,15 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.logic.prover import Outcome, Prover
 from compiler.logic.reach import Activation, Branch, Decision
 from compiler.logic.slicing import PathQueries
-from compiler.logic.witness import Patient
+from compiler.logic.witness import Patient, Witnesses
 
 
 class DecisionChecks:
-    def __init__(self, activation: Activation, prover: Prover, paths: PathQueries, patient_of):
+    def __init__(self, activation: Activation, prover: Prover, paths: PathQueries, witnesses: Witnesses):
         self.activation = activation
         self.prover = prover
         self.paths = paths
-        self.patient_of = patient_of  # z3 model -> Patient
+        self.witnesses = witnesses
         self.found: list[Diagnostic] = []
 
     def run(self) -> list[Diagnostic]:
@@ -62,7 +62,7 @@ class DecisionChecks:
         if on_path is None:
             return
         if not on_path.holds:
-            example = self.patient_of(alone.model)
+            example = self.witnesses.patient(self.witnesses.simplest(alone.model, branch.guard.true))
             self._report("CP0405", f"line {line} of decision `{node.id}` cannot hold on any path that reaches it",
                          where, label="the decisions before this one already rule this out",
                          hint="the branches leading here exclude this case; remove the line or fix the earlier decisions",
@@ -77,7 +77,7 @@ class DecisionChecks:
                 model = self._witness(where, node.id, branch.guard.true)
                 if model is None:
                     return
-                example = self.patient_of(model)
+                example = self.witnesses.patient(model)
                 taken = _taken_instead(decision, branch, model)
                 self._report("CP0403", f"line {line} of decision `{node.id}` is shadowed by the lines before it",
                              where, label="every patient this line matches is decided by an earlier line",
@@ -97,7 +97,7 @@ class DecisionChecks:
                                          "overlap", where, node.id, overlap)
                 model = both and both.holds and self._witness(where, node.id, overlap)
                 if model:
-                    example = self.patient_of(model)
+                    example = self.witnesses.patient(model)
                     self._report("CP0401", f"lines {earlier.index + 1} and {later.index + 1} of unique decision "
                                  f"`{node.id}` can both hold", where,
                                  label=f"overlaps with line {earlier.index + 1}",
@@ -110,7 +110,7 @@ class DecisionChecks:
         gap = self._ask_on_path(f"whether decision `{node.id}` leaves a gap", node.span, node.id, all_false)
         model = gap and gap.holds and self._witness(node.span, node.id, all_false)
         if model:
-            example = self.patient_of(model)
+            example = self.witnesses.patient(model)
             self._report("CP0402", f"decision `{node.id}` leaves patients with no way on", node.span,
                          label="no line holds for some patients, and there is no `otherwise`",
                          hint="add `otherwise -> <node>`, or a line for the missing case",
@@ -129,7 +129,9 @@ class DecisionChecks:
     def _witness(self, span, node: str, formula: z3.BoolRef) -> z3.ModelRef | None:
         """A whole patient reaching `node` for whom `formula` holds (known to exist)."""
         outcome = self._settled(f"a patient for the finding at `{node}`", span, self.paths.witness(node, formula))
-        return outcome.model if outcome is not None else None
+        if outcome is None:
+            return None
+        return self.witnesses.simplest(outcome.model, self.activation.reach[node], formula)
 
     def _settled(self, question: str, span, outcome: Outcome) -> Outcome | None:
         if outcome.undecided is None:

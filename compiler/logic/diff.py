@@ -27,7 +27,7 @@ from compiler.logic.encode import Encoder, Inputs, rational
 from compiler.logic import DEFAULT_TIMEOUT_MS
 from compiler.logic.prover import Prover
 from compiler.logic.reach import Activation
-from compiler.logic.witness import facts_of, path_of
+from compiler.logic.witness import facts_of, path_of, simplest
 
 
 class DiffInputError(Exception):
@@ -97,8 +97,9 @@ def diff_graphs(old: ir.Graph, new: ir.Graph, max_regions: int = 20,
             break
         context, where = _context(found.model, changed, versions)
         box = _Box(found.model, inputs, prover, differs, thresholds, context, where)
-        regions.append(Region(box.text(), facts_of(found.model, inputs),
-                              *(version.outcome(found.model) for version in versions)))
+        example = simplest(prover, inputs, found.model, differs, box.formula())
+        regions.append(Region(box.text(), facts_of(example, inputs),
+                              *(version.outcome(example) for version in versions)))
         excluded.append(z3.Not(box.formula()))
     return GuidelineDiff(tuple(changes), tuple(regions), complete)
 

@@ -30,19 +30,16 @@ def logic_findings(graph: ir.Graph, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> lis
     from compiler.logic.prover import Prover
     from compiler.logic.reach import Activation
     from compiler.logic.slicing import PathQueries
-    from compiler.logic.witness import Patient, facts_of, path_of
+    from compiler.logic.witness import Witnesses
 
     try:
         inputs = Inputs(graph.inputs)
         activation = Activation(graph, Encoder(inputs, graph.defines))
         prover = Prover(inputs, timeout_ms)
-
-        def patient_of(model: z3.ModelRef) -> Patient:
-            return Patient(facts_of(model, inputs), path_of(model, activation.order, activation.reach))
-
         paths = PathQueries(activation, prover)
-        return (DecisionChecks(activation, prover, paths, patient_of).run()
-                + AssertionChecks(activation, prover, paths, patient_of).run())
+        witnesses = Witnesses(inputs, prover, activation.order, activation.reach)
+        return (DecisionChecks(activation, prover, paths, witnesses).run()
+                + AssertionChecks(activation, prover, paths, witnesses).run())
     except z3.Z3Exception as error:
         return [Diagnostic("CP0406", "the logic verifier could not run", graph.span, Severity.WARNING,
                            notes=(f"z3: {error}",), hint="please report this guideline to the carepath authors")]
