@@ -28,7 +28,23 @@ def _spaced(strategy):
     return strategy.map(lambda s: f" {s} ")
 
 
-def _explicit(lark: Lark) -> dict:
+def _reachable_terminals(lark: Lark, start: str) -> set[str]:
+    expansions: dict[str, list] = {}
+    for rule in lark.rules:
+        expansions.setdefault(rule.origin.name, []).append(rule.expansion)
+    seen, terminals, stack = set(), set(), [start]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for expansion in expansions.get(name, []):
+            for symbol in expansion:
+                (terminals.add if symbol.is_term else stack.append)(symbol.name)
+    return terminals | {"COMMENT", "WS"}
+
+
+def _explicit(lark: Lark, start: str) -> dict:
     explicit = {
         "NAME": _spaced(NAMES),
         "STRING": _spaced(st.text(alphabet=st.characters(blacklist_characters='"\\\n', codec="utf-8"),
@@ -41,11 +57,31 @@ def _explicit(lark: Lark) -> dict:
     for terminal in lark.terminals:
         if terminal.name not in explicit and terminal.pattern.type == "str":
             explicit[terminal.name] = st.just(f" {terminal.pattern.value} ")
-    return explicit
+    reachable = _reachable_terminals(lark, start)
+    return {name: strategy for name, strategy in explicit.items() if name in reachable}
 
 
-LARK = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start="module", lexer="basic")
-PROGRAMS = from_lark(LARK, start="module", explicit=_explicit(LARK))
+LARK = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start=["module", "expr"], lexer="basic")
+PROGRAMS = from_lark(LARK, start="module", explicit=_explicit(LARK, "module"))
+EXPRESSIONS = from_lark(LARK, start="expr", explicit=_explicit(LARK, "expr"))
+
+# A guideline in which the generated names mean something, so generated
+# expressions get past name resolution and exercise types, units and lowering.
+HOST = """guideline host "Host" version "1"
+reference ref1 "Source"
+input a: boolean
+input smoker: boolean
+input abi: number from 0 to 2
+input x1: number
+input t: quantity wk
+input pulses: one of present, absent
+define d: {expr}
+start -> triage
+decide triage "Triage" (first) [ref1]
+  when d -> done
+  otherwise -> done
+end done "Done"
+"""
 
 
 def _inside(span, text: str) -> bool:
@@ -73,6 +109,16 @@ def test_generated_text_compiles_or_reports_located_diagnostics(text):
         assert error.diagnostics
         for d in error.diagnostics:
             assert re.fullmatch(r"CP\d{4}", d.code)
+            assert d.span is not None and _inside(d.span, text), d
+
+
+@given(EXPRESSIONS)
+def test_generated_expressions_compile_or_report_located_diagnostics(expression):
+    text = HOST.format(expr=expression.replace("\n", " "))
+    try:
+        compile_text(text, "host.cpath")
+    except CompileError as error:
+        for d in error.diagnostics:
             assert d.span is not None and _inside(d.span, text), d
 
 

@@ -69,7 +69,12 @@ def _parse(source: SourceFile, sink: Sink) -> ast.Module | None:
 
 def _imports(module, base: Path, root: Path, read, sink: Sink, texts, modules, visiting, done) -> None:
     for item in module.of_type(ast.Import):
-        target = (base / item.path).resolve()
+        try:
+            target = (base / item.path).resolve()
+        except (OSError, ValueError):  # e.g. a NUL byte in the path
+            sink.error("CP0005", f"`{item.path!r}` is not a valid file path", item.span,
+                       hint="write the path of a .cpath file relative to this file")
+            continue
         if not target.is_relative_to(root):
             sink.error("CP0005", f"`{item.path}` lies outside the project", item.span,
                        label="outside the project folder",
