@@ -200,3 +200,52 @@ def hostile() -> ir.Graph:
             ir.Edge("act", "stop"),
         ),
     )
+
+
+def generated_guideline(size: int, seed: int = 5) -> ir.Graph:
+    """A guideline of `size` steps shaped like a real workup, for benchmarks.
+
+    Eight sections in order; every third step a decision whose branches lead a few
+    steps ahead (labelled cross edges, what makes dot's crossing minimisation
+    expensive), and every decision can also jump to its section's shared lab step
+    or to the common follow-up, the sinks that many branches reach.
+    """
+    import random
+
+    rng = random.Random(seed)
+    sections = tuple(ir.Section(f"s{i}", f"Section {i + 1}") for i in range(8))
+    inputs = tuple(ir.Input(f"x{i}", ir.NumberType(0, 100)) for i in range(20))
+    nodes = [ir.Node("start", N.START, "Start")]
+    edges: list[ir.Edge] = []
+    last = size - 1
+    for i in range(1, size):
+        section = sections[min(7, (i - 1) * 8 // (size - 1))].id
+        node_id = f"step{i}"
+        if i == last:
+            nodes.append(ir.Node(node_id, N.END, "Follow-up complete", section=section))
+            continue
+        if i % 3 == 0:
+            nodes.append(ir.Node(node_id, N.DECIDE, f"Decision {i}: which way?", section=section,
+                                 policy=ir.HitPolicy.FIRST))
+            targets = sorted({i + 1, min(last, i + rng.randint(2, 8)), rng.choice([min(last, i + 1), last])})
+            for branch, target in enumerate(targets[:-1]):
+                guard = ir.Compare(">=", ir.InputRef(f"x{rng.randrange(20)}"), ir.Literal(float(rng.randrange(100))))
+                edges.append(ir.Edge(node_id, f"step{target}", guard=guard, branch=branch))
+            edges.append(ir.Edge(node_id, f"step{targets[-1]}", otherwise=True))
+        else:
+            kind = N.ASSESS if i % 3 == 1 else N.ACTION
+            urgency = ir.Urgency.ROUTINE if kind == N.ACTION else None
+            nodes.append(ir.Node(node_id, kind, f"Step {i} of the workup", section=section, urgency=urgency))
+            edges.append(ir.Edge(node_id, f"step{i + 1}"))
+    edges.insert(0, ir.Edge("start", "step1"))
+    return ir.Graph(
+        id=f"generated_{size}",
+        title=f"Generated guideline of {size} steps",
+        version="1",
+        inputs=inputs,
+        defines=(),
+        references=(),
+        sections=sections,
+        nodes=tuple(nodes),
+        edges=tuple(edges),
+    )

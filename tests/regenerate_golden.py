@@ -13,6 +13,7 @@ import sys
 
 GENERATORS: dict[str, str] = {
     "errors": "tests.test_error_corpus:regenerate",
+    "flowcharts": "tests.test_flowchart_golden:regenerate",
     "json": "tests.test_graph_json:regenerate",
     "conformance": "tests.test_conformance:regenerate_vectors",
     "runtime": "tests.test_runtime_golden:regenerate",

@@ -18,8 +18,9 @@ from __future__ import annotations
 import enum
 import re
 import textwrap
+from collections import Counter
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from compiler import ir
 from targets.flowchart.expressions import expand_defines, format_expr, humanize
@@ -28,6 +29,10 @@ from targets.flowchart.highlight import Highlight
 TITLE_WIDTH = 26  # characters per title line in a box
 DIAMOND_WIDTH = 20  # diamonds lose their corners: narrower lines keep them compact
 EDGE_LABEL_WIDTH = 26
+JUMP_WIDTH = 22
+JUMP_TITLE = 40  # characters of the target's title on a connector; the tooltip has it all
+JUMP_FAN_IN = 4  # a step this many edges reach is a shared sink
+JUMP_SPAN = 25  # steps in graph order: a longer edge into a shared sink is drawn as a connector
 OTHERWISE = "otherwise"
 
 
@@ -69,6 +74,13 @@ class ChartEdge:
     tooltip: str
     otherwise: bool
     state: State
+    # Drawn as a short arrow to a "go to" connector beside the source, not a long arrow
+    # across the chart: see `_is_jump`. `jump_label` names where it goes.
+    jump_label: tuple[str, ...] = ()
+
+    @property
+    def jump(self) -> bool:
+        return bool(self.jump_label)
 
 
 @frozen
@@ -112,9 +124,23 @@ def build_chart(
         for node in graph.nodes
         if node.id in shown
     )
-    edges = _merge_parallel(
-        tuple(_chart_edge(graph, edge, highlight) for edge in graph.edges if _edge_shown(edge, shown))
-    )
+    fan_in = Counter(edge.target for edge in graph.edges)
+    order = {node.id: index for index, node in enumerate(graph.nodes)}
+    titles = {node.id: node.title for node in graph.nodes}
+    section_titles = {s.id: s.title for s in graph.sections}
+    sections_of = {node.id: node.section for node in graph.nodes}
+    section_rank = {s.id: index for index, s in enumerate(graph.sections)}
+    edges = []
+    for edge in graph.edges:
+        if not _edge_shown(edge, shown):
+            continue
+        chart_edge = _chart_edge(graph, edge, highlight)
+        if _is_jump(edge, fan_in, order, sections_of, section_rank):
+            where = section_titles.get(sections_of[edge.target] or "", "")
+            label = ("go to " + where if where else "go to",) + wrap(_short_title(titles[edge.target]), JUMP_WIDTH)
+            chart_edge = evolve(chart_edge, jump_label=label)
+        edges.append(chart_edge)
+    edges = _merge_parallel(tuple(edges))
 
     sections = []
     for declared in graph.sections:
@@ -124,7 +150,8 @@ def build_chart(
     clustered = {node_id for s in sections for node_id in s.node_ids}
     loose = tuple(n.id for n in nodes if n.id not in clustered)
 
-    cited = sorted({numbers[c] for n in graph.nodes if n.id in shown for c in n.citations if c in numbers})
+    drawn = {n.id for n in nodes if not n.external}
+    cited = sorted({numbers[c] for n in graph.nodes if n.id in drawn for c in n.citations if c in numbers})
     references = graph.references
     sources = tuple((number, _describe_reference(references[number - 1])) for number in cited)
     kinds = tuple(kind for kind in ir.NodeKind if any(n.kind == kind for n in nodes))
@@ -141,6 +168,41 @@ def build_chart(
         urgencies=urgencies,
         highlighted=highlight is not None,
     )
+
+
+def _short_title(title: str) -> str:
+    """A title short enough for a connector: up to its first colon, at most JUMP_TITLE characters."""
+    head = title.split(":", 1)[0].strip() or title
+    if len(head) <= JUMP_TITLE:
+        return head
+    return head[:JUMP_TITLE].rsplit(" ", 1)[0].rstrip(" ,;") + "…"
+
+
+def _is_jump(
+    edge: ir.Edge,
+    fan_in: Counter,
+    order: dict[str, int],
+    sections_of: dict[str, str | None],
+    section_rank: dict[str, int],
+) -> bool:
+    """Whether an edge is drawn as a "go to" connector instead of a long arrow.
+
+    Shared sinks (a follow-up visit reached from a dozen treatment branches, a lab
+    panel reached from every suspicion) draw a fan of long arrows across the chart:
+    unreadable, and the long arrows are what makes Graphviz slow (each is a chain of
+    virtual nodes through every rank it crosses; replacing them took a 300-step
+    benchmark from 7.5 s to 0.1 s). An edge into a step that JUMP_FAN_IN or more
+    edges reach becomes a connector when it comes from another section, or from
+    more than JUMP_SPAN steps back; the shared step itself is still drawn once.
+    Edges pointing back up to an earlier section become connectors too.
+    """
+    source_section, target_section = sections_of[edge.source], sections_of[edge.target]
+    if source_section is None or target_section is None:
+        return False
+    if section_rank[target_section] < section_rank[source_section]:
+        return True
+    shared = fan_in[edge.target] >= JUMP_FAN_IN
+    return shared and (source_section != target_section or order[edge.target] - order[edge.source] > JUMP_SPAN)
 
 
 def _shown_nodes(graph: ir.Graph, section: str | None) -> set[str]:
@@ -188,7 +250,8 @@ def _chart_node(
     external: bool,
 ) -> ChartNode:
     width = DIAMOND_WIDTH if node.kind == ir.NodeKind.DECIDE else TITLE_WIDTH
-    cited = [numbers[c] for c in node.citations if c in numbers]
+    # A neighbour from another section is context: its sources belong to its own section.
+    cited = [] if external else [numbers[c] for c in node.citations if c in numbers]
     citations = "[" + ", ".join(str(n) for n in cited) + "]" if cited else ""
     needs = highlight.needs(node.id) if highlight else None
     if highlight is None:
@@ -303,5 +366,6 @@ def _merge_parallel(edges: tuple[ChartEdge, ...]) -> tuple[ChartEdge, ...]:
             tooltip=f"{first.tooltip}\nor\n{edge.tooltip}",
             otherwise=first.otherwise and edge.otherwise,
             state=first.state,
+            jump_label=first.jump_label,
         )
     return tuple(merged.values())

@@ -28,6 +28,7 @@ from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, wrap
 
 FONT = "Helvetica"
 SOURCES_WIDTH = 70
+KEY_ROW = 4  # samples per row of the key
 
 # Above this many nodes, crossing minimisation gets bounded effort: the chart stays
 # readable (clusters keep the sections apart) and dot finishes in seconds.
@@ -67,8 +68,12 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def escape_html(text: str) -> str:
-    """Text for inside an HTML-like label: markup characters as entities, no control bytes."""
-    return html.escape(_CONTROL_CHARACTERS.sub("", text), quote=True)
+    """Text for inside an HTML-like label: markup characters as entities, no control bytes.
+
+    Graphviz expands `\\N`, `\\G` and friends even inside HTML-like labels (and after
+    decoding `&#92;`), so a backslash is doubled: `\\\\` is its one literal form.
+    """
+    return html.escape(_CONTROL_CHARACTERS.sub("", text), quote=True).replace("\\", "\\\\")
 
 
 def escape_string(text: str) -> graphviz.quoting.NoHtml:
@@ -157,9 +162,9 @@ def _title_label(chart: Chart) -> str:
 def _key(dot: graphviz.Digraph, chart: Chart) -> None:
     """Sample shapes and colours, side by side in a cluster of their own.
 
-    The samples share one rank (`rank=same`) and have no edge to the chart, so dot
-    puts the row on the top rank beside the start node, like a figure's key; a
-    column would stretch every rank of the chart to the samples' spacing.
+    The samples sit in short rows (`rank=same`) and have no edge to the chart, so
+    dot puts them on the top ranks beside the start node, like a figure's key; one
+    long column would stretch every rank of the chart to the samples' spacing.
     """
     samples: list[tuple[str, dict[str, str]]] = []
     for kind in chart.kinds:
@@ -179,13 +184,16 @@ def _key(dot: graphviz.Digraph, chart: Chart) -> None:
     with dot.subgraph(name="cluster_key") as key:
         key.attr(label=_html("<B>Key</B>"), style="rounded", color="#90a4ae", fontsize="11", labeljust="l", id="key")
         key.attr("node", fontsize="9", height="0.3", margin="0.06,0.02")
-        with key.subgraph() as row:
-            row.attr(rank="same")
-            for index, (text, style) in enumerate(samples):
-                row.node(f"carepath-key-{index}", label=_html(escape_html(text)), tooltip=escape_string(text), **style)
+        for start in range(0, len(samples), KEY_ROW):
+            with key.subgraph() as row:
+                row.attr(rank="same")
+                for index in range(start, min(start + KEY_ROW, len(samples))):
+                    text, style = samples[index]
+                    row.node(f"carepath-key-{index}", label=_html(escape_html(text)), tooltip=escape_string(text), **style)
         for index in range(1, len(samples)):
-            # Invisible edges within a rank fix the samples' order, left to right.
-            key.edge(f"carepath-key-{index - 1}", f"carepath-key-{index}", style="invis")
+            # Invisible edges fix the order: along a row, and from each row's first sample to the next row's.
+            previous = index - KEY_ROW if index % KEY_ROW == 0 else index - 1
+            key.edge(f"carepath-key-{previous}", f"carepath-key-{index}", style="invis")
 
 
 _KIND_NAMES = {
@@ -241,6 +249,13 @@ def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
 
 def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
     nodes = {node.id: node for node in chart.nodes}
+    # A jump's connector sits in its source's cluster, so the arrow to it stays short.
+    connectors: dict[str | None, list[tuple[str, ChartEdge]]] = {}
+    for index, edge in enumerate(chart.edges):
+        if edge.jump:
+            source = nodes[edge.source]
+            home = None if source.external else source.section
+            connectors.setdefault(home, []).append((f"carepath-jump-{index}", edge))
     for section in chart.sections:
         with dot.subgraph(name=f"cluster_{section.id}") as cluster:
             cluster.attr(
@@ -257,7 +272,61 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
             )
             for node_id in section.node_ids:
                 cluster.node(node_id, **_node_attrs(nodes[node_id]))
+            for name, edge in connectors.get(section.id, []):
+                cluster.node(name, **_jump_attrs(edge, nodes[edge.target]))
     for node_id in chart.loose_node_ids:
         dot.node(node_id, **_node_attrs(nodes[node_id]))
+    for name, edge in connectors.get(None, []):
+        dot.node(name, **_jump_attrs(edge, nodes[edge.target]))
+    jumps = {id(edge): name for named in connectors.values() for name, edge in named}
     for edge in chart.edges:
-        dot.edge(edge.source, edge.target, **_edge_attrs(edge))
+        dot.edge(edge.source, jumps.get(id(edge), edge.target), **_edge_attrs(edge))
+    # A step reached only by jumps would float to the top: one invisible edge from the
+    # connector deepest down (short, so cheap) keeps it below the steps that lead to it.
+    depth = _depths(chart, set(jumps))
+    deepest: dict[str, tuple[int, str]] = {}
+    for edge in chart.edges:
+        if id(edge) in jumps:
+            candidate = (depth[edge.source], jumps[id(edge)])
+            deepest[edge.target] = max(deepest.get(edge.target, candidate), candidate)
+    order = {node.id: index for index, node in enumerate(chart.nodes)}
+    for target, (_, connector) in sorted(deepest.items(), key=lambda item: order[item[0]]):
+        dot.edge(connector, target, style="invis")
+
+
+def _depths(chart: Chart, jump_ids: set[int]) -> dict[str, int]:
+    """Longest path from the top to each step over the drawn arrows: where dot will rank it."""
+    depth = {node.id: 0 for node in chart.nodes}
+    for node in chart.nodes:  # graph order is topological
+        for edge in chart.edges:
+            if edge.source == node.id and id(edge) not in jump_ids:
+                depth[edge.target] = max(depth[edge.target], depth[node.id] + 1)
+    return depth
+
+
+def _jump_attrs(edge: ChartEdge, target: ChartNode) -> dict[str, str]:
+    """A "go to" connector: where the arrow would have gone, linked to it in the SVG."""
+    caption, *title = edge.jump_label
+    colour = DIM_TEXT if edge.state == State.DIMMED else "#37474f"
+    lines = "<BR/>".join(escape_html(line) for line in title)
+    label = (
+        f'<FONT POINT-SIZE="8" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
+        f'<BR/><FONT COLOR="{colour}">{lines}</FONT>'
+    )
+    if edge.state == State.TAKEN:
+        line_colour, width = PATH_COLOUR, "3"
+    else:
+        line_colour, width = (DIM_LINE if edge.state == State.DIMMED else "#78909c"), "1"
+    return {
+        "shape": "cds",
+        "style": "filled",
+        "fillcolor": "#ffffff",
+        "color": line_colour,
+        "penwidth": width,
+        "fontsize": "9",
+        "margin": "0.08,0.03",
+        "label": _html(label),
+        "tooltip": escape_string(f"Continues at: {target.tooltip}"),
+        "URL": f"#node-{target.id}",
+        "class": "jump",
+    }

@@ -1,0 +1,269 @@
+"""Flowcharts: guard printing, the chart model, Graphviz and Mermaid output, label safety."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compiler import ir
+from targets.flowchart import Highlight, build_chart, format_expr, humanize
+from targets.flowchart.chart import SectionUnknown, State, wrap_guard
+from targets.graphviz import RenderError, render, to_dot
+from targets.mermaid import MermaidError, escape, to_mermaid
+from tests.flowchart_graphs import HOSTILE_TEXT, claudication, hostile
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+
+
+# --- guards as words ------------------------------------------------------------
+
+
+def test_guards_print_as_a_clinician_writes_them():
+    abi, pulses, relief = ir.InputRef("abi"), ir.InputRef("pedal_pulses"), ir.InputRef("rest_relief_time")
+    assert format_expr(ir.Compare("<=", abi, ir.Literal(0.9))) == "ABI ≤ 0.9"
+    assert format_expr(ir.Compare("<=", relief, ir.Literal(10, "min"))) == "rest relief time ≤ 10 min"
+    assert format_expr(ir.Compare("=", pulses, ir.Literal("absent"))) == "pedal pulses = absent"
+    assert format_expr(ir.Compare(">=", ir.InputRef("toe_pressure"), ir.Literal(30, "mm[Hg]"))) == "toe pressure ≥ 30 mmHg"
+    count = ir.ConditionSum((ir.Term(1, ir.InputRef("pallor")), ir.Term(1, ir.InputRef("limb_pain"))))
+    assert format_expr(ir.Compare(">=", count, ir.Literal(2))) == "count(pallor, limb pain) ≥ 2"
+    score = ir.ConditionSum((ir.Term(2, ir.InputRef("pallor")), ir.Term(1, ir.InputRef("limb_pain"))))
+    assert format_expr(score) == "score(2 if pallor, 1 if limb pain)"
+
+
+def test_parentheses_only_where_precedence_needs_them():
+    a, b, c = (ir.InputRef(n) for n in ("a", "b", "c"))
+    assert format_expr(ir.And((ir.Or((a, b)), c))) == "(a or b) and c"
+    assert format_expr(ir.Or((ir.And((a, b)), c))) == "a and b or c"
+    assert format_expr(ir.Arithmetic("-", a, ir.Arithmetic("-", b, c))) == "a − (b − c)"
+    assert format_expr(ir.Arithmetic("-", ir.Arithmetic("-", a, b), c)) == "a − b − c"
+    assert format_expr(ir.Arithmetic("*", ir.Arithmetic("+", a, b), c)) == "(a + b) × c"
+    assert format_expr(ir.Not(ir.And((a, b)))) == "not (a and b)"
+
+
+def test_negations_read_naturally():
+    assert format_expr(ir.Not(ir.InputRef("saddle_anesthesia"))) == "no saddle anesthesia"
+    assert format_expr(ir.Not(ir.Compare("<=", ir.InputRef("abi"), ir.Literal(0.9)))) == "ABI > 0.9"
+    assert format_expr(ir.Not(ir.Known("abi"))) == "ABI unknown"
+    members = (ir.Literal("absent"), ir.Literal("diminished"))
+    assert format_expr(ir.Membership(ir.InputRef("pedal_pulses"), members)) == "pedal pulses is absent or diminished"
+
+
+def test_names_are_humanised():
+    assert humanize("hba1c_percent") == "HbA1c percent"
+    assert humanize("time_since_infection") == "time since infection"
+
+
+def test_a_comparison_is_never_split_across_lines():
+    lines = wrap_guard("PAD and rest relief time ≤ 10 min and pedal pulses = absent", 12)
+    assert any("≤ 10 min" in line for line in lines)
+    assert any("= absent" in line for line in lines)
+
+
+_names = st.sampled_from(["abi", "pallor", "rest_relief_time", "x"])
+_leaves = st.one_of(
+    _names.map(ir.InputRef),
+    st.integers(0, 99).map(lambda v: ir.Literal(float(v))),
+    st.sampled_from(["absent", "present"]).map(ir.Literal),
+)
+_expressions = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        inner.map(ir.Not),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: ir.And(tuple(xs))),
+        st.lists(inner, min_size=2, max_size=3).map(lambda xs: ir.Or(tuple(xs))),
+        st.tuples(st.sampled_from(ir.COMPARISON_OPERATORS), inner, inner).map(lambda t: ir.Compare(*t)),
+        st.tuples(st.sampled_from(ir.ARITHMETIC_OPERATORS), inner, inner).map(lambda t: ir.Arithmetic(*t)),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: ir.ConditionSum(tuple(ir.Term(1, x) for x in xs))),
+    ),
+    max_leaves=8,
+)
+
+
+@given(_expressions)
+def test_property_every_expression_prints_with_balanced_parentheses(expr):
+    text = format_expr(expr)
+    depth = 0
+    for character in text:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        assert depth >= 0
+    assert depth == 0 and text.strip() == text and "  " not in text
+
+
+# --- the chart model --------------------------------------------------------------
+
+
+def test_sections_follow_source_order_and_hold_their_nodes():
+    chart = build_chart(claudication())
+    assert [s.id for s in chart.sections] == ["immediate", "workup", "follow_up"]
+    assert chart.sections[0].node_ids == ("pulse_check", "ischemia_screen", "vascular_consult")
+    assert chart.loose_node_ids == ("start",)
+
+
+def test_two_branches_to_one_step_become_one_arrow_with_both_conditions():
+    chart = build_chart(claudication())
+    arrows = [e for e in chart.edges if (e.source, e.target) == ("ischemia_screen", "vascular_consult")]
+    assert len(arrows) == 1
+    assert arrows[0].label_lines[0] == "pedal pulses = absent" and "or" in arrows[0].label_lines
+
+
+def test_a_section_view_keeps_its_nodes_and_greys_the_neighbours():
+    chart = build_chart(claudication(), section="workup")
+    inside = {"measure_abi", "claudication_type", "vascular_referral", "exercise"}
+    assert set(chart.sections[0].node_ids) == inside and len(chart.sections) == 1
+    external = {n.id for n in chart.nodes if n.external}
+    assert external == {"ischemia_screen", "review"}
+    # Reference numbers stay those of the whole guideline.
+    assert chart.sources == ((2, "Claudication: guideline overview (2025), Vascular Society"),)
+
+
+def test_an_unknown_section_is_refused_with_the_known_ones():
+    with pytest.raises(SectionUnknown, match="immediate, workup, follow_up"):
+        build_chart(claudication(), section="labs")
+    with pytest.raises(RenderError, match="no section `labs`"):
+        to_dot(claudication(), section="labs")
+    with pytest.raises(MermaidError, match="no section `labs`"):
+        to_mermaid(claudication(), section="labs")
+
+
+def test_highlight_marks_taken_pending_and_dimmed():
+    graph = claudication()
+    path = ["start", "pulse_check", "ischemia_screen", "measure_abi", "claudication_type"]
+    highlight = Highlight.from_path(graph, path, pending={"claudication_type": ["abi"]})
+    chart = build_chart(graph, highlight)
+    assert chart.node("measure_abi").state == State.TAKEN
+    assert chart.node("claudication_type").state == State.PENDING
+    assert chart.node("claudication_type").needs == ("ABI",)
+    assert chart.node("vascular_consult").state == State.DIMMED
+    taken = {(e.source, e.target) for e in chart.edges if e.state == State.TAKEN}
+    assert taken == {("start", "pulse_check"), ("pulse_check", "ischemia_screen"),
+                     ("ischemia_screen", "measure_abi"), ("measure_abi", "claudication_type")}
+
+
+def test_fired_branches_decide_which_edge_between_active_nodes_was_taken():
+    graph = claudication()
+    path = ["start", "pulse_check", "ischemia_screen", "measure_abi", "claudication_type", "exercise", "review"]
+    highlight = Highlight.from_path(graph, path, fired_branches={"claudication_type": [1]})
+    assert ("claudication_type", "exercise") in highlight.taken_edges
+    assert ("claudication_type", "review") not in highlight.taken_edges  # the `otherwise` did not fire
+    assert ("exercise", "review") in highlight.taken_edges
+
+
+def test_a_highlight_of_another_guideline_is_refused_listing_every_mismatch():
+    highlight = Highlight({"start", "nowhere"}, [("start", "elsewhere")], {"start": ["no_such_input"]})
+    with pytest.raises(RenderError) as caught:
+        to_dot(claudication(), highlight)
+    assert len(caught.value.problems) == 3
+    assert "node `nowhere`" in caught.value.problems[0]
+
+
+# --- DOT ---------------------------------------------------------------------------
+
+
+def test_dot_is_deterministic_and_has_every_step():
+    graph = claudication()
+    text = to_dot(graph)
+    assert text == to_dot(claudication())
+    for node in graph.nodes:
+        assert re.search(rf"^\s*{node.id} \[", text, re.MULTILINE), node.id
+    assert text.index("cluster_immediate") < text.index("cluster_workup") < text.index("cluster_follow_up")
+
+
+def test_emergent_actions_are_unmistakable():
+    line = next(line for line in to_dot(claudication()).splitlines() if line.strip().startswith("vascular_consult ["))
+    assert 'fillcolor="#c62828"' in line and "penwidth=3" in line and "EMERGENT" in line
+
+
+def test_big_graphs_get_bounded_crossing_minimisation():
+    from tests.flowchart_graphs import generated_guideline
+
+    assert "mclimit" not in to_dot(claudication())
+    assert "mclimit" in to_dot(generated_guideline(300))
+
+
+def test_dot_escapes_every_hostile_label():
+    text = to_dot(hostile())
+    outside_quotes = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+    # Raw markup only in quoted strings (tooltips); labels carry it as entities.
+    assert "<script>" not in outside_quotes and "&lt;script&gt;" in outside_quotes
+    assert "<img" not in outside_quotes and "<svg" not in outside_quotes
+
+
+@needs_dot
+def test_hostile_svg_has_no_foreign_elements_and_shows_the_text():
+    svg = render(hostile(), "svg")
+    root = ET.fromstring(svg)
+    allowed = {"svg", "g", "title", "text", "path", "polygon", "ellipse", "polyline", "a"}
+    tags = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
+    assert tags <= allowed, tags - allowed
+    texts = " ".join(element.text or "" for element in root.iter() if element.tag.endswith("}text"))
+    assert "<script>alert(1)</script>" in texts and '"stop"' in texts and "{braces}" in texts
+    assert "\\N \\G" in texts  # backslashes shown as written, not expanded
+    for element in root.iter():
+        assert not any(name.lower().startswith("on") for name in element.attrib), element.attrib
+    # Tooltips keep the full text, newlines included.
+    tooltips = [v for element in root.iter() for k, v in element.attrib.items() if k.endswith("title")]
+    assert any("Evidence\nHe said" in t for t in tooltips)
+
+
+@needs_dot
+def test_png_is_a_real_image_of_sensible_size():
+    png = render(claudication(), "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert 600 < width < 6000 and 400 < height < 6000
+
+
+@needs_dot
+def test_pdf_and_svg_come_out():
+    assert render(claudication(), "pdf").startswith(b"%PDF")
+    svg = ET.fromstring(render(claudication(), "svg"))
+    ids = {element.get("id") for element in svg.iter()}
+    assert {"node-start", "node-vascular_consult", "section-workup"} <= ids
+
+
+def test_a_missing_dot_program_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(RenderError, match="`dot` program was not found"):
+        render(claudication(), "svg")
+    assert render(claudication(), "dot").startswith(b"digraph")
+
+
+# --- Mermaid -------------------------------------------------------------------------
+
+
+def test_mermaid_draws_sections_shapes_and_guards():
+    text = to_mermaid(claudication())
+    assert text == to_mermaid(claudication())
+    assert text.index("subgraph s_immediate") < text.index("subgraph s_workup") < text.index("subgraph s_follow_up")
+    assert 'n_ischemia_screen{"' in text and 'n_done(["' in text
+    assert '-->|"<i>otherwise</i>"| n_measure_abi' in text
+    assert "class n_vascular_consult emergent" in text
+
+
+def test_mermaid_highlight_styles_the_taken_links_by_index():
+    graph = claudication()
+    highlight = Highlight.from_path(graph, ["start", "pulse_check"])
+    lines = to_mermaid(graph, highlight).splitlines()
+    taken = next(line for line in lines if "stroke-width:4px" in line and "linkStyle" in line)
+    assert taken.split()[1] == "0"  # start → pulse_check is the first link
+    assert "  style n_start stroke:#0d47a1,stroke-width:4px" in lines
+
+
+def test_mermaid_escapes_everything_that_could_end_a_label():
+    assert escape('a "b" <c> & {d} | #e; `f` \\g') == (
+        "a #quot;b#quot; #lt;c#gt; #amp; #123;d#125; #124; #35;e#59; #96;f#96; #92;g"
+    )
+    assert escape("one\ntwo") == "one<br/>two"
+    text = to_mermaid(hostile())
+    body = text.split("flowchart TB\n", 1)[1]
+    assert "<script" not in body and "<img" not in body and "<svg" not in body
+    for line in body.splitlines():
+        # Quotes come only in pairs around labels: none escaped the label.
+        assert line.count('"') % 2 == 0, line
+    assert HOSTILE_TEXT not in text.split("flowchart TB", 1)[1]
