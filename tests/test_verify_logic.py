@@ -110,10 +110,10 @@ def test_first_branch_shadowed_by_a_wider_earlier_line():
     assert "line 1 holds first" in finding.notes[0]
 
 
-def test_branch_outside_the_input_range_never_holds():
+def test_self_contradicting_branch_never_holds():
     finding = only("""
         decide d "ABI" (any) [r1]
-          when abi > 3 -> a
+          when abi > 1.5 and abi < 0.5 -> a
           when pain -> b
           otherwise -> c
     """)
