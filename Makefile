@@ -20,6 +20,7 @@ setup: $(VENV)/.installed
 demo: setup
 	$(CAREPATH) check $(GUIDELINE)
 	$(CAREPATH) run $(GUIDELINE) --facts examples/patients/absent_pulse_unilateral.json
+	@mkdir -p build && $(CAREPATH) render $(GUIDELINE) -o build/flowchart.svg && echo "flowchart of the workup: build/flowchart.svg (published copies: examples/flowchart.svg, examples/flowchart.png)"
 
 test: setup
 	$(PY) -m pytest

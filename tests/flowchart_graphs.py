@@ -124,7 +124,7 @@ def claudication() -> ir.Graph:
                 ),
                 branch=1,
             ),
-            ir.Edge("ischemia_screen", "measure_abi", otherwise=True),
+            ir.Edge("ischemia_screen", "measure_abi", branch=2, otherwise=True),
             ir.Edge("vascular_consult", "done"),
             ir.Edge("measure_abi", "claudication_type"),
             ir.Edge(
@@ -149,7 +149,7 @@ def claudication() -> ir.Graph:
                 ),
                 branch=1,
             ),
-            ir.Edge("claudication_type", "review", otherwise=True),
+            ir.Edge("claudication_type", "review", branch=2, otherwise=True),
             ir.Edge("vascular_referral", "review"),
             ir.Edge("exercise", "review"),
             ir.Edge("review", "done"),
@@ -196,7 +196,7 @@ def hostile() -> ir.Graph:
         edges=(
             ir.Edge("start", "ask"),
             ir.Edge("ask", "act", guard=ir.Compare("=", ir.InputRef("score"), ir.Literal("high")), branch=0),
-            ir.Edge("ask", "stop", otherwise=True),
+            ir.Edge("ask", "stop", branch=1, otherwise=True),
             ir.Edge("act", "stop"),
         ),
     )
@@ -231,7 +231,7 @@ def generated_guideline(size: int, seed: int = 5) -> ir.Graph:
             for branch, target in enumerate(targets[:-1]):
                 guard = ir.Compare(">=", ir.InputRef(f"x{rng.randrange(20)}"), ir.Literal(float(rng.randrange(100))))
                 edges.append(ir.Edge(node_id, f"step{target}", guard=guard, branch=branch))
-            edges.append(ir.Edge(node_id, f"step{targets[-1]}", otherwise=True))
+            edges.append(ir.Edge(node_id, f"step{targets[-1]}", branch=len(targets) - 1, otherwise=True))
         else:
             kind = N.ASSESS if i % 3 == 1 else N.ACTION
             urgency = ir.Urgency.ROUTINE if kind == N.ACTION else None

@@ -25,8 +25,12 @@ FORMATS = ("svg", "png", "pdf", "dot", "mmd")
               help="Output file; its suffix picks the format.")
 @click.option("--format", "format_", type=click.Choice(FORMATS),
               help="Output format, when OUT's suffix does not say it.")
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False),
+              help="A patient's facts (JSON, as for `carepath run`): draw that patient's path.")
 @click.option("--section", help="Draw only this section (by id), with the steps around it.")
-def render(guideline: str, output: str, format_: str | None, section: str | None) -> None:
+def render(
+    guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None
+) -> None:
     """Draw GUIDELINE as a flowchart (SVG, PNG, PDF, DOT or Mermaid)."""
     from carepath.cli.common import fail_input, load_guideline
 
@@ -39,7 +43,7 @@ def render(guideline: str, output: str, format_: str | None, section: str | None
             + " or --format"
         )
     graph = load_guideline(guideline)
-    highlight = None
+    highlight = _patient_path(graph, facts_path) if facts_path else None
 
     from targets.graphviz import RenderError
     from targets.graphviz import render as render_graphviz
@@ -64,12 +68,48 @@ def _format_from_suffix(output: str) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
+def _patient_path(graph, facts_path: str):
+    """Run the guideline on the facts file; the run's path as a `Highlight`.
+
+    The taken edges come from the run's trace (which branches each decision fired),
+    so an arrow between two steps on the path is drawn bold only if it was taken.
+    """
+    from carepath.cli.common import EXIT_INPUT
+    from targets.flowchart import Highlight
+    from targets.runtime.execute import execute
+    from targets.runtime.facts import FactsError, read_facts_text
+
+    try:
+        text = Path(facts_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        from carepath.cli.common import fail_input
+
+        fail_input(f"cannot read `{facts_path}`: {getattr(error, 'strerror', None) or error}")
+    try:
+        facts = read_facts_text(graph, text, "$")
+    except FactsError as error:
+        for problem in error.problems:
+            click.echo(f"{facts_path}: {problem}", err=True)
+        count = len(error.problems)
+        click.echo(f"{facts_path}: {count} problem{'s' if count != 1 else ''}; nothing was drawn", err=True)
+        raise SystemExit(EXIT_INPUT) from None
+    result = execute(graph, facts.values)
+    fired = {decision.decision: decision.fired for decision in result.trace}
+    pending = {decision.decision: decision.needs for decision in result.trace if decision.pending}
+    return Highlight.from_path(graph, result.path, fired_branches=fired, pending=pending)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file in `path`'s folder, then rename it over `path`."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(data)
+        # mkstemp makes the file private (0600); a chart is published, so give it the
+        # mode any new file gets here.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

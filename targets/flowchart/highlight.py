@@ -51,15 +51,16 @@ class Highlight:
         cls,
         graph: ir.Graph,
         path: Iterable[str],
-        fired_branches: Mapping[str, Iterable[int | None]] | None = None,
+        fired_branches: Mapping[str, Iterable[int]] | None = None,
         pending: Mapping[str, Iterable[str]] | None = None,
     ) -> Highlight:
         """Derive the taken edges from the active nodes.
 
         An edge is taken when both ends are active and, for a decision, its branch
         fired. `fired_branches` maps a decision to the `branch` numbers that fired
-        (`None` standing for `otherwise`); without it, any edge between two active
-        nodes counts, which is exact unless a node is reached by two ways at once.
+        (the `otherwise` line has the last number, as in the IR); without it, any
+        edge between two active nodes counts, which is exact unless a node is
+        reached by two ways at once.
         """
         taken = frozenset(path)
         fired = {node: set(branches) for node, branches in (fired_branches or {}).items()}
@@ -67,10 +68,8 @@ class Highlight:
         for edge in graph.edges:
             if edge.source not in taken or edge.target not in taken:
                 continue
-            if edge.source in fired:
-                branch = None if edge.otherwise else edge.branch
-                if branch not in fired[edge.source]:
-                    continue
+            if edge.source in fired and edge.branch not in fired[edge.source]:
+                continue
             edges.append((edge.source, edge.target))
         return cls(taken, edges, pending or {})
 

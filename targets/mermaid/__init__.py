@@ -10,7 +10,8 @@ Escaping: every label is a quoted string in which Mermaid's entity syntax
 (`#quot;`, `#lt;`, `#35;`) stands for each character that could end the string,
 open markup or start an entity, so no guideline text can add Mermaid statements
 or HTML. Node ids get an `n_` prefix: Mermaid reads a bare `end` as a keyword, and
-an id starting with `o` or `x` after `--` as an arrow head.
+an id starting with `o` or `x` after `--` as an arrow head. Edges into shared
+steps far away are "go to" connectors (`>flags]`), as on the Graphviz chart.
 
 The output is deterministic: same graph, same bytes.
 """
@@ -60,6 +61,7 @@ _CLASS_DEFS = (
     ("routine", "fill:#ffffff,stroke:#546e7a,color:#000000"),
     ("endpoint", "fill:#e8f5e9,stroke:#2e7d32,color:#000000"),
     ("dimmed", "fill:#f6f6f6,stroke:#d0d0d0,color:#a8a8a8"),
+    ("jump", "fill:#ffffff,stroke:#78909c,color:#37474f,font-size:11px"),
     ("sources", "fill:#ffffff,stroke:#90a4ae,color:#37474f,text-align:left"),
 )
 
@@ -134,6 +136,20 @@ def _write(chart: Chart, graph: ir.Graph) -> str:
         "flowchart TB",
     ]
     nodes = {node.id: node for node in chart.nodes}
+    # A jump's connector (`>"go to …"]`) sits in its source's subgraph, as in the DOT chart.
+    connectors: dict[str | None, list[str]] = {}
+    targets: list[str] = []
+    for index, edge in enumerate(chart.edges):
+        if edge.jump:
+            source = nodes[edge.source]
+            label = f"<small>{escape(edge.jump_label[0])} ▸</small><br/>" + "<br/>".join(
+                escape(line) for line in edge.jump_label[1:]
+            )
+            home = None if source.external else source.section
+            connectors.setdefault(home, []).append(f'j_{index}>"{label}"]')
+            targets.append(f"j_{index}")
+        else:
+            targets.append(_node_id(edge.target))
     for node_id in chart.loose_node_ids:
         if nodes[node_id].kind == ir.NodeKind.START:
             lines.append("  " + _node_line(nodes[node_id]))
@@ -141,16 +157,18 @@ def _write(chart: Chart, graph: ir.Graph) -> str:
         lines.append(f'  subgraph s_{section.id}["{escape(section.title)}"]')
         lines.append("    direction TB")
         lines += ["    " + _node_line(nodes[node_id]) for node_id in section.node_ids]
+        lines += ["    " + connector for connector in connectors.get(section.id, [])]
         lines.append("  end")
     for node_id in chart.loose_node_ids:
         if nodes[node_id].kind != ir.NodeKind.START:
             lines.append("  " + _node_line(nodes[node_id]))
-    for edge in chart.edges:
+    lines += ["  " + connector for connector in connectors.get(None, [])]
+    for edge, target in zip(chart.edges, targets):
         label = "<br/>".join(escape(line) for line in edge.label_lines)
         if edge.otherwise:
             label = f"<i>{label}</i>"
         arrow = f'-->|"{label}"|' if label else "-->"
-        lines.append(f"  {_node_id(edge.source)} {arrow} {_node_id(edge.target)}")
+        lines.append(f"  {_node_id(edge.source)} {arrow} {target}")
     if chart.sources:
         sources = "<br/>".join(f"[{number}] {escape(text)}" for number, text in chart.sources)
         lines.append(f'  carepath_sources["<b>Sources</b><br/>{sources}"]')
@@ -167,6 +185,9 @@ def _styles(chart: Chart) -> list[str]:
     used: dict[str, list[str]] = {}
     for node in chart.nodes:
         used.setdefault(_node_class(node), []).append(_node_id(node.id))
+    jumps = [f"j_{index}" for index, edge in enumerate(chart.edges) if edge.jump]
+    if jumps:
+        used["jump"] = jumps
     if chart.sources:
         used["sources"] = ["carepath_sources"]
     lines = [f"  classDef {name} {style}" for name, style in _CLASS_DEFS if name in used]
@@ -178,6 +199,9 @@ def _styles(chart: Chart) -> list[str]:
             lines.append(
                 f"  style {_node_id(node.id)} stroke:{PENDING_COLOUR},stroke-width:4px,stroke-dasharray:6 4"
             )
+    for index, edge in enumerate(chart.edges):
+        if edge.jump and edge.state == State.TAKEN:
+            lines.append(f"  style j_{index} stroke:{PATH_COLOUR},stroke-width:4px")
     taken = [str(i) for i, edge in enumerate(chart.edges) if edge.state == State.TAKEN]
     dimmed = [str(i) for i, edge in enumerate(chart.edges) if edge.state == State.DIMMED]
     if taken:

@@ -1,0 +1,148 @@
+"""`carepath render` end to end: formats by suffix, --facts, --section, errors and atomic writes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from carepath.cli import main
+
+ROOT = Path(__file__).parent.parent
+REFERENCE = ROOT / "guidelines" / "leg_numbness_cramping.cpath"
+PATIENT = ROOT / "examples" / "patients" / "claudication_abi_missing.json"
+
+SMALL = """guideline calf "Calf pain" version "1.0.0"
+
+reference ref1 "Claudication overview" 2025
+
+input abi: number 0 to 2
+  ask "Ankle-brachial index"
+input rest_relief_time: quantity min
+
+section work "Work-up"
+
+start -> measure
+
+assess measure "Measure the ABI" collects abi, rest_relief_time then kind
+
+decide kind "Vascular claudication?" (first) [ref1]
+  when abi <= 0.90 and rest_relief_time <= 10 min -> exercise
+  otherwise -> done
+
+action exercise "Supervised exercise" [ref1]
+  urgency routine
+  then done
+
+end done "Done"
+"""
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+
+
+@pytest.fixture
+def small(tmp_path):
+    path = tmp_path / "calf.cpath"
+    path.write_text(SMALL, encoding="utf-8")
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["render", *map(str, args)])
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    ("suffix", "signature"),
+    [(".svg", b"<?xml"), (".png", b"\x89PNG"), (".pdf", b"%PDF"), (".dot", b"digraph"), (".mmd", b"---\ntitle:")],
+)
+def test_the_suffix_picks_the_format(small, tmp_path, suffix, signature):
+    out = tmp_path / f"chart{suffix}"
+    result = invoke(small, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(signature)
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # a published chart is readable
+
+
+def test_format_option_overrides_the_suffix(small, tmp_path):
+    out = tmp_path / "chart.txt"
+    assert invoke(small, "-o", out, "--format", "mmd").exit_code == 0
+    assert "flowchart TB" in out.read_text(encoding="utf-8")
+
+
+def test_an_unknown_suffix_is_a_usage_error_and_writes_nothing(small, tmp_path):
+    out = tmp_path / "chart.jpeg"
+    result = invoke(small, "-o", out)
+    assert result.exit_code == 2
+    assert "cannot tell the format" in result.output and ".svg" in result.output
+    assert not out.exists()
+
+
+def test_an_unknown_section_lists_the_known_ones(small, tmp_path):
+    result = invoke(small, "-o", tmp_path / "chart.dot", "--section", "labs")
+    assert result.exit_code == 2 and "sections: work" in result.output
+    assert list(tmp_path.iterdir()) == [small]  # no output, no temporary file left
+
+
+def test_a_missing_dot_program_exits_2_and_leaves_the_old_file(small, tmp_path, monkeypatch):
+    out = tmp_path / "chart.svg"
+    out.write_text("old chart", encoding="utf-8")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    result = invoke(small, "-o", out)
+    assert result.exit_code == 2 and "`dot` program was not found" in result.output
+    assert out.read_text(encoding="utf-8") == "old chart"
+    assert sorted(os.listdir(tmp_path)) == ["calf.cpath", "chart.svg"]
+
+
+def test_a_guideline_with_errors_exits_1(tmp_path):
+    broken = tmp_path / "broken.cpath"
+    broken.write_text(SMALL.replace("then done\n\nend", "then nowhere\n\nend"), encoding="utf-8")
+    result = invoke(broken, "-o", tmp_path / "chart.dot")
+    assert result.exit_code == 1
+    assert not (tmp_path / "chart.dot").exists()
+
+
+def test_bad_facts_are_listed_and_nothing_is_drawn(small, tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"abi": "low", "nope": 1}', encoding="utf-8")
+    out = tmp_path / "chart.dot"
+    result = invoke(small, "-o", out, "--facts", facts)
+    assert result.exit_code == 2
+    assert "$.abi" in result.output and "$.nope" in result.output and "2 problems" in result.output
+    assert not out.exists()
+
+
+def test_facts_draw_the_patients_path(small, tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"abi": 0.7}', encoding="utf-8")  # rest relief time unknown: pending
+    plain, patient = tmp_path / "plain.dot", tmp_path / "patient.dot"
+    assert invoke(small, "-o", plain).exit_code == 0
+    assert invoke(small, "-o", patient, "--facts", facts).exit_code == 0
+    text = patient.read_text(encoding="utf-8")
+    assert text != plain.read_text(encoding="utf-8")
+    kind = next(line for line in text.splitlines() if line.strip().startswith("kind ["))
+    assert "dashed" in kind and "waiting for: rest relief time" in kind
+    measure_edge = next(line for line in text.splitlines() if "measure -> kind" in line)
+    assert "penwidth=3.5" in measure_edge
+    exercise = next(line for line in text.splitlines() if line.strip().startswith("exercise ["))
+    assert "#a8a8a8" in exercise  # not on the path: dimmed
+
+
+@needs_dot
+@pytest.mark.skipif(not REFERENCE.exists(), reason="reference guideline not present")
+def test_reference_guideline_svg_has_every_step(tmp_path):
+    from carepath import compile_file
+
+    out = tmp_path / "flow.svg"
+    assert invoke(REFERENCE, "-o", out).exit_code == 0
+    root = ET.parse(out).getroot()
+    ids = {element.get("id") for element in root.iter()}
+    graph = compile_file(REFERENCE)
+    assert {f"node-{node.id}" for node in graph.nodes} <= ids
+    patient = tmp_path / "patient.svg"
+    assert invoke(REFERENCE, "-o", patient, "--facts", PATIENT).exit_code == 0
+    assert patient.read_bytes() != out.read_bytes()
