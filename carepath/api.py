@@ -3,29 +3,45 @@
 Like Jinja's `Environment`, this is where the stages are threaded and where the
 source texts are attached to errors, so a caller gets either a graph or an
 exception holding every diagnostic and the texts to render them against.
+`check_file` is the variant for tools that want the warnings of a clean
+compilation too (`carepath check` prints them).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from attrs import frozen
+
 from compiler import ir
-from compiler.diagnostics import CompileError, Sink
+from compiler.diagnostics import CompileError, Diagnostic, Sink
 from compiler.passes.load import SourceFile
-from compiler.pipeline import run_passes
+from compiler.pipeline import PASSES, UNVERIFIED_PASSES, run_passes
 
 
-def compile_text(text: str, file: str = "<text>") -> ir.Graph:
-    """Compile guideline source text. Imports resolve against the working directory."""
+@frozen
+class Checked:
+    """A compilation's outcome: the graph (None on errors), every diagnostic, the texts."""
+
+    graph: ir.Graph | None
+    diagnostics: tuple[Diagnostic, ...]
+    sources: dict[str, str]
+
+    def raise_on_errors(self) -> ir.Graph:
+        if self.graph is None:
+            raise CompileError(self.diagnostics, self.sources)
+        return self.graph
+
+
+def check_text(text: str, file: str = "<text>", *, verify_logic: bool = True) -> Checked:
+    """Every diagnostic of compiling `text`; `verify_logic=False` skips the z3 verifier."""
     sink = Sink()
-    graph = run_passes(SourceFile(file, text), sink)
-    if graph is None:
-        raise CompileError(sink.sorted(), sink.sources)
-    return graph
+    graph = run_passes(SourceFile(file, text), sink, PASSES if verify_logic else UNVERIFIED_PASSES)
+    return Checked(graph, tuple(sink.sorted()), sink.sources)
 
 
-def compile_file(path: str | Path) -> ir.Graph:
-    """Compile a `.cpath` file. An unreadable file is a `CompileError` too (CP0004)."""
+def check_file(path: str | Path, *, verify_logic: bool = True) -> Checked:
+    """Like `check_text` on the file's contents; an unreadable file is diagnostic CP0004."""
     shown = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -33,5 +49,15 @@ def compile_file(path: str | Path) -> ir.Graph:
         sink = Sink()
         reason = getattr(error, "strerror", None) or str(error)
         sink.error("CP0004", f"cannot read `{shown}`: {reason}", hint="check the path and that it is a UTF-8 text file")
-        raise CompileError(sink.diagnostics) from None
-    return compile_text(text, shown)
+        return Checked(None, tuple(sink.diagnostics), {})
+    return check_text(text, shown, verify_logic=verify_logic)
+
+
+def compile_text(text: str, file: str = "<text>") -> ir.Graph:
+    """Compile guideline source text. Imports resolve against the working directory."""
+    return check_text(text, file).raise_on_errors()
+
+
+def compile_file(path: str | Path) -> ir.Graph:
+    """Compile a `.cpath` file. An unreadable file is a `CompileError` too (CP0004)."""
+    return check_file(path).raise_on_errors()

@@ -29,8 +29,9 @@ CODES: dict[str, str] = {
     "CP0107": "no start",
     "CP0108": "`reaches` outside an assertion",
     "CP0109": "define refers to itself",
-    "CP0110": "unknown section",
     "CP0111": "enum member listed twice",
+    "CP0112": "keyword used as a name",
+    "CP0113": "name hides an enum member",
     # types and units
     "CP0201": "type mismatch",
     "CP0202": "incommensurable units",
@@ -46,10 +47,9 @@ CODES: dict[str, str] = {
     "CP0303": "cycle",
     "CP0304": "action without a citation",
     "CP0305": "reference never cited",
-    "CP0306": "end node with a way out",
     "CP0307": "decision without branches",
     "CP0308": "action without urgency",
-    "CP0309": "assessment collects an input twice or a decision leads to the same node twice",
+    "CP0309": "listed twice",
     # decision logic (compiler/passes/verify_logic.py)
     "CP0401": "branches of a unique decision overlap",
     "CP0402": "decision leaves a gap: no branch holds and no otherwise",

@@ -34,6 +34,12 @@ PASSES: tuple[Pass, ...] = (
 )
 
 
+# Without the logic verifier: the graph as far as its shape is checked. Used to
+# replay a counterexample on a guideline whose logic check failed: the patient
+# the verifier found must be runnable to be understood.
+UNVERIFIED_PASSES: tuple[Pass, ...] = tuple(p for p in PASSES if p is not verify_logic)
+
+
 # Stages whose errors the next stage tolerates: types are checked even when some
 # names did not resolve (an unknown name is typed as an error and not reported
 # twice), so the author sees name and unit mistakes in one run.

@@ -215,3 +215,52 @@ def test_explain_prints_the_page_of_a_code():
     result = CliRunner().invoke(main, ["explain", "cp0101"])
     assert result.exit_code == 0 and "CP0101" in result.output
     assert CliRunner().invoke(main, ["explain", "CP9999"]).exit_code == 2
+
+
+def test_an_imported_declaration_need_not_be_used(tmp_path):
+    write(tmp_path, "carepath.toml", "")
+    write(tmp_path, "common.cpath", 'reference ref1 "Shared"\ninput smoker: boolean\ninput diabetic: boolean\n')
+    main_file = write(tmp_path, "g.cpath", guideline(
+        """
+        import "common.cpath"
+        start -> triage
+        decide triage "Risk" (first) [ref1]
+          when smoker -> done
+          otherwise -> done
+        end done "Done"
+        """))
+    assert [i.name for i in compile_file(main_file).inputs] == ["smoker", "diabetic"]
+
+
+def test_known_of_a_define_says_it_applies_to_inputs(diagnostics):
+    text = CHAIN.replace('input smoker: boolean', 'input smoker: boolean\ndefine s: smoker').replace(
+        "when smoker ->", "when s and known s ->")
+    assert diagnostics(text) == [("CP0101", 7, "`known` applies to inputs, and `s` is a define")]
+
+
+def test_keywords_and_enum_members_are_not_value_names(diagnostics):
+    text = guideline(
+        """
+        reference ref1 "Source" 2025
+        input status: boolean
+        input pulses: one of present, absent
+        input absent: boolean
+        start -> triage
+        decide triage "Triage" (first) [ref1]
+          when status or pulses = present or absent -> done
+          otherwise -> done
+        end done "Done"
+        """
+    )
+    assert [(c, line) for c, line, _ in diagnostics(text)][:2] == [("CP0112", 3), ("CP0113", 5)]
+
+
+def test_a_guideline_failing_only_logic_checks_still_runs_for_replay(tmp_path):
+    text = CHAIN.replace("(first)", "(unique)").replace("otherwise -> exercise", "when smoker -> exercise")
+    path = write(tmp_path, "overlap.cpath", text)
+    assert CliRunner().invoke(main, ["check", str(path)]).exit_code == 1
+    facts = write(tmp_path, "p.json", '{"smoker": false}')
+    result = CliRunner().invoke(main, ["run", str(path), "--facts", str(facts), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "fails verification" in result.stderr
+    assert json.loads(result.stdout)["status"] in ("complete", "needs_input")

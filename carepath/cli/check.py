@@ -25,16 +25,17 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
     """Check guideline files: syntax, names, types and units, structure and logic."""
     import json
 
-    from carepath.api import compile_file
+    from carepath.api import check_file
     from carepath.cli.common import EXIT_OK, exit_code, report
     from compiler.diagnostics import CompileError
     from compiler.report import as_json
 
     worst, collected = EXIT_OK, []
     for file in files:
-        try:
-            graph = compile_file(file)
-        except CompileError as error:
+        checked = check_file(file)
+        graph = checked.graph
+        if checked.diagnostics:
+            error = CompileError(checked.diagnostics, checked.sources)
             worst = max(worst, exit_code(error))
             if counterexample_dir is not None:
                 from compiler.logic.counterexamples import write_counterexamples
@@ -45,8 +46,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
                 collected += [as_json(d) for d in error.diagnostics]
             else:
                 report(error, style)
-            continue
-        if style != "json":
+        if graph is not None and style != "json":
             click.echo(f"{file}: ok ({_describe(graph)})")
     if style == "json":
         click.echo(json.dumps(collected, indent=2, ensure_ascii=False))
@@ -55,12 +55,9 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
 
 def _describe(graph) -> str:
     nodes = len(graph.nodes) - 1  # `start` is not the author's
-    parts = [f"{nodes} nodes", f"{len(graph.edges)} edges"]
-    if graph.assertions:
-        parts.append(f"{len(graph.assertions)} assertions")
-    if graph.scenarios:
-        parts.append(f"{len(graph.scenarios)} scenarios")
-    return ", ".join(parts)
+    counts = [(nodes, "node"), (len(graph.edges), "edge"), (len(graph.assertions), "assertion"),
+              (len(graph.scenarios), "scenario")]
+    return ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts if n or word in ("node", "edge"))
 
 
 ERROR_PAGES = Path(__file__).resolve().parents[2] / "docs" / "errors"

@@ -22,16 +22,35 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 INPUT_CODES = {"CP0004", *(code for code in CODES if code.startswith("CP07"))}
 
 
+LOGIC_CODES = ("CP04", "CP05")
+
+
 def load_guideline(path: str, style: str = "human") -> ir.Graph:
-    """The graph compiled from (or loaded from) `path`, or exit with its diagnostics."""
-    from carepath.api import compile_file
+    """The graph compiled from (or loaded from) `path`, or exit with its diagnostics.
+
+    A guideline whose only errors are logic findings (CP04xx, CP05xx) still loads,
+    with the findings printed as a warning: that is how a counterexample patient
+    written by `check --counterexamples` is replayed with `run` or `render --facts`.
+    """
+    from carepath.api import check_file
 
     try:
         if str(path).endswith(".json"):
             from targets.json.load import load_graph_file
 
             return load_graph_file(path)
-        return compile_file(path)
+        checked = check_file(path)
+        errors = [d for d in checked.diagnostics if d.is_error]
+        if errors and all(d.code.startswith(LOGIC_CODES) for d in errors):
+            unverified = check_file(path, verify_logic=False).raise_on_errors()
+            codes = ", ".join(sorted({d.code for d in errors}))
+            click.echo(
+                f"warning: {path} fails verification ({len(errors)} finding(s): {codes}); "
+                "running it anyway, as for replaying a counterexample. `carepath check` shows them.",
+                err=True,
+            )
+            return unverified
+        return checked.raise_on_errors()
     except CompileError as error:
         report_and_exit(error, style)
 

@@ -323,8 +323,31 @@ class _Checker:
                             e.span, label="mismatched", hint="use the condition itself, e.g. `smoker` or `not smoker`")
             return ERROR
         if self.commensurate(e, left, right):
+            self.within_range(e.left, e.right)
+            self.within_range(e.right, e.left)
             return BOOLEAN
         return ERROR
+
+    def within_range(self, side: ast.Expr, other: ast.Expr) -> None:
+        """A literal compared with a ranged input must lie in its range (`abi <= 90` is a typo for 0.90)."""
+        if not (isinstance(side, ast.NameRef) and isinstance(other, ast.QuantityLit)):
+            return
+        declared = self.input_types.get(side.name)
+        if not isinstance(declared, (NumberType, QuantityType)) or (declared.low is None and declared.high is None):
+            return
+        if declared.low is not None and declared.high is not None and declared.low > declared.high:
+            return  # an empty range is reported once, as CP0206
+        value = other.value
+        if isinstance(declared, QuantityType) and other.unit:
+            value = units.convert(other.value, other.unit, declared.unit)
+        low = -float("inf") if declared.low is None else declared.low
+        high = float("inf") if declared.high is None else declared.high
+        if not low <= value <= high:
+            unit = f" {declared.unit}" if isinstance(declared, QuantityType) else ""
+            bounds = f"{low:g} to {high:g}{unit}"
+            self.sink.error("CP0205", f"`{other.text or other.value}` lies outside the range of `{side.name}` ({bounds})",
+                            other.span, label="out of range",
+                            hint=f"`{side.name}` is declared from {bounds}; check the value or the declared range")
 
     def commensurate(self, e: ast.Binary, left, right) -> bool:
         """Numbers with numbers, quantities with quantities of one dimension."""

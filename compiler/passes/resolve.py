@@ -15,6 +15,7 @@ bare name is accepted if *some* enum declares it.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 
 from dsl import ast
@@ -96,6 +97,7 @@ def _declare(program: Program, sink: Sink) -> None:
     if program.start is None and program.main.header is not None:
         sink.error("CP0107", "the guideline has no `start`", program.main.header.span,
                    label="no start in this guideline", hint="add `start -> <first node>`")
+    _reserved_and_clashing(program, sink)
     for decl in program.inputs.values():
         if isinstance(decl.type, ast.EnumTypeExpr):
             seen: set[str] = set()
@@ -104,6 +106,45 @@ def _declare(program: Program, sink: Sink) -> None:
                     sink.error("CP0111", f"`{member.value}` is listed twice in `{decl.name.value}`",
                                member.span, label="listed again", hint="remove the repeat")
                 seen.add(member.value)
+
+
+def _reserved_and_clashing(program: Program, sink: Sink) -> None:
+    """Keywords are not names, and a value name must not hide an enum member.
+
+    The parser reads a keyword as a name where only a name can stand, so
+    `input true: boolean` parses; but `true` could never be read in a guard.
+    Likewise `input absent: boolean` would turn every `pulses = absent` into a
+    comparison with that input. Both are refused where they are declared.
+    """
+    keywords = keyword_set()
+    declared = [
+        *(d.name for d in program.inputs.values()),
+        *(d.name for d in program.defines.values()),
+        *(d.name for d in program.nodes.values()),
+        *(d.name for d in program.references.values()),
+        *(d.name for d in program.sections.values()),
+        *(m for d in program.inputs.values() if isinstance(d.type, ast.EnumTypeExpr) for m in d.type.members),
+    ]
+    for name in declared:
+        if name.value in keywords:
+            sink.error("CP0112", f"`{name.value}` is a keyword and cannot be used as a name", name.span,
+                       label="keyword", hint=f"choose another name, e.g. `{name.value}_`")
+    members = program.enum_members()
+    for decl in [*program.inputs.values(), *program.defines.values()]:
+        enums = members.get(decl.name.value)
+        if enums:
+            sink.error("CP0113", f"`{decl.name.value}` is also a member of `{enums[0]}`", decl.name.span,
+                       label="hides the enum member", hint="rename the input or define")
+
+
+@functools.cache
+def keyword_set() -> frozenset[str]:
+    """Every word the grammar uses as a keyword."""
+    from dsl.parser import lark_parser
+
+    return frozenset(
+        t.pattern.value for t in lark_parser().terminals if t.pattern.type == "str" and t.pattern.value.isalpha()
+    )
 
 
 def _add(item, name: ast.Name, table: dict, seen: dict[str, ast.Name], kind: str, sink: Sink) -> None:
@@ -149,7 +190,12 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
             if isinstance(node, ast.NameRef):
                 _value_name(program, node.name, node.span, members, uses, sink)
             elif isinstance(node, ast.KnownTest):
-                input_name(node.name)
+                if node.name.value in program.defines:
+                    sink.error("CP0101", f"`known` applies to inputs, and `{node.name.value}` is a define",
+                               node.name.span, label="a define",
+                               hint="ask whether the facts it reads are known, e.g. `known abi`")
+                else:
+                    input_name(node.name)
             elif isinstance(node, ast.Reaches):
                 if not in_assertion:
                     sink.error("CP0108", "`reaches` can only be used in an assertion", node.span,
@@ -171,6 +217,7 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
                        hint=uses.suggest(name.value, program.inputs))
 
     def citations(names: tuple[ast.Name, ...]) -> None:
+        _no_repeats(names, "citation", sink)
         for name in names:
             if name.value not in program.references:
                 sink.error("CP0105", f"unknown reference `{name.value}`", name.span,
@@ -180,13 +227,14 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
     for decl in program.defines.values():
         expr(decl.expr)
     if program.start is not None:
+        _no_repeats(program.start.targets, "first node", sink)
         for target in program.start.targets:
             node_name(target)
     for node in program.nodes.values():
         citations(node.citations)
-        if node.section is not None and node.section not in program.sections:
-            sink.error("CP0110", f"unknown section `{node.section}`", node.span)
         if isinstance(node, ast.AssessDecl):
+            _no_repeats(node.collects, "collected input", sink)
+            _no_repeats(node.then, "next node", sink)
             for name in node.collects:
                 input_name(name)
             for target in node.then:
@@ -194,12 +242,15 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
         elif isinstance(node, ast.DecideDecl):
             for branch in node.branches:
                 expr(branch.guard)
+                _no_repeats(branch.targets, "target", sink)
                 for target in branch.targets:
                     node_name(target)
             if node.otherwise is not None:
+                _no_repeats(node.otherwise.targets, "target", sink)
                 for target in node.otherwise.targets:
                     node_name(target)
         elif isinstance(node, ast.ActionDecl):
+            _no_repeats(node.then, "next node", sink)
             for target in node.then:
                 node_name(target)
             if node.urgency is not None and node.urgency.value not in URGENCIES:
@@ -217,11 +268,21 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
                 node_name(prop.node)
                 input_name(prop.input)
     for scenario in program.scenarios:
+        _no_repeats(tuple(f.name for f in scenario.facts), "fact", sink)
         for fact in scenario.facts:
             input_name(fact.name, use=False)
         for expectation in scenario.expectations:
             _expectation(program, expectation, node_name, lambda n: input_name(n, use=False), sink)
     return uses
+
+
+def _no_repeats(names: tuple[ast.Name, ...], what: str, sink: Sink) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name.value in seen:
+            sink.error("CP0309", f"`{name.value}` is listed twice as a {what}", name.span,
+                       label="listed again", hint="remove the repeat")
+        seen.add(name.value)
 
 
 def _value_name(program, name, span, members, uses: _Uses, sink: Sink) -> None:
@@ -252,13 +313,15 @@ def _expectation(program, expectation: ast.ExpectDecl, node_name, input_name, si
 
 
 def _check_unused(program: Program, uses: _Uses, sink: Sink) -> None:
+    """Only the guideline's own declarations: a shared file may declare more than one importer uses."""
+    own = {id(item) for item in program.main.items}
     for name, decl in program.inputs.items():
-        if name not in uses.inputs and name not in uses.suggested:
+        if id(decl) in own and name not in uses.inputs and name not in uses.suggested:
             sink.error("CP0103", f"input `{name}` is never used", decl.name.span,
                        label="no decision, define or assessment reads it",
                        hint="use it in a guard or an assessment's `collects`, or remove it")
     for name, decl in program.defines.items():
-        if name not in uses.defines and name not in uses.suggested:
+        if id(decl) in own and name not in uses.defines and name not in uses.suggested:
             sink.error("CP0103", f"define `{name}` is never used", decl.name.span,
                        label="nothing reads it", hint="use it in a guard or remove it")
 
