@@ -267,3 +267,55 @@ def test_mermaid_escapes_everything_that_could_end_a_label():
         # Quotes come only in pairs around labels: none escaped the label.
         assert line.count('"') % 2 == 0, line
     assert HOSTILE_TEXT not in text.split("flowchart TB", 1)[1]
+
+
+def test_the_mermaid_example_in_the_docs_is_what_carepath_renders():
+    from pathlib import Path
+
+    from carepath import compile_text
+
+    doc = (Path(__file__).parent.parent / "docs" / "flowcharts.md").read_text(encoding="utf-8")
+    source = doc.split("```carepath\n", 1)[1].split("```", 1)[0]
+    shown = doc.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert to_mermaid(compile_text(source, "calf.cpath")) == shown
+
+
+def _fan_in_graph() -> ir.Graph:
+    """Five branches in two sections all lead to one follow-up step in a third section."""
+    nodes = [ir.Node("start", ir.NodeKind.START, "Start")]
+    edges = [ir.Edge("start", "router")]
+    nodes.append(ir.Node("router", ir.NodeKind.DECIDE, "Which?", section="a", policy=ir.HitPolicy.ANY))
+    for index in range(5):
+        section = "a" if index < 2 else "b"
+        nodes.append(ir.Node(f"treat{index}", ir.NodeKind.ACTION, f"Treatment {index}", section=section,
+                             urgency=ir.Urgency.ROUTINE))
+        edges.append(ir.Edge("router", f"treat{index}", guard=ir.InputRef(f"x{index}"), branch=index))
+        edges.append(ir.Edge(f"treat{index}", "follow_up"))
+    edges.append(ir.Edge("router", "local", branch=5, otherwise=True))
+    nodes.append(ir.Node("local", ir.NodeKind.END, "Nothing to treat", section="a"))
+    nodes.append(ir.Node("follow_up", ir.NodeKind.END, "Follow-up visit: everything", section="c"))
+    return ir.Graph(
+        id="fan", title="Fan", version="1",
+        inputs=tuple(ir.Input(f"x{i}", ir.BooleanType()) for i in range(5)), defines=(), references=(),
+        sections=(ir.Section("a", "A"), ir.Section("b", "B"), ir.Section("c", "Later")),
+        nodes=tuple(nodes), edges=tuple(edges),
+    )
+
+
+def test_arrows_into_a_shared_step_from_other_sections_become_go_to_connectors():
+    chart = build_chart(_fan_in_graph())
+    jumps = {(e.source, e.target): e.jump_label for e in chart.edges if e.jump}
+    assert set(jumps) == {(f"treat{i}", "follow_up") for i in range(5)}
+    assert jumps[("treat0", "follow_up")] == ("go to Later", "Follow-up visit")
+    text = to_dot(_fan_in_graph())
+    # Drawn once, reached through connectors, kept below them by one invisible edge.
+    assert len(re.findall(r"^\s*follow_up \[", text, re.MULTILINE)) == 1
+    assert text.count('URL="#node-follow_up"') == 5
+    assert len(re.findall(r"-> follow_up \[style=invis\]", text)) == 1
+    mermaid = to_mermaid(_fan_in_graph())
+    assert mermaid.count('>"<small>go to Later ▸</small><br/>Follow-up visit"]') == 5
+
+
+def test_few_arrows_into_a_step_stay_arrows():
+    chart = build_chart(claudication())
+    assert not any(edge.jump for edge in chart.edges)

@@ -251,7 +251,7 @@ def _chart_node(
 ) -> ChartNode:
     width = DIAMOND_WIDTH if node.kind == ir.NodeKind.DECIDE else TITLE_WIDTH
     # A neighbour from another section is context: its sources belong to its own section.
-    cited = [] if external else [numbers[c] for c in node.citations if c in numbers]
+    cited = [] if external else sorted({numbers[c] for c in node.citations if c in numbers})
     citations = "[" + ", ".join(str(n) for n in cited) + "]" if cited else ""
     needs = highlight.needs(node.id) if highlight else None
     if highlight is None:
