@@ -146,3 +146,23 @@ def test_reference_guideline_svg_has_every_step(tmp_path):
     patient = tmp_path / "patient.svg"
     assert invoke(REFERENCE, "-o", patient, "--facts", PATIENT).exit_code == 0
     assert patient.read_bytes() != out.read_bytes()
+
+
+def test_a_counterexample_from_check_is_drawn_as_a_path(tmp_path):
+    overlap = tmp_path / "overlap.cpath"
+    overlap.write_text(
+        SMALL.replace("(first)", "(unique)").replace(
+            "  otherwise -> done", "  when abi <= 1.0 -> done\n  otherwise -> done"
+        ),
+        encoding="utf-8",
+    )
+    folder = tmp_path / "counterexamples"
+    checked = CliRunner().invoke(main, ["check", str(overlap), "--counterexamples", str(folder)])
+    assert checked.exit_code == 1
+    (facts,) = folder.iterdir()
+    out = tmp_path / "counterexample.dot"
+    result = invoke(overlap, "-o", out, "--facts", facts)
+    assert result.exit_code == 0, result.output
+    # Both lines hold for the counterexample; the unique decision fires the first.
+    exercise = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.strip().startswith("exercise ["))
+    assert 'class="action taken routine"' in exercise
