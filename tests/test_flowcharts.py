@@ -8,7 +8,8 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-from hypothesis import given
+from attrs import evolve as attrs_evolve
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import ir
@@ -319,3 +320,88 @@ def test_arrows_into_a_shared_step_from_other_sections_become_go_to_connectors()
 def test_few_arrows_into_a_step_stay_arrows():
     chart = build_chart(claudication())
     assert not any(edge.jump for edge in chart.edges)
+
+
+def _bounding_box(group: ET.Element) -> tuple[float, float, float, float]:
+    """The box around every shape drawn in an SVG group (polygons, paths, ellipses)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for element in group.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "ellipse":
+            cx, cy, rx, ry = (float(element.get(k)) for k in ("cx", "cy", "rx", "ry"))
+            xs += [cx - rx, cx + rx]
+            ys += [cy - ry, cy + ry]
+        elif tag in ("polygon", "path", "polyline"):
+            numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", element.get("points") or element.get("d"))]
+            xs += numbers[0::2]
+            ys += numbers[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+@needs_dot
+def test_no_label_overlaps_a_box_and_no_two_boxes_overlap():
+    from pathlib import Path
+
+    from carepath import compile_file
+
+    reference = Path(__file__).parent.parent / "guidelines" / "leg_numbness_cramping.cpath"
+    graph = compile_file(reference) if reference.exists() else claudication()
+    root = ET.fromstring(render(graph, "svg"))
+    groups = [g for g in root.iter() if g.tag.endswith("}g")]
+    boxes = {g.get("id"): _bounding_box(g) for g in groups if "node" in (g.get("class") or "").split()}
+    assert len(boxes) > len(graph.nodes)  # the steps, the connectors and the key
+
+    def inside(x: float, y: float, box, margin: float = 1.0) -> bool:
+        return box[0] + margin < x < box[2] - margin and box[1] + margin < y < box[3] - margin
+
+    items = sorted(boxes.items())
+    for index, (name, box) in enumerate(items):
+        for other, other_box in items[index + 1:]:
+            apart = (box[2] <= other_box[0] + 1 or other_box[2] <= box[0] + 1
+                     or box[3] <= other_box[1] + 1 or other_box[3] <= box[1] + 1)
+            assert apart, f"{name} overlaps {other}"
+    labels = [(float(t.get("x")), float(t.get("y")), g.get("id"))
+              for g in groups if "edge" in (g.get("class") or "").split()
+              for t in g.iter() if t.tag.endswith("}text")]
+    assert labels
+    for x, y, edge in labels:
+        assert not any(inside(x, y, box) for box in boxes.values()), f"label of {edge} lies on a box"
+
+
+_hostile_text = st.lists(
+    st.sampled_from(list('<>&"\'{}[]|#;`\\\n\t /=:!-abc§→≤') + ["<script>", "</text>", "\\N", "\\G", "&amp;"]),
+    min_size=1,
+    max_size=40,
+).map("".join)
+
+
+@given(_hostile_text)
+def test_property_mermaid_labels_hold_no_raw_special_character(text):
+    bare = re.sub(r"#(?:[a-z]+|\d+);", "", escape(text).replace("<br/>", ""))
+    assert not re.search(r'["<>&|`{}\\;#\n]', bare)  # every special character became an entity
+
+
+@needs_dot
+@settings(max_examples=15)
+@given(_hostile_text, _hostile_text)
+def test_property_any_title_renders_as_text_in_svg(title, section):
+    graph = claudication()
+    nodes = tuple(attrs_evolve(n, title=title) if n.id == "exercise" else n for n in graph.nodes)
+    sections = (attrs_evolve(graph.sections[0], title=section),) + graph.sections[1:]
+    root = ET.fromstring(render(attrs_evolve(graph, nodes=nodes, sections=sections), "svg"))
+    tags = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
+    assert tags <= {"svg", "g", "title", "text", "path", "polygon", "ellipse", "polyline", "a"}
+    shown = "".join(element.text or "" for element in root.iter() if element.tag.endswith("}text"))
+    words = [w for w in re.split(r"\s+", title) if w]
+    assert all(word.replace("\\", "") in shown.replace("\\", "") for word in words[:1] if len(word) < 20)
+
+
+@needs_dot
+def test_blank_titles_still_draw():
+    graph = claudication()
+    nodes = tuple(attrs_evolve(n, title=" \n ") if n.id == "exercise" else n for n in graph.nodes)
+    sections = (attrs_evolve(graph.sections[0], title=""),) + graph.sections[1:]
+    blank = attrs_evolve(graph, title="", nodes=nodes, sections=sections)
+    assert ET.fromstring(render(blank, "svg")).tag.endswith("svg")
+    assert 's_immediate["#160;"]' in to_mermaid(blank)  # Mermaid refuses an empty label

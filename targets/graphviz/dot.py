@@ -74,7 +74,9 @@ def escape_html(text: str) -> str:
     Graphviz expands `\\N`, `\\G` and friends even inside HTML-like labels (and after
     decoding `&#92;`), so a backslash is doubled: `\\\\` is its one literal form.
     """
-    return html.escape(_CONTROL_CHARACTERS.sub("", text), quote=True).replace("\\", "\\\\")
+    escaped = html.escape(_CONTROL_CHARACTERS.sub("", text), quote=True).replace("\\", "\\\\")
+    # Graphviz refuses an empty <B></B> or <FONT></FONT>: blank text becomes a no-break space.
+    return escaped if escaped.strip() else "&#160;"
 
 
 def escape_string(text: str) -> graphviz.quoting.NoHtml:

@@ -77,6 +77,8 @@ class MermaidError(Exception):
 def escape(text: str) -> str:
     """Plain text as the inside of a quoted Mermaid label; newlines become `<br/>`."""
     cleaned = _CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not cleaned.strip():
+        return "#160;"  # Mermaid refuses an empty label: a no-break space stands in
     return "<br/>".join(_SPECIAL.sub(lambda m: _ENTITIES[m.group()], line) for line in cleaned.split("\n"))
 
 
