@@ -128,6 +128,16 @@ def test_any_fires_every_true_branch_and_stays_pending_on_an_unknown_one():
     assert run(graph, {"a": False}).action_ids() == ()  # otherwise waits for b
 
 
+def test_any_ignores_an_unknown_branch_that_could_not_change_the_outcome():
+    text = any_guideline().replace("when b -> on_b", "when b -> on_b\n  when c -> on_a").replace(
+        "input b: boolean", "input b: boolean\ninput c: boolean")
+    graph = graph_of(text)
+    result = run(graph, {"a": True, "b": False})  # c unknown, but it only leads to on_a, already reached
+    assert (result.status, result.needs, result.action_ids()) == ("complete", (), ("on_a",))
+    still_open = run(graph, {"a": False, "b": False})  # here c decides whether on_a or the fallback
+    assert (still_open.status, still_open.needs) == ("needs_input", ("c",))
+
+
 # --- result shape ----------------------------------------------------------------------------
 
 

@@ -311,10 +311,14 @@ function decide(policy, branches, env) {
       fired.push(branch.edges);
       if (policy !== "any") return { fired, unknown: [] };
     } else if (held === null) {
-      unknown.push(branch.guard);
-      if (policy === "first") return { fired: [], unknown };
+      unknown.push(branch);
+      if (policy === "first") return { fired: [], unknown: [branch.guard] };
     }
   }
-  if (unknown.length) return { fired, unknown };
-  return { fired: fired.length ? fired : otherwise, unknown };
+  // A line whose nodes the true lines already reach cannot change the outcome:
+  // it leaves the decision complete and asks for nothing (docs/semantics.md).
+  const reached = new Set(fired.flat().map((edge) => edge.target));
+  const open = unknown.filter((branch) => !branch.edges.every((edge) => reached.has(edge.target)));
+  if (open.length) return { fired, unknown: open.map((branch) => branch.guard) };
+  return { fired: fired.length ? fired : otherwise, unknown: [] };
 }

@@ -202,6 +202,10 @@ def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any],
                 break
     if policy is ir.HitPolicy.ANY:
         fired = list(true)
+        # A line whose nodes the true lines already reach cannot change the outcome:
+        # it leaves the decision complete and asks for nothing (docs/semantics.md).
+        reached = {target for branch in true for target in branch.targets}
+        unknown = [branch for branch in unknown if not set(branch.targets) <= reached]
     else:
         fired = true[:1]
     if not true and not unknown and otherwise is not None:
