@@ -405,3 +405,18 @@ def test_blank_titles_still_draw():
     blank = attrs_evolve(graph, title="", nodes=nodes, sections=sections)
     assert ET.fromstring(render(blank, "svg")).tag.endswith("svg")
     assert 's_immediate["#160;"]' in to_mermaid(blank)  # Mermaid refuses an empty label
+
+
+def test_section_views_draw_only_edges_that_touch_the_section():
+    from pathlib import Path
+
+    from carepath import compile_file
+
+    reference = Path(__file__).parent.parent / "guidelines" / "leg_numbness_cramping.cpath"
+    graph = compile_file(reference) if reference.exists() else _fan_in_graph()
+    for section in graph.sections:
+        chart = build_chart(graph, section=section.id)
+        inside = set(chart.sections[0].node_ids)
+        assert all(edge.source in inside or edge.target in inside for edge in chart.edges), section.id
+        arrows = {e.source for e in chart.edges} | {e.target for e in chart.edges if not e.jump}
+        assert all(node.id in arrows for node in chart.nodes if node.external), section.id

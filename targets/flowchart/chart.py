@@ -77,6 +77,7 @@ class ChartEdge:
     # Drawn as a short arrow to a "go to" connector beside the source, not a long arrow
     # across the chart: see `_is_jump`. `jump_label` names where it goes.
     jump_label: tuple[str, ...] = ()
+    jump_tooltip: str = ""  # the target step's own tooltip, for the connector
 
     @property
     def jump(self) -> bool:
@@ -119,6 +120,7 @@ def build_chart(
 
     numbers = {reference.id: number for number, reference in enumerate(graph.references, 1)}
     shown = _shown_nodes(graph, section)
+    inside = {n.id for n in graph.nodes if section is None or n.section == section}
     nodes = tuple(
         _chart_node(graph, node, numbers, highlight, external=section is not None and node.section != section)
         for node in graph.nodes
@@ -132,15 +134,20 @@ def build_chart(
     section_rank = {s.id: index for index, s in enumerate(graph.sections)}
     edges = []
     for edge in graph.edges:
-        if not _edge_shown(edge, shown):
+        if not _edge_shown(edge, shown, inside):
             continue
         chart_edge = _chart_edge(graph, edge, highlight)
         if _is_jump(edge, fan_in, order, sections_of, section_rank):
             where = section_titles.get(sections_of[edge.target] or "", "")
             label = ("go to " + where if where else "go to",) + wrap(_short_title(titles[edge.target]), JUMP_WIDTH)
-            chart_edge = evolve(chart_edge, jump_label=label)
+            target = graph.node(edge.target)
+            chart_edge = evolve(chart_edge, jump_label=label, jump_tooltip=_node_tooltip(graph, target, numbers))
         edges.append(chart_edge)
     edges = _merge_parallel(tuple(edges))
+    # A neighbour reached only through a go-to connector would float unconnected: the
+    # connector already names it.
+    anchored = {e.source for e in edges} | {e.target for e in edges if not e.jump}
+    nodes = tuple(n for n in nodes if not n.external or n.id in anchored)
 
     sections = []
     for declared in graph.sections:
@@ -214,9 +221,9 @@ def _shown_nodes(graph: ir.Graph, section: str | None) -> set[str]:
     return inside | neighbours
 
 
-def _edge_shown(edge: ir.Edge, shown: set[str]) -> bool:
+def _edge_shown(edge: ir.Edge, shown: set[str], inside: set[str]) -> bool:
     # In a section view, an edge between two outside neighbours belongs to another section.
-    return edge.source in shown and edge.target in shown
+    return edge.source in shown and edge.target in shown and (edge.source in inside or edge.target in inside)
 
 
 def wrap(text: str, width: int) -> tuple[str, ...]:
@@ -367,5 +374,6 @@ def _merge_parallel(edges: tuple[ChartEdge, ...]) -> tuple[ChartEdge, ...]:
             otherwise=first.otherwise and edge.otherwise,
             state=first.state,
             jump_label=first.jump_label,
+            jump_tooltip=first.jump_tooltip,
         )
     return tuple(merged.values())

@@ -73,8 +73,12 @@ def escape_html(text: str) -> str:
 
     Graphviz expands `\\N`, `\\G` and friends even inside HTML-like labels (and after
     decoding `&#92;`), so a backslash is doubled: `\\\\` is its one literal form.
+    Every other printable ASCII character, alone, doubled or beside a letter, was
+    checked against `dot`.
     """
     escaped = html.escape(_CONTROL_CHARACTERS.sub("", text), quote=True).replace("\\", "\\\\")
+    # A text of only `]` is a syntax error to Graphviz's HTML lexer (2.43): an entity is not.
+    escaped = escaped.replace("]", "&#93;")
     # Graphviz refuses an empty <B></B> or <FONT></FONT>: blank text becomes a no-break space.
     return escaped if escaped.strip() else "&#160;"
 
@@ -276,11 +280,11 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
             for node_id in section.node_ids:
                 cluster.node(node_id, **_node_attrs(nodes[node_id]))
             for name, edge in connectors.get(section.id, []):
-                cluster.node(name, **_jump_attrs(edge, nodes[edge.target]))
+                cluster.node(name, **_jump_attrs(edge))
     for node_id in chart.loose_node_ids:
         dot.node(node_id, **_node_attrs(nodes[node_id]))
     for name, edge in connectors.get(None, []):
-        dot.node(name, **_jump_attrs(edge, nodes[edge.target]))
+        dot.node(name, **_jump_attrs(edge))
     jumps = {id(edge): name for named in connectors.values() for name, edge in named}
     for edge in chart.edges:
         dot.edge(edge.source, jumps.get(id(edge), edge.target), **_edge_attrs(edge))
@@ -293,7 +297,10 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
             candidate = (depth[edge.source], jumps[id(edge)])
             deepest[edge.target] = max(deepest.get(edge.target, candidate), candidate)
     order = {node.id: index for index, node in enumerate(chart.nodes)}
-    for target, (_, connector) in sorted(deepest.items(), key=lambda item: order[item[0]]):
+    # (A section view may leave the shared step itself out: its connectors name it.)
+    for target, (_, connector) in sorted(
+        ((target, pair) for target, pair in deepest.items() if target in order), key=lambda item: order[item[0]]
+    ):
         dot.edge(connector, target, style="invis")
 
 
@@ -310,7 +317,7 @@ def _depths(chart: Chart, jump_ids: set[int]) -> dict[str, int]:
     return depth
 
 
-def _jump_attrs(edge: ChartEdge, target: ChartNode) -> dict[str, str]:
+def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
     """A "go to" connector: where the arrow would have gone, linked to it in the SVG."""
     caption, *title = edge.jump_label
     colour = DIM_TEXT if edge.state == State.DIMMED else "#37474f"
@@ -332,7 +339,7 @@ def _jump_attrs(edge: ChartEdge, target: ChartNode) -> dict[str, str]:
         "fontsize": "9",
         "margin": "0.08,0.03",
         "label": _html(label),
-        "tooltip": escape_string(f"Continues at: {target.tooltip}"),
-        "URL": f"#node-{target.id}",
+        "tooltip": escape_string(f"Continues at: {edge.jump_tooltip}"),
+        "URL": f"#node-{edge.target}",
         "class": "jump",
     }
