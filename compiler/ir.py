@@ -430,3 +430,27 @@ class Graph:
 
     def _node_index(self) -> dict[str, Node]:
         return {n.id: n for n in self.nodes}
+
+
+def subexpressions(expr: Expr) -> tuple[Expr, ...]:
+    """The direct operands of an expression, left to right."""
+    if isinstance(expr, Not):
+        return (expr.operand,)
+    if isinstance(expr, (And, Or)):
+        return expr.operands
+    if isinstance(expr, (Compare, Arithmetic)):
+        return (expr.left, expr.right)
+    if isinstance(expr, Membership):
+        return (expr.operand, *expr.members)
+    if isinstance(expr, ConditionSum):
+        return tuple(term.condition for term in expr.terms)
+    return ()
+
+
+def walk(expr: Expr):
+    """Every expression in `expr`, itself first, depth first."""
+    stack = [expr]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(subexpressions(current)))

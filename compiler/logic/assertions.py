@@ -110,18 +110,7 @@ class AssertionChecks:
 
 
 def _reached_nodes(formula: ir.Expr) -> set[str]:
-    found, stack = set(), [formula]
-    while stack:
-        match stack.pop():
-            case ir.Reaches(node=node):
-                found.add(node)
-            case ir.Not(operand=operand):
-                stack.append(operand)
-            case ir.And(operands=operands) | ir.Or(operands=operands):
-                stack.extend(operands)
-            case ir.ConditionSum(terms=terms):
-                stack.extend(t.condition for t in terms)
-    return found
+    return {e.node for e in ir.walk(formula) if isinstance(e, ir.Reaches)}
 
 
 _BROKEN = {

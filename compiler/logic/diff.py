@@ -306,20 +306,12 @@ def _thresholds(graphs: Iterable[ir.Graph]) -> dict[str, list]:
 
 def _comparisons(expr: ir.Expr):
     """(input, constant) for every `input <op> constant` in an expression tree."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
+    for node in ir.walk(expr):
         match node:
             case ir.Compare(left=ir.InputRef(name=name), right=ir.Literal(value=float() | int() as c)) | \
                     ir.Compare(left=ir.Literal(value=float() | int() as c), right=ir.InputRef(name=name)):
                 if not isinstance(c, bool):
                     yield name, c
-            case ir.Not(operand=operand):
-                stack.append(operand)
-            case ir.And(operands=operands) | ir.Or(operands=operands):
-                stack.extend(operands)
-            case ir.ConditionSum(terms=terms):
-                stack.extend(t.condition for t in terms)
 
 
 def _merge_inputs(old: tuple[ir.Input, ...], new: tuple[ir.Input, ...]):
