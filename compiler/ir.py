@@ -21,6 +21,7 @@ Conventions the lowering pass guarantees, so targets never have to re-check them
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Union
 
 from attrs import field, frozen
@@ -454,3 +455,24 @@ def walk(expr: Expr):
         current = stack.pop()
         yield current
         stack.extend(reversed(subexpressions(current)))
+
+
+def inputs_read(expr: Expr, defines: Mapping[str, Expr]) -> tuple[str, ...]:
+    """The input names `expr` reads, through defines too (`known x` reads x), in first-read order.
+
+    `defines` maps each define's name to its expression (`{d.name: d.expr for d in graph.defines}`).
+    """
+    found: dict[str, None] = {}
+    seen_defines: set[str] = set()
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (InputRef, Known)):
+            found[node.name] = None
+        elif isinstance(node, DefineRef):
+            if node.name not in seen_defines:
+                seen_defines.add(node.name)
+                stack.append(defines[node.name])
+        else:
+            stack.extend(reversed(subexpressions(node)))
+    return tuple(found)

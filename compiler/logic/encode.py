@@ -222,31 +222,4 @@ _ARITHMETIC = {
 
 def inputs_read(expr: ir.Expr, defines: dict[str, ir.Define]) -> set[str]:
     """The input names an expression reads, through defines (`known x` reads x)."""
-    found: set[str] = set()
-    stack: list[ir.Expr] = [expr]
-    seen_defines: set[str] = set()
-    while stack:
-        node = stack.pop()
-        match node:
-            case ir.InputRef(name=name):
-                found.add(name)
-            case ir.Known(name=name):
-                if name in defines:
-                    stack.append(ir.DefineRef(name))
-                else:
-                    found.add(name)
-            case ir.DefineRef(name=name):
-                if name not in seen_defines:
-                    seen_defines.add(name)
-                    stack.append(defines[name].expr)
-            case ir.Not(operand=operand):
-                stack.append(operand)
-            case ir.And(operands=operands) | ir.Or(operands=operands):
-                stack.extend(operands)
-            case ir.Compare(left=left, right=right) | ir.Arithmetic(left=left, right=right):
-                stack += [left, right]
-            case ir.Membership(operand=operand):
-                stack.append(operand)
-            case ir.ConditionSum(terms=terms):
-                stack.extend(t.condition for t in terms)
-    return found
+    return set(ir.inputs_read(expr, {name: define.expr for name, define in defines.items()}))

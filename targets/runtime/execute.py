@@ -22,7 +22,7 @@ import attrs
 from attrs import frozen
 
 from compiler import ir
-from targets.runtime.expressions import Compiler, Env, Evaluator, Explainer, expr_text, inputs_read
+from targets.runtime.expressions import Compiler, Env, Evaluator, Explainer, expr_text
 from targets.runtime.result import (
     COMPLETE,
     FALSE,
@@ -103,7 +103,7 @@ class GraphIndex:
                 branches.append(Branch(index, None, None, "otherwise", (), targets))
             else:
                 branches.append(Branch(index, first.guard, compiler.compile(first.guard),
-                                       expr_text(first.guard), inputs_read(first.guard, defines), targets))
+                                       expr_text(first.guard), ir.inputs_read(first.guard, defines), targets))
         return tuple(branches)
 
 

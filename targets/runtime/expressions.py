@@ -189,38 +189,6 @@ class Compiler:
         return condition_sum
 
 
-# --- reading: which inputs an expression depends on ---------------------------------------
-
-
-def inputs_read(expr: ir.Expr, defines: Mapping[str, ir.Expr]) -> tuple[str, ...]:
-    """The input names `expr` reads, through defines too, in first-read order."""
-    seen: dict[str, None] = {}
-
-    def walk(e: ir.Expr) -> None:
-        if isinstance(e, ir.InputRef):
-            seen[e.name] = None
-        elif isinstance(e, ir.Known):
-            seen[e.name] = None
-        elif isinstance(e, ir.DefineRef):
-            walk(defines[e.name])
-        elif isinstance(e, ir.Not):
-            walk(e.operand)
-        elif isinstance(e, (ir.And, ir.Or)):
-            for o in e.operands:
-                walk(o)
-        elif isinstance(e, (ir.Compare, ir.Arithmetic)):
-            walk(e.left)
-            walk(e.right)
-        elif isinstance(e, ir.Membership):
-            walk(e.operand)
-        elif isinstance(e, ir.ConditionSum):
-            for t in e.terms:
-                walk(t.condition)
-
-    walk(expr)
-    return tuple(seen)
-
-
 # --- text ---------------------------------------------------------------------------------
 
 
