@@ -9,6 +9,7 @@ from compiler.diagnostics import CompileError, Diagnostic
 
 from carepath.api import compile_file, compile_text
 from carepath.execute import Facts, FactsError, RunResult, run
+from carepath.flowchart import render_flowchart
 
 __all__ = ["CompileError", "Diagnostic", "Facts", "FactsError", "RunResult", "__version__", "compile_file",
-           "compile_text", "run"]
+           "compile_text", "render_flowchart", "run"]

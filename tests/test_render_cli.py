@@ -166,3 +166,16 @@ def test_a_counterexample_from_check_is_drawn_as_a_path(tmp_path):
     # Both lines hold for the counterexample; the unique decision fires the first.
     exercise = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.strip().startswith("exercise ["))
     assert 'class="action taken routine"' in exercise
+
+
+def test_the_python_facade_draws_a_path_from_a_facts_mapping():
+    from carepath import FactsError, compile_text, render_flowchart
+
+    graph = compile_text(SMALL, "calf.cpath")
+    plain = render_flowchart(graph, "dot").decode("utf-8")
+    patient = render_flowchart(graph, "dot", {"abi": 0.7, "rest_relief_time": 5}).decode("utf-8")
+    exercise = next(line for line in patient.splitlines() if line.strip().startswith("exercise ["))
+    assert 'class="action taken routine"' in exercise and patient != plain
+    assert render_flowchart(graph, "mmd", {"abi": 1.2}).decode("utf-8").count("linkStyle") == 2
+    with pytest.raises(FactsError):
+        render_flowchart(graph, "dot", {"abi": "high"})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-FORMATS = ("svg", "png", "pdf", "dot", "mmd")
+from carepath.flowchart import FORMATS
 
 
 @click.command()
@@ -43,17 +43,14 @@ def render(
             + " or --format"
         )
     graph = load_guideline(guideline)
-    highlight = _patient_path(graph, facts_path) if facts_path else None
+    facts = _read_facts(graph, facts_path) if facts_path else None
 
+    from carepath.flowchart import render_flowchart
     from targets.graphviz import RenderError
-    from targets.graphviz import render as render_graphviz
-    from targets.mermaid import MermaidError, to_mermaid
+    from targets.mermaid import MermaidError
 
     try:
-        if fmt == "mmd":
-            data = to_mermaid(graph, highlight, section).encode("utf-8")
-        else:
-            data = render_graphviz(graph, fmt, highlight, section)
+        data = render_flowchart(graph, fmt, facts, section)
     except (RenderError, MermaidError) as error:
         fail_input("\n       ".join(error.problems))
     try:
@@ -68,35 +65,23 @@ def _format_from_suffix(output: str) -> str | None:
     return suffix if suffix in FORMATS else None
 
 
-def _patient_path(graph, facts_path: str):
-    """Run the guideline on the facts file; the run's path as a `Highlight`.
-
-    The taken edges come from the run's trace (which branches each decision fired),
-    so an arrow between two steps on the path is drawn bold only if it was taken.
-    """
-    from carepath.cli.common import EXIT_INPUT
-    from targets.flowchart import Highlight
-    from targets.runtime.execute import execute
+def _read_facts(graph, facts_path: str):
+    """The checked facts of FACTS_PATH, or exit 2 listing every problem (as `carepath run`)."""
+    from carepath.cli.common import EXIT_INPUT, fail_input
     from targets.runtime.facts import FactsError, read_facts_text
 
     try:
         text = Path(facts_path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        from carepath.cli.common import fail_input
-
         fail_input(f"cannot read `{facts_path}`: {getattr(error, 'strerror', None) or error}")
     try:
-        facts = read_facts_text(graph, text, "$")
+        return read_facts_text(graph, text, "$")
     except FactsError as error:
         for problem in error.problems:
             click.echo(f"{facts_path}: {problem}", err=True)
         count = len(error.problems)
         click.echo(f"{facts_path}: {count} problem{'s' if count != 1 else ''}; nothing was drawn", err=True)
         raise SystemExit(EXIT_INPUT) from None
-    result = execute(graph, facts.values)
-    fired = {decision.decision: decision.fired for decision in result.trace}
-    pending = {decision.decision: decision.needs for decision in result.trace if decision.pending}
-    return Highlight.from_path(graph, result.path, fired_branches=fired, pending=pending)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

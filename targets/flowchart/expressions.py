@@ -132,26 +132,6 @@ def expand_defines(expr: ir.Expr, graph: ir.Graph) -> list[str]:
     return lines
 
 
-def input_names(expr: ir.Expr, graph: ir.Graph) -> list[str]:
-    """The inputs an expression reads, through defines too, in first-read order."""
-    definitions = {define.name: define.expr for define in graph.defines}
-    found: list[str] = []
-    stack = [expr]
-    visited_defines: set[str] = set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.InputRef | ir.Known):
-            if node.name not in found:
-                found.append(node.name)
-        elif isinstance(node, ir.DefineRef):
-            if node.name not in visited_defines and node.name in definitions:
-                visited_defines.add(node.name)
-                stack.append(definitions[node.name])
-        else:
-            stack.extend(reversed(_children(node)))
-    return found
-
-
 def _define_names(expr: ir.Expr) -> list[str]:
     names: list[str] = []
     stack = [expr]
