@@ -179,3 +179,12 @@ def test_the_python_facade_draws_a_path_from_a_facts_mapping():
     assert render_flowchart(graph, "mmd", {"abi": 1.2}).decode("utf-8").count("linkStyle") == 2
     with pytest.raises(FactsError):
         render_flowchart(graph, "dot", {"abi": "high"})
+
+
+def test_a_compiled_graph_json_renders_the_same_chart_as_its_source(small, tmp_path):
+    graph_json = tmp_path / "calf.json"
+    assert CliRunner().invoke(main, ["export", str(small), "-o", str(graph_json)]).exit_code == 0
+    from_source, from_json = tmp_path / "a.dot", tmp_path / "b.dot"
+    assert invoke(small, "-o", from_source).exit_code == 0
+    assert invoke(graph_json, "-o", from_json).exit_code == 0
+    assert from_source.read_bytes() == from_json.read_bytes()
