@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 CAREPATH := $(VENV)/bin/carepath
 GUIDELINE := guidelines/leg_numbness_cramping.cpath
 
-.PHONY: setup demo test fuzz bench golden clean
+.PHONY: setup demo test fuzz bench golden examples clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v dot >/dev/null 2>&1 || { echo "installing Graphviz (dot)"; \
@@ -34,6 +34,14 @@ bench: setup
 
 golden: setup
 	$(PY) -m tests.regenerate_golden
+
+# The published charts in examples/ (README and docs link to them).
+examples: setup
+	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.svg
+	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.png
+	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.mmd
+	$(CAREPATH) render $(GUIDELINE) --facts examples/patients/claudication_abi_missing.json -o examples/flowchart_claudication_abi_missing.svg
+	$(CAREPATH) render $(GUIDELINE) --facts examples/patients/claudication_abi_missing.json -o examples/flowchart_claudication_abi_missing.png
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -309,10 +309,12 @@ def test_arrows_into_a_shared_step_from_other_sections_become_go_to_connectors()
     assert set(jumps) == {(f"treat{i}", "follow_up") for i in range(5)}
     assert jumps[("treat0", "follow_up")] == ("go to Later", "Follow-up visit")
     text = to_dot(_fan_in_graph())
-    # Drawn once, reached through connectors, kept below them by one invisible edge.
+    # Drawn once, reached through connectors; its section stacked below the others by
+    # one invisible heavy edge from each section's last step to the next one's first.
     assert len(re.findall(r"^\s*follow_up \[", text, re.MULTILINE)) == 1
     assert text.count('URL="#node-follow_up"') == 5
-    assert len(re.findall(r"-> follow_up \[style=invis\]", text)) == 1
+    stacking = re.findall(r"^\s*(\w+) -> (\w+) \[style=invis weight=10\]", text, re.MULTILINE)
+    assert stacking == [("local", "treat2"), ("treat4", "follow_up")]
     mermaid = to_mermaid(_fan_in_graph())
     assert mermaid.count('>"<small>go to Later ▸</small><br/>Follow-up visit"]') == 5
 

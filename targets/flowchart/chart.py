@@ -201,7 +201,9 @@ def _is_jump(
     benchmark from 7.5 s to 0.1 s). An edge into a step that JUMP_FAN_IN or more
     edges reach becomes a connector when it comes from another section, or from
     more than JUMP_SPAN steps back; the shared step itself is still drawn once.
-    Edges pointing back up to an earlier section become connectors too.
+    Edges pointing back up to an earlier section become connectors too: sections
+    are stacked in the author's order, top to bottom, so every arrow drawn points
+    down.
     """
     source_section, target_section = sections_of[edge.source], sections_of[edge.target]
     if source_section is None or target_section is None:

@@ -8,8 +8,8 @@ tooltips (escString attributes, where `\\N` or `\\G` would otherwise expand).
 Nothing an author writes can add markup to the chart.
 
 Layout choices, each made after looking at the reference guideline's chart:
-sections are clusters in source order (the edges of a workup run downwards, so
-dot stacks them top to bottom); edge labels are real `label`s, which dot places as
+sections are clusters stacked top to bottom in source order (invisible heavy edges
+between consecutive sections; arrows back up are go-to connectors); edge labels are real `label`s, which dot places as
 rank-sized dummy nodes, so they never overlap boxes or each other; shapes follow
 flowchart convention (rounded boxes for assessments, diamonds for decisions,
 square boxes for actions, ovals for start and end). Big graphs get tighter limits
@@ -288,33 +288,21 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
     jumps = {id(edge): name for named in connectors.values() for name, edge in named}
     for edge in chart.edges:
         dot.edge(edge.source, jumps.get(id(edge), edge.target), **_edge_attrs(edge))
-    # A step reached only by jumps would float to the top: one invisible edge from the
-    # connector deepest down (short, so cheap) keeps it below the steps that lead to it.
-    depth = _depths(chart, set(jumps))
-    deepest: dict[str, tuple[int, str]] = {}
-    for edge in chart.edges:
-        if id(edge) in jumps:
-            candidate = (depth[edge.source], jumps[id(edge)])
-            deepest[edge.target] = max(deepest.get(edge.target, candidate), candidate)
+    _stack_sections(dot, chart)
+
+
+def _stack_sections(dot: graphviz.Digraph, chart: Chart) -> None:
+    """Sections top to bottom in the author's order (the seed's, for the reference).
+
+    An invisible, heavy edge from each section's last step to the next section's
+    first step puts every section below the one before it. Arrows back up to an
+    earlier section are go-to connectors, so these edges never fight the flow.
+    """
     order = {node.id: index for index, node in enumerate(chart.nodes)}
-    # (A section view may leave the shared step itself out: its connectors name it.)
-    for target, (_, connector) in sorted(
-        ((target, pair) for target, pair in deepest.items() if target in order), key=lambda item: order[item[0]]
-    ):
-        dot.edge(connector, target, style="invis")
-
-
-def _depths(chart: Chart, jump_ids: set[int]) -> dict[str, int]:
-    """Longest path from the top to each step over the drawn arrows: where dot will rank it."""
-    outgoing: dict[str, list[str]] = {}
-    for edge in chart.edges:
-        if id(edge) not in jump_ids:
-            outgoing.setdefault(edge.source, []).append(edge.target)
-    depth = {node.id: 0 for node in chart.nodes}
-    for node in chart.nodes:  # graph order is topological
-        for target in outgoing.get(node.id, ()):
-            depth[target] = max(depth[target], depth[node.id] + 1)
-    return depth
+    for above, below in zip(chart.sections, chart.sections[1:]):
+        last = max(above.node_ids, key=order.__getitem__)
+        first = min(below.node_ids, key=order.__getitem__)
+        dot.edge(last, first, style="invis", weight="10")
 
 
 def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
