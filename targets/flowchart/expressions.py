@@ -133,31 +133,7 @@ def expand_defines(expr: ir.Expr, graph: ir.Graph) -> list[str]:
 
 
 def _define_names(expr: ir.Expr) -> list[str]:
-    names: list[str] = []
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.DefineRef):
-            if node.name not in names:
-                names.append(node.name)
-        else:
-            stack.extend(reversed(_children(node)))
-    return names
-
-
-def _children(expr: ir.Expr) -> list[ir.Expr]:
-    match expr:
-        case ir.Not(operand=operand):
-            return [operand]
-        case ir.And(operands=operands) | ir.Or(operands=operands):
-            return list(operands)
-        case ir.Compare(left=left, right=right) | ir.Arithmetic(left=left, right=right):
-            return [left, right]
-        case ir.Membership(operand=operand):
-            return [operand]
-        case ir.ConditionSum(terms=terms):
-            return [term.condition for term in terms]
-    return []
+    return list(dict.fromkeys(e.name for e in ir.walk(expr) if isinstance(e, ir.DefineRef)))
 
 
 def _format(expr: ir.Expr, context: int) -> str:
