@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from carepath import CompileError, compile_file, compile_text
 from carepath.cli import main
-from compiler import ir
 from tests.conftest import guideline
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -264,3 +263,17 @@ def test_a_guideline_failing_only_logic_checks_still_runs_for_replay(tmp_path):
     assert result.exit_code == 0, result.output
     assert "fails verification" in result.stderr
     assert json.loads(result.stdout)["status"] in ("complete", "needs_input")
+
+
+def test_written_files_get_the_ordinary_mode_not_a_private_one(tmp_path):
+    import os
+
+    from carepath.files import write_atomically
+
+    target = tmp_path / "chart.svg"
+    write_atomically(target, "<svg/>")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.read_text() == "<svg/>"
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.svg"]  # no temporary left behind

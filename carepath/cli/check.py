@@ -38,7 +38,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
             error = CompileError(checked.diagnostics, checked.sources)
             worst = max(worst, exit_code(error))
             if counterexample_dir is not None:
-                from compiler.logic.counterexamples import write_counterexamples
+                from carepath.files import write_counterexamples
 
                 for written in write_counterexamples(error.diagnostics, counterexample_dir):
                     click.echo(f"counterexample: {written}", err=True)

@@ -8,12 +8,12 @@ export never leaves half a file behind.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
+
+from carepath.files import write_atomically
 
 FORMATS = ("json", "fhir", "elm", "sql")
 SUPPORTED = ("json",)
@@ -43,15 +43,3 @@ def export(guideline: str, format_: str, output: str, spans: bool) -> None:
         write_atomically(Path(output), text)
     except OSError as error:
         fail_input(f"cannot write `{output}`: {error.strerror or error}")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temporary file in `path`'s folder, then rename it over `path`."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -10,12 +10,11 @@ unknown section) exit 2 with one line each.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from carepath.files import write_atomically
 from carepath.flowchart import FORMATS
 
 
@@ -54,7 +53,7 @@ def render(
     except (RenderError, MermaidError) as error:
         fail_input("\n       ".join(error.problems))
     try:
-        _write_atomically(Path(output), data)
+        write_atomically(Path(output), data)
     except OSError as error:
         fail_input(f"cannot write `{output}`: {error.strerror or error}")
     click.echo(f"wrote {output} ({fmt}, {len(graph.nodes)} steps)", err=True)
@@ -82,20 +81,3 @@ def _read_facts(graph, facts_path: str):
         count = len(error.problems)
         click.echo(f"{facts_path}: {count} problem{'s' if count != 1 else ''}; nothing was drawn", err=True)
         raise SystemExit(EXIT_INPUT) from None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in `path`'s folder, then rename it over `path`."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-        # mkstemp makes the file private (0600); a chart is published, so give it the
-        # mode any new file gets here.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -72,7 +72,7 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
     from pathlib import Path
 
     from carepath.cli.common import EXIT_INPUT, fail_input
-    from carepath.cli.export import write_atomically
+    from carepath.files import write_atomically
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
 

@@ -63,7 +63,7 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
         from pathlib import Path
 
         from carepath.cli.common import fail_input
-        from carepath.cli.export import write_atomically
+        from carepath.files import write_atomically
 
         try:
             write_atomically(Path(junit_path), junit_xml(suites))

@@ -52,7 +52,7 @@ def _dead_ends(graph: ir.Graph, successors: dict[str, list[str]], sink: Sink) ->
         else:
             sink.error("CP0302", f"{node.kind.value} `{node.id}` has no way out", node.span,
                        label="the workup stops here without an end",
-                       hint=f"add `then <next node>`, or make it an `end` node")
+                       hint="add `then <next node>`, or make it an `end` node")
 
 
 def _cycles(graph: ir.Graph, successors: dict[str, list[str]], sink: Sink) -> None:
