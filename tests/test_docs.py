@@ -52,7 +52,7 @@ def fenced_blocks(path: Path) -> list[tuple[str, str, int]]:
 
 def cases(paths, language: str) -> list:
     return [
-        pytest.param(block, id=f"{path.relative_to(DOCS)}:{line}")
+        pytest.param(block, id=f"{path.relative_to(ROOT)}:{line}")
         for path in paths
         for lang, block, line in fenced_blocks(path)
         if lang == language
@@ -98,7 +98,10 @@ def test_pending_pages_are_really_missing():
 # --- examples in the reference, the tutorial and the diagnostics guide ---------------------
 
 
-@pytest.mark.parametrize("text", cases(sorted(DOCS.glob("*.md")), "cpath"))
+README = ROOT / "README.md"
+
+
+@pytest.mark.parametrize("text", cases([README, *sorted(DOCS.glob("*.md"))], "cpath"))
 def test_cpath_block_compiles_cleanly(text):
     failure = rendered_failure(text, "example.cpath")
     assert failure is None, "this ```cpath block must compile cleanly (or be a ```cpath-fragment):\n" + failure
@@ -143,7 +146,7 @@ def test_cpath_broken_block_fails_as_shown(text, style, file, printed):
     assert printed.rstrip("\n") == actual.rstrip("\n"), "the output shown is stale"
 
 
-@pytest.mark.parametrize("text", cases(sorted(DOCS.rglob("*.md")), "cpath-fragment"))
+@pytest.mark.parametrize("text", cases([README, *sorted(DOCS.rglob("*.md"))], "cpath-fragment"))
 def test_cpath_fragment_parses_when_wrapped(text):
     assert not text.lstrip().startswith("guideline"), "a fragment has no header; make it a ```cpath block"
     try:
