@@ -136,6 +136,7 @@ class Header:
     name: Name
     title: str
     version: str | None = None
+    version_line: int = field(default=0, eq=False, kw_only=True)  # where `version` was written, for the formatter
     span: Span = _span()
 
 
@@ -203,6 +204,7 @@ class InputDecl:
     name: Name
     type: TypeExpr
     question: str | None = None
+    question_line: int = field(default=0, eq=False, kw_only=True)  # where `ask` was written, for the formatter
     codes: tuple[CodeDecl, ...] = ()
     span: Span = _span()
 
@@ -235,6 +237,7 @@ class AssessDecl:
     collects: tuple[Name, ...] = ()
     then: tuple[Name, ...] = ()
     detail: str | None = None
+    detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
     section: str | None = None  # the section in force where the node was written
     span: Span = _span()
 
@@ -259,6 +262,7 @@ class DecideDecl:
     policy: str | None = None  # "first" | "unique" | "any"; None means first
     citations: tuple[Name, ...] = ()
     detail: str | None = None
+    detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
     branches: tuple[Branch, ...] = ()
     otherwise: Otherwise | None = None
     section: str | None = None
@@ -298,6 +302,7 @@ class ActionDecl:
     doses: tuple[DoseDecl, ...] = ()
     then: tuple[Name, ...] = ()
     detail: str | None = None
+    detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
     section: str | None = None
     span: Span = _span()
 
@@ -308,6 +313,7 @@ class EndDecl:
     title: str
     citations: tuple[Name, ...] = ()
     detail: str | None = None
+    detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
     section: str | None = None
     span: Span = _span()
 

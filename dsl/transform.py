@@ -64,11 +64,14 @@ class ToAst(Transformer):
     def header(self, meta, children):
         name = self._name(self._tokens(children, "NAME")[0])
         title = _unescape(self._tokens(children, "STRING")[0])
-        version = next((c for c in children if isinstance(c, str) and not isinstance(c, Token)), None)
-        return ast.Header(name, title, version, span=self._span(meta))
+        version = next((c for c in children if isinstance(c, _Clause)), None)
+        return ast.Header(
+            name, title, version.value if version else None,
+            version_line=version.span.line if version else 0, span=self._span(meta),
+        )
 
     def version(self, meta, children):
-        return _unescape(children[1])
+        return _Clause("version", _unescape(children[1]), self._span(meta))
 
     def import_(self, meta, children):
         return ast.Import(_unescape(children[1]), span=self._span(meta))
@@ -93,15 +96,17 @@ class ToAst(Transformer):
     def input_decl(self, meta, children):
         name = self._name(children[1])
         type_expr = children[3]
-        question, codes = None, []
+        question, question_line, codes = None, 0, []
         for clause in children[4:]:
             if isinstance(clause, ast.CodeDecl):
                 codes.append(clause)
             elif isinstance(clause, _Ask):
                 if question is not None:
                     self.problems.append(("`ask` is given twice for this input", clause.span))
-                question = clause.text
-        return ast.InputDecl(name, type_expr, question, tuple(codes), span=self._span(meta))
+                    continue
+                question, question_line = clause.text, clause.span.line
+        return ast.InputDecl(name, type_expr, question, tuple(codes), question_line=question_line,
+                             span=self._span(meta))
 
     def boolean_type(self, meta, children):
         return ast.BooleanTypeExpr(span=self._span(meta))
@@ -172,7 +177,8 @@ class ToAst(Transformer):
                 elif child.kind == "detail":
                     detail = self._once(detail, child, "detail")
         return ast.AssessDecl(
-            name, title, citations, tuple(collects), tuple(then), detail, span=self._span(meta)
+            name, title, citations, tuple(collects), tuple(then), detail,
+            detail_line=_detail_line(children), span=self._span(meta)
         )
 
     def _once(self, current, clause: _Clause, keyword: str):
@@ -205,7 +211,8 @@ class ToAst(Transformer):
             elif isinstance(child, ast.Otherwise):
                 otherwise = child
         return ast.DecideDecl(
-            name, title, policy, citations, detail, tuple(branches), otherwise, span=self._span(meta)
+            name, title, policy, citations, detail, tuple(branches), otherwise,
+            detail_line=_detail_line(children), span=self._span(meta)
         )
 
     def policy(self, meta, children):
@@ -236,7 +243,7 @@ class ToAst(Transformer):
                     detail = self._once(detail, child, "detail")
         return ast.ActionDecl(
             name, title, citations, urgency, timing, tuple(doses), tuple(then), detail,
-            span=self._span(meta),
+            detail_line=_detail_line(children), span=self._span(meta),
         )
 
     def urgency(self, meta, children):
@@ -268,7 +275,7 @@ class ToAst(Transformer):
         name, title = self._name(children[1]), _unescape(children[2])
         citations = next((c.names for c in children if isinstance(c, _Citations)), ())
         detail = next((c.value for c in children if isinstance(c, _Clause)), None)
-        return ast.EndDecl(name, title, citations, detail, span=self._span(meta))
+        return ast.EndDecl(name, title, citations, detail, detail_line=_detail_line(children), span=self._span(meta))
 
     # -- expressions -------------------------------------------------------------------
 
@@ -415,6 +422,11 @@ class _Clause:
 
     def __init__(self, kind: str, value, span: Span):
         self.kind, self.value, self.span = kind, value, span
+
+
+def _detail_line(children) -> int:
+    """The line of a node's first `detail` clause, or 0 when it has none."""
+    return next((c.span.line for c in children if isinstance(c, _Clause) and c.kind == "detail"), 0)
 
 
 def _assign_sections(items: tuple) -> tuple:

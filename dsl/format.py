@@ -1,0 +1,395 @@
+"""Formatting: source text → the same guideline in the canonical layout.
+
+One layout for every guideline, so reviews show what changed and not how it was
+indented: a declaration's first line at the margin, each of its clauses on a line
+of its own indented by two spaces, one space around operators, the fewest
+parentheses that keep the meaning, numbers as the author wrote them (`0.90` stays
+`0.90`). The author's paragraphs survive (runs of blank lines become one), and so
+does every comment: a comment on a line of its own stays above the line it
+preceded, a comment after code stays at the end of that code's line.
+
+The guarantee the tests hold it to: `parse(format(text)) == parse(text)` (the AST
+ignores positions), formatting twice changes nothing, and no comment is lost.
+"""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+from dsl import ast
+from dsl.parser import parse
+
+INDENT = "  "
+WIDTH = 96  # longer references, defines and scenario facts continue on the next line
+
+
+@frozen
+class Comment:
+    line: int
+    text: str  # from `#` to the end of the line
+    trailing: bool  # after code on the same line
+    indented: bool = False  # on a line of its own, not at the margin
+
+
+def format_text(text: str, file: str = "<text>") -> str:
+    """The canonical form of a guideline's text. Raises `ParseFailed` when it does not parse."""
+    module = parse(text, file)
+    return _Formatter(find_comments(text)).module(module)
+
+
+def find_comments(text: str) -> list[Comment]:
+    """Every `#` comment, found by scanning outside quoted text (which never spans lines)."""
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        in_text, escaped = False, False
+        for column, char in enumerate(line):
+            if in_text:
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
+                    in_text = False
+            elif char == '"':
+                in_text = True
+            elif char == "#":
+                before = line[:column]
+                found.append(Comment(number, line[column:].rstrip(), bool(before.strip()), bool(before)))
+                break
+    return found
+
+
+# --- expressions --------------------------------------------------------------------------
+
+# Binding strength, loosest first; an operand that binds more loosely than its place
+# needs gets parentheses.
+_IMPLIES, _OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _UNARY, _ATOM = range(9)
+_LEVEL = {"implies": _IMPLIES, "or": _OR, "and": _AND, "+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT}
+
+
+def expression(e: ast.Expr) -> str:
+    return _expr(e, _IMPLIES)
+
+
+def _expr(e: ast.Expr, context: int) -> str:
+    level, text = _bare(e)
+    return f"({text})" if level < context else text
+
+
+def _bare(e: ast.Expr) -> tuple[int, str]:
+    if isinstance(e, ast.NameRef):
+        return _ATOM, e.name
+    if isinstance(e, ast.QuantityLit):
+        return _ATOM, quantity(e)
+    if isinstance(e, ast.BoolLit):
+        return _ATOM, "true" if e.value else "false"
+    if isinstance(e, ast.KnownTest):
+        return _ATOM, f"known {e.name.value}"
+    if isinstance(e, ast.Reaches):
+        return _ATOM, f"reaches {e.node.value}"
+    if isinstance(e, ast.Count):
+        return _ATOM, "count(" + ", ".join(_expr(c, _IMPLIES) for c in e.conditions) + ")"
+    if isinstance(e, ast.WeightedSum):
+        terms = ", ".join(f"{t.weight_text} if {_expr(t.condition, _IMPLIES)}" for t in e.terms)
+        return _ATOM, f"sum({terms})"
+    if isinstance(e, ast.Unary):
+        if e.op == "not":
+            return _NOT, "not " + _expr(e.operand, _NOT)
+        return _UNARY, "-" + _expr(e.operand, _UNARY)
+    if isinstance(e, ast.Membership):
+        values = ", ".join(_expr(v, _ATOM) for v in e.values)
+        return _COMPARE, f"{_expr(e.operand, _SUM)} in {{{values}}}"
+    if e.op in ast.COMPARISONS:
+        return _COMPARE, f"{_expr(e.left, _SUM)} {e.op} {_expr(e.right, _SUM)}"
+    level = _LEVEL[e.op]
+    if e.op == "implies":  # right-associative: a implies (b implies c) needs none
+        return level, f"{_expr(e.left, _OR)} implies {_expr(e.right, _IMPLIES)}"
+    if e.op == "or":  # `(a and b) or c`: a reader should not need the precedence table
+        chained = isinstance(e.left, ast.Binary) and e.left.op == "or"
+        return level, f"{_expr(e.left, _OR if chained else _NOT)} or {_expr(e.right, _NOT)}"
+    return level, f"{_expr(e.left, level)} {e.op} {_expr(e.right, level + 1)}"
+
+
+def quantity(q: ast.QuantityLit) -> str:
+    number = q.text or f"{q.value:g}"
+    return f"{number} {q.unit}" if q.unit else number
+
+
+def string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def names(items: tuple[ast.Name, ...]) -> str:
+    return ", ".join(n.value for n in items)
+
+
+def citations(items: tuple[ast.Name, ...]) -> str:
+    return f" [{names(items)}]" if items else ""
+
+
+def _bound(bound: ast.Bound) -> str:
+    return bound.text or f"{bound.value:g}"
+
+
+def _range(low: ast.Bound | None, high: ast.Bound | None) -> str:
+    return f" from {_bound(low)} to {_bound(high)}" if low is not None and high is not None else ""
+
+
+def _amount(amount: ast.Amount) -> str:
+    low, high = amount.low, amount.high
+    if high is None:
+        return quantity(low)
+    if low.unit == high.unit:
+        return f"{low.text or f'{low.value:g}'} to {quantity(high)}"
+    return f"{quantity(low)} to {quantity(high)}"
+
+
+# --- declarations: each item as (source line, text) pairs -----------------------------------
+
+
+Line = tuple[int, str]
+
+
+def _item_lines(item: ast.Item) -> list[Line]:
+    first = item.span.line
+    if isinstance(item, ast.Import):
+        return [(first, f"import {string(item.path)}")]
+    if isinstance(item, ast.ReferenceDecl):
+        year = f" {item.year}" if item.year is not None else ""
+        head = f"reference {item.name.value} {string(item.title)}{year}"
+        if item.publisher is None:
+            return [(first, head)]
+        by = f"by {string(item.publisher)}"
+        if len(head) + 1 + len(by) <= WIDTH:
+            return [(first, f"{head} {by}")]
+        return [(first, head), (item.span.end_line, INDENT + by)]
+    if isinstance(item, ast.InputDecl):
+        return _input(item)
+    if isinstance(item, ast.DefineDecl):
+        head, body = f"define {item.name.value}:", expression(item.expr)
+        if len(head) + 1 + len(body) <= WIDTH:
+            return [(first, f"{head} {body}")]
+        return [(first, head), (item.expr.span.line, INDENT + body)]
+    if isinstance(item, ast.SectionDecl):
+        return [(first, f"section {item.name.value} {string(item.title)}")]
+    if isinstance(item, ast.StartDecl):
+        return [(first, f"start -> {names(item.targets)}")]
+    if isinstance(item, ast.AssessDecl):
+        return _assess(item)
+    if isinstance(item, ast.DecideDecl):
+        return _decide(item)
+    if isinstance(item, ast.ActionDecl):
+        return _action(item)
+    if isinstance(item, ast.EndDecl):
+        lines = [(first, f"end {item.name.value} {string(item.title)}{citations(item.citations)}")]
+        if item.detail is not None:
+            lines.append((item.detail_line or first, f"{INDENT}detail {string(item.detail)}"))
+        return lines
+    if isinstance(item, ast.AssertDecl):
+        return _assertion(item)
+    return _scenario(item)
+
+
+def _input(item: ast.InputDecl) -> list[Line]:
+    t = item.type
+    if isinstance(t, ast.BooleanTypeExpr):
+        written = "boolean"
+    elif isinstance(t, ast.NumberTypeExpr):
+        written = "number" + _range(t.low, t.high)
+    elif isinstance(t, ast.QuantityTypeExpr):
+        written = f"quantity {t.unit}" + _range(t.low, t.high)
+    else:
+        written = "one of " + names(t.members)
+    line = item.span.line
+    lines = [(line, f"input {item.name.value}: {written}")]
+    if item.question is not None:
+        lines.append((item.question_line or line, f"{INDENT}ask {string(item.question)}"))
+    for code in item.codes:
+        display = f" {string(code.display)}" if code.display is not None else ""
+        lines.append((code.span.line, f"{INDENT}code {code.system} {string(code.code)}{display}"))
+    return lines
+
+
+def _assess(item: ast.AssessDecl) -> list[Line]:
+    line = item.span.line
+    lines = [(line, f"assess {item.name.value} {string(item.title)}{citations(item.citations)}")]
+    if item.detail is not None:
+        lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
+    if item.collects:
+        lines.append((item.collects[0].span.line, f"{INDENT}collects {names(item.collects)}"))
+    if item.then:
+        lines.append((item.then[0].span.line, f"{INDENT}then {names(item.then)}"))
+    return lines
+
+
+def _decide(item: ast.DecideDecl) -> list[Line]:
+    line = item.span.line
+    policy = f" ({item.policy})" if item.policy else ""
+    lines = [(line, f"decide {item.name.value} {string(item.title)}{policy}{citations(item.citations)}")]
+    if item.detail is not None:
+        lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
+    for branch in item.branches:
+        lines.append((branch.span.line, f"{INDENT}when {expression(branch.guard)} -> {names(branch.targets)}"))
+    if item.otherwise is not None:
+        lines.append((item.otherwise.span.line, f"{INDENT}otherwise -> {names(item.otherwise.targets)}"))
+    return lines
+
+
+def _action(item: ast.ActionDecl) -> list[Line]:
+    line = item.span.line
+    lines = [(line, f"action {item.name.value} {string(item.title)}{citations(item.citations)}")]
+    if item.urgency is not None:
+        lines.append((item.urgency.span.line, f"{INDENT}urgency {item.urgency.value}"))
+    if item.timing is not None:
+        lines.append((item.timing.span.line, f"{INDENT}{item.timing.relation} {_amount(item.timing.amount)}"))
+    for dose in item.doses:
+        amount = f" {_amount(dose.amount)}" if dose.amount is not None else ""
+        lines.append((dose.span.line, f"{INDENT}dose {string(dose.drug)}{amount}"))
+    if item.detail is not None:
+        lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
+    if item.then:
+        lines.append((item.then[0].span.line, f"{INDENT}then {names(item.then)}"))
+    return lines
+
+
+def _assertion(item: ast.AssertDecl) -> list[Line]:
+    lines = [(item.span.line, f"assert {string(item.label)}{citations(item.citations)}")]
+    for prop in item.properties:
+        if isinstance(prop, ast.Always):
+            text = f"always {expression(prop.expr)}"
+        elif isinstance(prop, ast.Never):
+            text = f"never {expression(prop.expr)}"
+        elif isinstance(prop, ast.Before):
+            text = f"always {prop.first.value} before {prop.then.value}"
+        else:
+            text = f"always {prop.node.value} depends on {prop.input.value}"
+        lines.append((prop.span.line, INDENT + text))
+    return lines
+
+
+_EXPECT = {
+    "reaches": "expect {}",
+    "not_reaches": "expect no {}",
+    "first": "expect first {}",
+    "first_urgency": "expect first urgency {}",
+    "status": "expect status {}",
+    "needs": "expect needs {}",
+    "not_needs": "expect no needs {}",
+}
+
+
+def _scenario(item: ast.ScenarioDecl) -> list[Line]:
+    """Facts packed onto `given` lines, continued under the first fact past WIDTH."""
+    lines = [(item.span.line, f"scenario {string(item.name)}")]
+    lead, follow = f"{INDENT}given ", " " * len(f"{INDENT}given ")
+    current, current_line = "", item.span.line
+    for fact in item.facts:
+        value = fact.value
+        piece = f"{fact.name.value} = " + (value.name if isinstance(value, ast.NameRef) else _expr(value, _ATOM))
+        if not current:
+            current, current_line = lead + piece, fact.span.line
+        elif len(current) + 2 + len(piece) <= WIDTH:
+            current += ", " + piece
+        else:
+            lines.append((current_line, current + ","))
+            current, current_line = follow + piece, fact.span.line
+    if current:
+        lines.append((current_line, current))
+    for expectation in item.expectations:
+        lines.append((expectation.span.line, INDENT + _EXPECT[expectation.kind].format(names(expectation.values))))
+    return lines
+
+
+# --- putting it together, comments included ---------------------------------------------------
+
+
+class _Formatter:
+    """Lays out the declarations, then puts each comment back where it was written.
+
+    Every output row remembers the source line it came from. A comment after code
+    goes to the end of the last row written at or before its line. A comment on a
+    line of its own belongs to the declaration it sits in (or, when indented, the one
+    just above it) and goes above the first row written after it; any other comment
+    leads the next declaration. Runs of blank lines between paragraphs become one.
+    """
+
+    def __init__(self, comments: list[Comment]):
+        self.comments = comments
+
+    def module(self, module: ast.Module) -> str:
+        blocks: list[tuple[int, int, list[Line]]] = []
+        if module.header is not None:
+            header = module.header
+            lines = [(header.span.line, f"guideline {header.name.value} {string(header.title)}")]
+            if header.version is not None:
+                lines.append((header.version_line or header.span.line, f"{INDENT}version {string(header.version)}"))
+            blocks.append((header.span.line, header.span.end_line, lines))
+        blocks += [(item.span.line, item.span.end_line, _item_lines(item)) for item in module.items]
+
+        inner: list[list[Comment]] = [[] for _ in blocks]
+        leading: list[list[Comment]] = [[] for _ in blocks]
+        closing: list[Comment] = []
+        for comment in (c for c in self.comments if not c.trailing):
+            index = self._owner(blocks, comment)
+            if index is not None:
+                inner[index].append(comment)
+                continue
+            following = next((i for i, (start, _, _) in enumerate(blocks) if start > comment.line), None)
+            (closing if following is None else leading[following]).append(comment)
+
+        rows: list[list | None] = []  # [source line, text, trailing comments]; None is a blank line
+        last_line = 0
+        for index, (start, end, lines) in enumerate(blocks):
+            for comment in leading[index]:
+                self._paragraph(rows, last_line, comment.line)
+                rows.append([comment.line, comment.text, []])
+                last_line = comment.line
+            self._paragraph(rows, last_line, start)
+            pending = list(inner[index])
+            for line, text in lines:
+                rows += [[c.line, INDENT + c.text, []] for c in pending if c.line < line]
+                pending = [c for c in pending if c.line >= line]
+                rows.append([line, text, []])
+            rows += [[c.line, INDENT + c.text, []] for c in pending]
+            last_line = max([end, *(c.line for c in pending)])
+        for comment in closing:
+            self._paragraph(rows, last_line, comment.line)
+            rows.append([comment.line, comment.text, []])
+            last_line = comment.line
+
+        for comment in (c for c in self.comments if c.trailing):
+            code_rows = [r for r in rows if r is not None and not r[1].lstrip().startswith("#")]
+            owner = next((r for r in reversed(code_rows) if r[0] <= comment.line), None)
+            if owner is None:
+                rows.insert(0, [comment.line, comment.text, []])
+            else:
+                owner[2].append(comment.text)
+        text_lines: list[str] = []
+        for row in rows:
+            if row is None:
+                text_lines.append("")
+                continue
+            *above, last = row[2] or [None]
+            # A construct written over several lines, each with its comment, now fits on
+            # one: the earlier comments go above it, the last stays at its end.
+            indent = INDENT if row[1].startswith(" ") else ""
+            text_lines += [indent + comment for comment in above]
+            text_lines.append(row[1] if last is None else f"{row[1]}  {last}")
+        return "\n".join(text_lines).strip("\n") + "\n"
+
+    @staticmethod
+    def _owner(blocks, comment: Comment) -> int | None:
+        """The declaration a standalone comment belongs inside, if any."""
+        for index, (start, end, _) in enumerate(blocks):
+            next_start = blocks[index + 1][0] if index + 1 < len(blocks) else None
+            if start <= comment.line <= end:
+                return index
+            if comment.indented and comment.line > end and (next_start is None or comment.line < next_start):
+                return index
+        return None
+
+    @staticmethod
+    def _paragraph(rows: list, last_line: int, line: int) -> None:
+        """One blank line where the source had one or more, never at the top."""
+        if rows and rows[-1] is not None and line > last_line + 1:
+            rows.append(None)
