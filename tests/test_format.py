@@ -161,3 +161,9 @@ def test_fmt_command_checks_rewrites_and_reports(tmp_path):
     assert result.exit_code == 2
     assert "unknown input type" in result.stderr and "cannot read" in result.stderr
     assert broken.read_text() == "input x: integer\n"
+
+
+def test_every_shipped_guideline_is_in_the_canonical_layout():
+    for path in sorted((ROOT / "guidelines").glob("*.cpath")):
+        text = path.read_text(encoding="utf-8")
+        assert format_text(text, str(path)) == text, f"run `carepath fmt {path.relative_to(ROOT)}`"
