@@ -1,4 +1,6 @@
 # carepath: `make demo` and `make test` work on a fresh machine; they set up what they need.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c  # a failing command in a pipe fails the target
 VENV := .venv
 PY := $(VENV)/bin/python
 CAREPATH := $(VENV)/bin/carepath
@@ -18,6 +20,7 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(CAREPATH) check $(GUIDELINE)
+	$(CAREPATH) test $(GUIDELINE) --coverage --min-coverage 100 | tail -n 2
 	$(CAREPATH) run $(GUIDELINE) --facts examples/patients/absent_pulse_unilateral.json
 	@mkdir -p build && $(CAREPATH) render $(GUIDELINE) -o build/flowchart.svg && echo "flowchart of the workup: build/flowchart.svg (published copies: examples/flowchart.svg, examples/flowchart.png)"
 
