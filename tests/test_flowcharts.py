@@ -313,7 +313,7 @@ def test_arrows_into_a_shared_step_from_other_sections_become_go_to_connectors()
     # one invisible heavy edge from each section's last step to the next one's first.
     assert len(re.findall(r"^\s*follow_up \[", text, re.MULTILINE)) == 1
     assert text.count('URL="#node-follow_up"') == 5
-    stacking = re.findall(r"^\s*(\w+) -> (\w+) \[style=invis weight=10\]", text, re.MULTILINE)
+    stacking = re.findall(r"^\s*(\w+) -> (\w+) \[style=invis\]", text, re.MULTILINE)
     assert stacking == [("local", "treat2"), ("treat4", "follow_up")]
     mermaid = to_mermaid(_fan_in_graph())
     assert mermaid.count('>"<small>go to Later ▸</small><br/>Follow-up visit"]') == 5

@@ -8,7 +8,7 @@ tooltips (escString attributes, where `\\N` or `\\G` would otherwise expand).
 Nothing an author writes can add markup to the chart.
 
 Layout choices, each made after looking at the reference guideline's chart:
-sections are clusters stacked top to bottom in source order (invisible heavy edges
+sections are clusters stacked top to bottom in source order (invisible edges
 between consecutive sections; arrows back up are go-to connectors); edge labels are real `label`s, which dot places as
 rank-sized dummy nodes, so they never overlap boxes or each other; shapes follow
 flowchart convention (rounded boxes for assessments, diamonds for decisions,
@@ -294,15 +294,17 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
 def _stack_sections(dot: graphviz.Digraph, chart: Chart) -> None:
     """Sections top to bottom in the author's order (the seed's, for the reference).
 
-    An invisible, heavy edge from each section's last step to the next section's
+    An invisible edge from each section's last step to the next section's
     first step puts every section below the one before it. Arrows back up to an
     earlier section are go-to connectors, so these edges never fight the flow.
+    They keep the default weight: with weight 10, Graphviz 2.43 crashed (SIGSEGV) on
+    a generated 300-step chart drawn with long arrows.
     """
     order = {node.id: index for index, node in enumerate(chart.nodes)}
     for above, below in zip(chart.sections, chart.sections[1:]):
         last = max(above.node_ids, key=order.__getitem__)
         first = min(below.node_ids, key=order.__getitem__)
-        dot.edge(last, first, style="invis", weight="10")
+        dot.edge(last, first, style="invis")
 
 
 def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
