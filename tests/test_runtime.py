@@ -239,3 +239,25 @@ def test_property_adding_facts_never_removes_an_action_and_a_complete_run_is_fin
     assert set(before.path) <= set(after.path)
     if before.complete:
         assert (after.status, after.action_ids(), after.path) == (before.status, before.action_ids(), before.path)
+
+
+def test_doses_appear_in_the_result_and_the_report():
+    from targets.runtime.report import render_text
+
+    graph = graph_of(
+        """\
+guideline d "Doses" version "1"
+reference r1 "Source"
+start -> treat
+action treat "Treat painful neuropathy" [r1]
+  urgency routine
+  dose "duloxetine" 60 to 120 mg/d
+  dose "gabapentin"
+  then done
+end done "Done"
+"""
+    )
+    result = run(graph, {})
+    (action,) = result.actions
+    assert action.to_json()["doses"] == ["duloxetine 60–120 mg/d", "gabapentin"]
+    assert "dose: duloxetine 60–120 mg/d; gabapentin" in render_text(graph, result)

@@ -68,7 +68,8 @@ class IndexedNode:
         node = self.node
         return RecommendedAction(id=node.id, urgency=node.urgency.value, title=node.title,
                                  timing=str(node.timing) if node.timing is not None else None,
-                                 citations=tuple(node.citations), because=tuple(because))
+                                 citations=tuple(node.citations), because=tuple(because),
+                                 doses=tuple(str(dose) for dose in node.doses))
 
 
 class GraphIndex:

@@ -44,6 +44,8 @@ def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
             marker = click.style("▶", **style)
             timing = f"  [{action.timing}]" if action.timing else ""
             lines.append(f"  {marker} {click.style(action.title, **style)}{timing}  ({action.id})")
+            if action.doses:
+                lines.append("      dose: " + "; ".join(action.doses))
             if action.because:
                 lines.append("      why: " + "; ".join(action.because))
             sources = [_reference_title(references[c]) if c in references else c for c in action.citations]

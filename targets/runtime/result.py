@@ -3,7 +3,7 @@
 The result is plain data (strings, tuples) so it can be compared, printed as JSON
 and matched field by field against the JavaScript runtime's output. `to_json`
 writes exactly the contract: `guideline`, `version`, `status`, `actions[]` (`id`,
-`urgency`, `title`, `citations`, `because`, and `timing` when the action has one),
+`urgency`, `title`, `citations`, `because`, and `timing` and `doses` when the action has them),
 `needs`, `path`, and `trace` only when asked for.
 """
 
@@ -25,11 +25,14 @@ class RecommendedAction:
     timing: str | None  # "within 6 h", "in 2 to 4 wk", or None
     citations: tuple[str, ...]  # reference ids
     because: tuple[str, ...]  # the guards that led here, with the patient's values
+    doses: tuple[str, ...] = ()  # "duloxetine 60–120 mg/d", "gabapentin"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "urgency": self.urgency, "title": self.title}
         if self.timing is not None:
             out["timing"] = self.timing
+        if self.doses:
+            out["doses"] = list(self.doses)
         out["citations"] = list(self.citations)
         out["because"] = list(self.because)
         return out
