@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
@@ -84,11 +84,17 @@ end done "Done"
 """
 
 
+# Drawing from the grammar slows down sharply as hypothesis explores deeper trees, so
+# even the long `make fuzz` campaign caps these tests at 1,000 texts each.
+grammar_budget = settings(max_examples=min(settings.default.max_examples, 1000))
+
+
 def _inside(span, text: str) -> bool:
     lines = text.split("\n")
     return 1 <= span.line <= len(lines) and span.column >= 1
 
 
+@grammar_budget
 @given(PROGRAMS)
 def test_generated_text_parses(text):
     """Text the grammar generates parses; the one refusal is a clause written twice."""
@@ -101,6 +107,7 @@ def test_generated_text_parses(text):
         assert module.path == "gen.cpath"
 
 
+@grammar_budget
 @given(PROGRAMS)
 def test_generated_text_compiles_or_reports_located_diagnostics(text):
     try:
@@ -112,6 +119,7 @@ def test_generated_text_compiles_or_reports_located_diagnostics(text):
             assert d.span is not None and _inside(d.span, text), d
 
 
+@grammar_budget
 @given(EXPRESSIONS)
 def test_generated_expressions_compile_or_report_located_diagnostics(expression):
     text = HOST.format(expr=expression.replace("\n", " "))
@@ -125,6 +133,7 @@ def test_generated_expressions_compile_or_report_located_diagnostics(expression)
 MUTATIONS = st.sampled_from(["@", "->", '"', "(", "when", "=", "0.9 mg", "\n", "}", "guideline"])
 
 
+@grammar_budget
 @given(PROGRAMS, st.integers(0, 10_000), MUTATIONS)
 def test_corrupted_text_never_crashes(text, position, insert):
     position %= len(text) + 1
