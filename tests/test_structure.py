@@ -8,7 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from carepath import CompileError, compile_file, compile_text
+from carepath import compile_file
+from carepath.api import check_file, check_text
 from carepath.cli import main
 from tests.conftest import guideline
 
@@ -35,11 +36,7 @@ CHAIN = guideline(
 
 
 def codes(text: str) -> list[tuple[str, int]]:
-    try:
-        compile_text(text, "t.cpath")
-    except CompileError as error:
-        return [(d.code, d.span.line) for d in error.diagnostics]
-    return []
+    return [(d.code, d.span.line) for d in check_text(text, "t.cpath").diagnostics]
 
 
 def test_graph_order_is_topological_with_source_order_ties(compile_ok):
@@ -74,13 +71,8 @@ def test_unreachable_dead_end_and_missing_citation_are_all_reported_at_once():
 
 def test_cycle_is_reported_with_its_nodes():
     text = CHAIN.replace("then done\naction quit", "then triage\naction quit")
-    try:
-        compile_text(text, "t.cpath")
-    except CompileError as error:
-        (cycle,) = [d for d in error.diagnostics if d.code == "CP0303"]
-        assert "triage → exercise → triage" in cycle.message
-    else:
-        raise AssertionError("a cycle must not compile")
+    (cycle,) = [d for d in check_text(text, "t.cpath").diagnostics if d.code == "CP0303"]
+    assert "triage → exercise → triage" in cycle.message
 
 
 def test_uncited_reference_is_reported():
@@ -144,24 +136,14 @@ def test_imports_outside_the_project_and_cycles_are_refused(tmp_path):
     write(project, "a.cpath", 'import "b.cpath"\n')
     write(project, "b.cpath", 'import "a.cpath"\n')
     main_file = write(project, "g.cpath", guideline('import "../secret.cpath"\nimport "a.cpath"\nstart -> done\nend done "D"'))
-    try:
-        compile_file(main_file)
-    except CompileError as error:
-        assert sorted(d.code for d in error.diagnostics) == ["CP0005", "CP0006"]
-    else:
-        raise AssertionError("must fail")
+    assert sorted(d.code for d in check_file(main_file).diagnostics) == ["CP0005", "CP0006"]
 
 
 def test_imported_files_hold_declarations_only(tmp_path):
     write(tmp_path, "carepath.toml", "")
     write(tmp_path, "lib.cpath", 'end stray "Stray"\n')
     main_file = write(tmp_path, "g.cpath", guideline('import "lib.cpath"\nstart -> done\nend done "D"'))
-    try:
-        compile_file(main_file)
-    except CompileError as error:
-        assert [d.code for d in error.diagnostics] == ["CP0007"]
-    else:
-        raise AssertionError("must fail")
+    assert [d.code for d in check_file(main_file).diagnostics] == ["CP0007"]
 
 
 # --- the check command ------------------------------------------------------------------------
