@@ -251,6 +251,7 @@ class Define:
     name: str
     expr: Expr
     type: Type
+    source: str | None = None  # the sentence of the source document it encodes
     span: Span = _span_field()
 
 
@@ -317,6 +318,7 @@ class Node:
     timing: Timing | None = None  # action
     doses: tuple[Dose, ...] = ()  # action
     collects: tuple[str, ...] = ()  # assess: input names the step gathers
+    source: str | None = None  # the sentence of the source document it encodes
     span: Span = _span_field()
 
 
@@ -361,6 +363,20 @@ class Assertion:
     other: str | None = None
     input: str | None = None
     citations: tuple[str, ...] = ()
+    source: str | None = None  # the sentence of the source document it encodes
+    span: Span = _span_field()
+
+
+@frozen
+class NotEncoded:
+    """A sentence of the source document deliberately left out of the graph, and why.
+
+    With the `source` of nodes, defines and assertions, it lets a reviewer account for
+    every sentence of the source: quoted where it is encoded, explained where it is not.
+    """
+
+    quote: str
+    reason: str
     span: Span = _span_field()
 
 
@@ -413,6 +429,7 @@ class Graph:
     edges: tuple[Edge, ...]
     assertions: tuple[Assertion, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    not_encoded: tuple[NotEncoded, ...] = ()
     source_sha256: str = ""
     compiler_version: str = ""
     span: Span = _span_field()
