@@ -251,7 +251,7 @@ class Define:
     name: str
     expr: Expr
     type: Type
-    source: str | None = None  # the sentence of the source document it encodes
+    source: str | None = None
     span: Span = _span_field()
 
 
@@ -318,7 +318,7 @@ class Node:
     timing: Timing | None = None  # action
     doses: tuple[Dose, ...] = ()  # action
     collects: tuple[str, ...] = ()  # assess: input names the step gathers
-    source: str | None = None  # the sentence of the source document it encodes
+    source: str | None = None
     span: Span = _span_field()
 
 
@@ -363,18 +363,12 @@ class Assertion:
     other: str | None = None
     input: str | None = None
     citations: tuple[str, ...] = ()
-    source: str | None = None  # the sentence of the source document it encodes
+    source: str | None = None
     span: Span = _span_field()
 
 
 @frozen
 class NotEncoded:
-    """A sentence of the source document deliberately left out of the graph, and why.
-
-    With the `source` of nodes, defines and assertions, it lets a reviewer account for
-    every sentence of the source: quoted where it is encoded, explained where it is not.
-    """
-
     quote: str
     reason: str
     span: Span = _span_field()
@@ -429,9 +423,9 @@ class Graph:
     edges: tuple[Edge, ...]
     assertions: tuple[Assertion, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
-    not_encoded: tuple[NotEncoded, ...] = ()
     source_sha256: str = ""
     compiler_version: str = ""
+    not_encoded: tuple[NotEncoded, ...] = ()
     span: Span = _span_field()
 
     START = "start"
