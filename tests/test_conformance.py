@@ -103,6 +103,7 @@ def comparable(result: dict) -> dict:
         "status": result["status"],
         "actions": [{k: a[k] for k in ("id", "urgency", "title", "citations")} for a in result["actions"]],
         "needs": result["needs"],
+        "questions": [[q["input"], (q["could_lead_to"] or {}).get("id")] for q in result["questions"]],
         "path": result["path"],
     }
 

@@ -341,10 +341,11 @@ const URGENCY_RANK = { emergent: 0, urgent: 1, routine: 2 };
 /** Run a compiled graph (parsed graph JSON) against facts (input name → value). */
 export function run(graph, facts) {
   if (!FORMATS.includes(graph.format)) throw new InputError([`graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}`]);
-  const { graphDefines, order } = prepare(graph);
+  const { graphDefines, order, mostUrgent } = prepare(graph);
   const env = { facts: readFacts(graph, facts), defines: new Map(), graphDefines };
   const active = new Set([graph.nodes[0].id]);
   const needed = new Set();
+  const leads = new Map();  // input → the most urgent action its answer could lead to
   let pending = false;
   const activate = (targets) => targets.forEach((target) => active.add(target));
 
@@ -355,7 +356,13 @@ export function run(graph, facts) {
     decision.fired.forEach(activate);
     if (decision.asked.length) {
       pending = true;
-      for (const line of decision.asked) unknownInputs(line.guard, env, needed);
+      for (const line of decision.asked) {
+        const lead = best(line.targets.map((t) => mostUrgent.get(t)));
+        for (const name of unknownInputs(line.guard, env, new Set())) {
+          needed.add(name);
+          if (!leads.get(name) || (lead && lead.rank < leads.get(name).rank)) leads.set(name, lead ?? leads.get(name) ?? null);
+        }
+      }
     }
   }
 
@@ -363,24 +370,46 @@ export function run(graph, facts) {
     .filter((node) => node.kind === "action" && active.has(node.id))
     .sort((a, b) => URGENCY_RANK[a.urgency] - URGENCY_RANK[b.urgency] || order.get(a.id) - order.get(b.id))
     .map((node) => ({ id: node.id, urgency: node.urgency, title: node.title, citations: node.citations }));
+  const needs = graph.inputs.filter((input) => needed.has(input.name));
+  const rankOf = (input) => leads.get(input.name)?.rank ?? Infinity;
+  const questions = needs.map((input, i) => [input, i]).sort(([a, i], [b, j]) => rankOf(a) - rankOf(b) || i - j)
+    .map(([input]) => {
+      const lead = leads.get(input.name);
+      return { input: input.name, ask: input.question ?? null,
+               could_lead_to: lead ? { id: lead.node.id, title: lead.node.title, urgency: lead.node.urgency } : null };
+    });
   return {
     guideline: graph.id,
     version: graph.version,
     status: pending ? "needs_input" : "complete",
     actions,
-    needs: graph.inputs.map((input) => input.name).filter((name) => needed.has(name)),
+    needs: needs.map((input) => input.name),
+    questions,
     path: graph.nodes.filter((node) => active.has(node.id)).map((node) => node.id),
   };
 }
+
+/** The entry with the lowest rank (urgency, then graph order), ignoring missing ones. */
+const best = (entries) => entries.reduce((a, b) => (!b ? a : !a || b.rank < a.rank ? b : a), null);
 
 const prepared = new WeakMap();
 
 /** What a run needs from a graph, computed once per graph object. */
 function prepare(graph) {
   if (!prepared.has(graph)) {
+    // Per node, the most urgent action on some path from it (itself included): what a
+    // question waiting there could lead to. Ranked by urgency, then graph order.
+    const mostUrgent = new Map();
+    for (let i = graph.nodes.length - 1; i >= 0; i--) {
+      const node = graph.nodes[i];
+      const own = node.kind === "action" ? { rank: URGENCY_RANK[node.urgency] * graph.nodes.length + i, node } : null;
+      const targets = node.kind === "decide" ? [...node.lines.flatMap((l) => l.targets), ...node.otherwise] : node.targets ?? [];
+      mostUrgent.set(node.id, best([own, ...targets.map((t) => mostUrgent.get(t))]));
+    }
     prepared.set(graph, {
       graphDefines: new Map(graph.defines.map((define) => [define.name, define])),
       order: new Map(graph.nodes.map((node, i) => [node.id, i])),
+      mostUrgent,
     });
   }
   return prepared.get(graph);
