@@ -58,8 +58,9 @@ MUTANTS = [
     ("send a cleared patient nowhere after the consultation",
      "  when acute_limb_ischemia = excluded -> routine_workup\n", ""),
     ("let the consultation's silence count as excluded ischemia",
+     "  when acute_limb_ischemia = confirmed or known rutherford_class -> ischemia_grade\n"
      "  when acute_limb_ischemia = excluded -> routine_workup\n",
-     "  otherwise -> routine_workup\n"),
+     "  when ischemia_confirmed -> ischemia_grade\n  otherwise -> routine_workup\n"),
     ("refer a low ABI only behind a vascular cue",
      "  when pad_by_abi and not ischemia_confirmed -> vascular_referral\n", ""),
     ("assess amputation risk only behind a vascular cue",
