@@ -302,3 +302,13 @@ def test_a_scenario_of_a_guideline_that_does_not_check_is_not_run(client):
     result = client.request("workspace/executeCommand",
                             {"command": "carepath.runScenario", "arguments": [uri, "Absent pulses go to the surgeon"]})
     assert result["passed"] is False and "does not check" in result["details"][0]
+
+
+def test_every_unit_offered_by_completion_is_accepted_by_the_compiler():
+    from carepath.lsp.completion import COMMON_UNITS
+
+    for unit, _ in COMMON_UNITS:
+        text = (f'guideline units "Units"\nreference r "r"\ninput x: quantity {unit}\nstart -> d\n'
+                f'decide d "d" [r]\n  when x < 1 {unit} -> e\n  otherwise -> e\nend e "e" [r]\n')
+        checked = check_text(text, "units.cpath", verify_logic=False)
+        assert [d.code for d in checked.diagnostics if d.is_error] == [], unit
