@@ -8,8 +8,10 @@ Python, so an outdated check in a thread would run to its end while the author
 types on. The check therefore runs in a worker process, which is killed when a
 newer edit makes its answer useless: that is what makes a check cancellable.
 
-A killed worker is replaced by a spare started beforehand (imports done, parser
-tables loaded), so the next check starts at once; a new spare is started behind it.
+Loading the checker (parser tables, the UCUM unit registry, z3) takes seconds, so it
+is done once, in multiprocessing's fork server (`preload.py` is imported there), and
+every worker is forked from it already loaded: replacing a killed worker costs a fork,
+not a reload.
 
 The worker answers each job twice: first the symbol index (as soon as the text is
 parsed, so hover and go to definition need not wait for the verifier), then the
@@ -40,22 +42,6 @@ class CheckFailed(Exception):
 
 # --- in the worker process ---------------------------------------------------------------------
 
-# A guideline touching every stage (a quantity, a decision, an assertion), checked once
-# when a worker starts, so the author's first check does not pay for loading.
-WARM_UP = """guideline warm_up "Warm up"
-reference r "r"
-input x: quantity mm[Hg]
-start -> d
-decide d "d" [r]
-  when x < 30 mm[Hg] -> e
-  otherwise -> f
-end e "e" [r]
-end f "f" [r]
-assert "below 30 goes to e" [r]
-  always x < 30 mm[Hg] implies reaches e
-"""
-
-
 def build_index(text: str, file: str) -> Index | None:
     """The symbol index of a text and the files it imports; None when the text does not parse."""
     from compiler.diagnostics import Sink
@@ -71,7 +57,6 @@ def _serve(connection: Connection) -> None:
     """The worker's loop: a `(text, file)` job in, `("index", …)` then `("checked", …)` out."""
     from carepath.api import check_text
 
-    check_text(WARM_UP, "<warm-up>")  # parser tables, units and z3 loaded before the first job arrives
     while True:
         try:
             text, file = connection.recv()
@@ -92,11 +77,12 @@ class CheckWorker:
     """Runs one check at a time in a worker process; a cancelled check kills its worker."""
 
     def __init__(self) -> None:
-        self._context = multiprocessing.get_context("spawn")  # fork is unsafe in a threaded server
+        # forked from a fork server that has loaded the checker: fast to replace, and no
+        # fork of this threaded server process itself (unsafe)
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["carepath.lsp.preload"])
         self._current: tuple[Any, Connection] | None = None
-        self._spare: tuple[Any, Connection] | None = None
         self._lock: asyncio.Lock | None = None
-        self.killed = 0  # how many checks were abandoned by killing their worker (the tests read it)
 
     def _spawn(self) -> tuple[Any, Connection]:
         ours, theirs = self._context.Pipe()
@@ -106,28 +92,22 @@ class CheckWorker:
         return process, ours
 
     def start(self) -> None:
-        """Start the worker, so that the first check does not wait for imports.
-
-        Its spare is started after the first check, not now: on two cores, two
-        processes loading at once would delay that first check.
-        """
+        """Start the fork server and a worker, so that the first check does not wait for loading."""
         if self._current is None:
             self._current = self._spawn()
 
     def stop(self) -> None:
-        for worker in (self._current, self._spare):
-            if worker is not None:
-                worker[0].kill()
-                worker[1].close()
-        self._current = self._spare = None
+        if self._current is not None:
+            self._current[0].kill()
+            self._current[1].close()
+        self._current = None
 
     def _replace_current(self) -> None:
-        """Kill the busy worker; the spare takes its place and a new spare starts."""
+        """Kill the busy worker and fork a fresh one in its place."""
         process, connection = self._current
         process.kill()
         connection.close()
-        self.killed += 1
-        self._current, self._spare = self._spare or self._spawn(), self._spawn()
+        self._current = self._spawn()
 
     async def check(
         self, text: str, file: str, on_index: Callable[[Index | None], None]
@@ -155,8 +135,6 @@ class CheckWorker:
             except (EOFError, OSError) as error:
                 self._replace_current()
                 raise CheckFailed(f"the checking process stopped: {error or type(error).__name__}") from None
-            if self._spare is None:
-                self._spare = self._spawn()
             if answer[0] == "failed":
                 raise CheckFailed(answer[1])
             return answer[1], answer[2]

@@ -51,7 +51,7 @@ class RequestFailed(JsonRpcException):
 class DocumentState:
     """What the server knows of one open document, by the version of its text."""
 
-    file: str  # the name diagnostics carry: the document's path, or its URI when it has none
+    file: str  # the name diagnostics carry: the document's path, or `<its URI>` when it has none
     version: int
     index: Index | None = None
     index_version: int | None = None
@@ -74,7 +74,8 @@ class CarepathServer(LanguageServer):
         state = self.documents.get(uri)
         if state is None:
             path = to_fs_path(uri) if uri.startswith("file:") else None
-            state = self.documents[uri] = DocumentState(path or uri, document.version or 0)
+            # an unsaved buffer is named like `<untitled:Untitled-1>`: its imports resolve against the working directory
+            state = self.documents[uri] = DocumentState(path or f"<{uri}>", document.version or 0)
         if state.task is not None:
             state.task.cancel()
         state.version = document.version or 0
