@@ -14,6 +14,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -32,9 +33,10 @@ class ResponseError(Exception):
 class LspClient:
     def __init__(self, cwd: Path):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.stderr = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads would fill and block the server
         self.process = subprocess.Popen(
             [str(CAREPATH), "lsp", "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, cwd=cwd, env=env,
+            stderr=self.stderr, cwd=cwd, env=env,
         )
         self._ids = itertools.count(1)
         self._responses: dict[int, queue.Queue] = {}
@@ -137,5 +139,5 @@ class LspClient:
             if self.process.poll() is None:
                 self.process.kill()
                 self.process.wait()
-            for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            for stream in (self.process.stdin, self.process.stdout, self.stderr):
                 stream.close()

@@ -158,7 +158,7 @@ def test_hover_on_a_reference_a_define_and_a_node(client):
     node = client.request("textDocument/hover", at(uri, GUIDELINE, "action vascular_consult", 8))
     text = node["contents"]["value"]
     assert "**action** `vascular_consult`: Vascular surgery consultation" in text
-    assert "reached from `pulse_check` when `pedal_pulses = absent or low_toe_pressure`" in text
+    assert "reached:\n- from `pulse_check` when `pedal_pulses = absent or low_toe_pressure`" in text
     line, character = position_of(GUIDELINE, "vascular_consult \"")
     assert node["range"]["start"] == {"line": line, "character": character}
 

@@ -31,9 +31,9 @@ from typing import Any
 from lsprotocol import types
 
 from compiler.diagnostics import Diagnostic, Severity
+from dsl.source import Span
 
 from carepath.lsp.index import Index
-from dsl.source import Span
 
 
 class CheckFailed(Exception):

@@ -4,7 +4,8 @@ The context is read from the current line, not from a parse: the line being type
 rarely parses. Each context is a pattern over the text before the cursor, tried
 in order, most specific first:
 
-- after `->` (or `then`, `reaches`, `expect`): node ids;
+- after `->` (or `then`, `reaches`, `expect`): node ids; after `urgency` and
+  `expect status`: the urgencies and run statuses;
 - inside `[…]`: reference ids;
 - after `x =` / `x !=` (and in a scenario's `given x =`): the members of enum input
   `x`, or `true`/`false` for a boolean one;
@@ -21,6 +22,7 @@ from collections.abc import Callable
 
 from attrs import frozen
 
+from compiler.passes.resolve import STATUSES, URGENCIES
 from dsl import ast
 
 from carepath.lsp.describe import type_text
@@ -90,6 +92,14 @@ def _values_of(index: Index, match: re.Match) -> list[Candidate]:
             for member in index.members_of(decl.name.value)]
 
 
+def _statuses(index: Index, match: re.Match) -> list[Candidate]:
+    return [Candidate(status, "value", "run status") for status in STATUSES]
+
+
+def _urgencies(index: Index, match: re.Match) -> list[Candidate]:
+    return [Candidate(urgency, "value", "urgency") for urgency in URGENCIES]
+
+
 def _units(index: Index, match: re.Match) -> list[Candidate]:
     return [Candidate(code, "unit", meaning) for code, meaning in COMMON_UNITS]
 
@@ -108,6 +118,8 @@ def _anything(index: Index, match: re.Match) -> list[Candidate]:
 CONTEXTS: tuple[tuple[re.Pattern, Callable[[Index, re.Match], list[Candidate]]], ...] = (
     (re.compile(rf"\[\s*{_LIST}$"), _references),
     (re.compile(rf"(?:->|→|\bthen)\s*{_LIST}$"), _nodes),
+    (re.compile(rf"\bexpect\s+status\s+{_PARTIAL}$"), _statuses),
+    (re.compile(rf"\b(?:urgency|expect\s+first\s+urgency)\s+{_PARTIAL}$"), _urgencies),
     (re.compile(rf"\b(?:reaches|before|expect(?:\s+no|\s+first)?)\s+{_PARTIAL}$"), _nodes),
     (re.compile(rf"\bexpect(?:\s+no)?\s+needs\s+{_LIST}$"), _inputs),
     (re.compile(rf"(?P<input>{_NAME})\s+in\s*\{{\s*{_LIST}$"), _values_of),

@@ -82,7 +82,8 @@ def _node(symbol: Symbol, index: Index) -> str:
     if decl.citations:
         lines.append("cites " + ", ".join(f"`{c.value}`" for c in decl.citations))
     incoming = incoming_edges(symbol.name, index.main)
-    lines.append("reached " + ("; ".join(incoming) if incoming else "from nowhere (no edge leads here)"))
+    lines.append("reached:\n" + "\n".join(f"- {edge}" for edge in incoming) if incoming
+                 else "reached from nowhere: no edge leads here")
     if isinstance(decl, ast.DecideDecl):
         policy = decl.policy or "first"
         branches = [f"- when `{expression(b.guard)}` → {_targets(b.targets)}" for b in decl.branches]

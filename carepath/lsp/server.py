@@ -15,7 +15,6 @@ character outside the Basic Multilingual Plane, where UTF-16 counts differ.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
 from pathlib import Path
 
@@ -25,20 +24,19 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
+from dsl import ast
+
 from carepath import __version__
 from carepath.lsp.checking import CheckFailed, CheckWorker, lsp_diagnostic, lsp_range
 from carepath.lsp.completion import complete
 from carepath.lsp.describe import hover_markdown
 from carepath.lsp.index import NODE_KEYWORDS, Index, Symbol, keywords
-from dsl import ast
 
 DEBOUNCE_SECONDS = 0.25
 INDEX_WAIT_SECONDS = 10.0  # how long a request waits for the current text's index
 RUN_SCENARIO = "carepath.runScenario"
 LIST_SCENARIOS = "carepath.listScenarios"
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-logger = logging.getLogger(__name__)
 
 
 class RequestFailed(JsonRpcException):
