@@ -333,3 +333,20 @@ def test_the_warm_up_guideline_runs_every_stage_cleanly():
 
     checked = check_text(WARM_UP, "<warm-up>")
     assert checked.graph is not None and checked.diagnostics == ()
+
+
+def test_a_member_shared_by_two_inputs_is_two_symbols():
+    from carepath.lsp.checking import build_index
+
+    text = GUIDELINE.replace(
+        "input toe_pressure:", "input doppler: one of present, absent\n  ask \"Doppler signal?\"\ninput toe_pressure:"
+    ).replace("pedal_pulses = absent or", "pedal_pulses = absent or doppler = absent or")
+    index = build_index(text, "shared_member.cpath")
+    first = index.uses(("member", "pedal_pulses.absent"))
+    second = index.uses(("member", "doppler.absent"))
+    assert [o.span.line for o in first] == [position_of(text, "present, absent")[0] + 1,
+                                            position_of(text, "pedal_pulses = absent")[0] + 1,
+                                            position_of(text, "given pedal_pulses = absent")[0] + 1]
+    assert [(o.span.line, o.span.column) for o in second] == [
+        (position_of(text, "present, absent", 2)[0] + 1, position_of(text, "present, absent", 2)[1] + len("present, ") + 1),
+        (position_of(text, "doppler = absent")[0] + 1, position_of(text, "doppler = absent")[1] + len("doppler = ") + 1)]

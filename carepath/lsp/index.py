@@ -25,7 +25,6 @@ from dsl import ast
 from dsl.parser import GRAMMAR
 from dsl.source import Span
 
-KINDS = ("input", "define", "member", "node", "reference", "section")
 NODE_DECLS = (ast.AssessDecl, ast.DecideDecl, ast.ActionDecl, ast.EndDecl)
 NODE_KEYWORDS = {ast.AssessDecl: "assess", ast.DecideDecl: "decide", ast.ActionDecl: "action", ast.EndDecl: "end"}
 # expectations whose names are node ids; the others name inputs (`needs`) or words (`status`, `first urgency`)
