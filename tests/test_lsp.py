@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -127,14 +126,18 @@ def test_a_newer_edit_cancels_a_check_that_is_running(client):
     uri = REFERENCE_GUIDELINE.with_name("cancelled.cpath").as_uri()
     text = REFERENCE_GUIDELINE.read_text(encoding="utf-8")
     client.open(uri, text)
-    time.sleep(0.6)  # past the debounce: the reference guideline's check (a second or more) is running
+    # A hover is answered once the worker has sent the index of the text; it then runs the
+    # check itself (parsing again, typing, verifying: well over a second here), so the
+    # change below arrives while that check is running.
+    hover = client.request("textDocument/hover", at(uri, text, "input pedal_pulses", 6))
+    assert "Dorsalis pedis" in hover["contents"]["value"]
     client.change(uri, text + "\n", 2)
     client.wait_for("window/logMessage", lambda p: p["message"].endswith("version 1 cancelled"))
     assert client.diagnostics(uri, 2) == []
     assert not [n for n in client.notifications if n["method"] == "textDocument/publishDiagnostics"
                 and n["params"]["uri"] == uri and n["params"].get("version") == 1]
-    hover = client.request("textDocument/hover", at(uri, text, "input pedal_pulses", 6))
-    assert "Dorsalis pedis" in hover["contents"]["value"]  # the worker that took over answers
+    hover = client.request("textDocument/hover", at(uri, text, "input laterality", 6))
+    assert "one leg or both" in hover["contents"]["value"]  # the worker that took over answers
 
 
 # -- reading ------------------------------------------------------------------------------------
