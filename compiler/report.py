@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from compiler import exact_json
-from compiler.diagnostics import Diagnostic
+from carepath.diagnostics import Diagnostic
 
 
 def render(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], style: str = "human") -> str:

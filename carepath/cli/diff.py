@@ -47,7 +47,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
 def _load(path: str):
     """The graph of one version, or exit 2 with its diagnostics."""
     from carepath.cli.common import EXIT_INPUT, report
-    from compiler.diagnostics import CompileError, Sink
+    from carepath.diagnostics import CompileError, Sink
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes
