@@ -30,9 +30,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from compiler.diagnostics import Diagnostic, Severity
-from dsl.source import Span
-
+from carepath.diagnostics import Diagnostic, Severity, Span
 from carepath.lsp.index import Index
 
 
@@ -44,7 +42,7 @@ class CheckFailed(Exception):
 
 def build_index(text: str, file: str) -> Index | None:
     """The symbol index of a text and the files it imports; None when the text does not parse."""
-    from compiler.diagnostics import Sink
+    from carepath.diagnostics import Sink
     from compiler.passes.load import SourceFile, load
 
     loaded = load(SourceFile(file, text), Sink())

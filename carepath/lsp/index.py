@@ -23,7 +23,8 @@ from attrs import frozen
 
 from dsl import ast
 from dsl.parser import GRAMMAR
-from dsl.source import Span
+
+from carepath.diagnostics import Span
 
 NODE_DECLS = (ast.AssessDecl, ast.DecideDecl, ast.ActionDecl, ast.EndDecl)
 NODE_KEYWORDS = {ast.AssessDecl: "assess", ast.DecideDecl: "decide", ast.ActionDecl: "action", ast.EndDecl: "end"}

@@ -72,7 +72,7 @@ class CarepathServer(LanguageServer):
         state = self.documents.get(uri)
         if state is None:
             path = to_fs_path(uri) if uri.startswith("file:") else None
-            # an unsaved buffer is named like `<untitled:Untitled-1>`: its imports resolve against the working directory
+            # a buffer with no file is named like `<untitled:Untitled-1>`: it has nothing to resolve imports against
             state = self.documents[uri] = DocumentState(path or f"<{uri}>", document.version or 0)
         if state.task is not None:
             state.task.cancel()
