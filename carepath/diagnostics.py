@@ -57,6 +57,11 @@ class Span:
 UNKNOWN_SPAN = Span("<unknown>", 0, 0, 0, 0)
 
 
+def file_span(file: str) -> Span:
+    """A whole file, for problems located by a JSON path rather than a line (`Diagnostic.location`)."""
+    return Span(file, 0, 0, 0, 0)
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -69,7 +74,9 @@ class Diagnostic:
     `label` is the short text printed under the caret; `notes` are further lines
     (a counterexample patient, the path it takes); `counterexample` holds facts a
     runtime can replay (input name → JSON value) when the finding has one, and
-    `path` the node ids that patient goes through.
+    `path` the node ids that patient goes through. A problem in a JSON input (a
+    facts file, a batch row, a graph JSON file) is located by `location`, its JSON
+    path (`$.abi`, `line 3: $.abi`), inside the file its span names.
     """
 
     code: str
@@ -81,6 +88,7 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
     counterexample: Mapping[str, Any] | None = field(default=None, eq=False)
     path: tuple[str, ...] = ()
+    location: str | None = None
 
     @property
     def is_error(self) -> bool:
