@@ -149,3 +149,22 @@ class CompileError(Exception):
             where = f"{first.span}: " if first.span else ""
             summary += f"; first: {where}error[{first.code}]: {first.message}"
         super().__init__(summary)
+
+
+class ProblemsError(CompileError):
+    """Problems a user caused that belong to no line of a guideline (a chart that cannot be
+    drawn, a patient path that does not fit a chart, two versions that cannot be compared).
+
+    Each reason is a plain sentence (`problems`), all under one code, so the CLI renders
+    them like every other diagnostic: text, short lines or JSON, exit 2.
+    """
+
+    code = "CP0900"
+    hint: str | None = None
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__([Diagnostic(self.code, problem, hint=self.hint) for problem in self.problems])
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)

@@ -19,7 +19,7 @@ from compiler.report import render, summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # an unreadable file or a bad graph JSON (CP07xx): input errors, not findings
-INPUT_CODES = {"CP0004", *(code for code in CODES if code.startswith(("CP06", "CP07")))}
+INPUT_CODES = {"CP0004", *(code for code in CODES if code.startswith(("CP06", "CP07", "CP09")))}
 
 
 LOGIC_CODES = ("CP04", "CP05")
