@@ -338,6 +338,9 @@ def test_sums_and_literals_are_exact_in_cql_execution(engine, compile_ok):
     assert run(one_month)["recommend"]["m"] is False
     more = read_facts_text(graph, json.dumps({"weeks": {"value": 31, "unit": "d"}})).values
     assert run(more)["recommend"]["m"] is True
+    # a host that passes a Quantity in another unit gets unknown, never a misread number
+    assert engine.ask({"facts": {"weeks": {"value": 31, "unit": "d"}}})["recommend"]["m"] is None
+    assert engine.ask({"facts": {"weeks": {"value": 5, "unit": "wk"}}})["recommend"]["m"] is True
 
 
 # --- the contract outside tools rely on ----------------------------------------------------

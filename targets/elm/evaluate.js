@@ -5,7 +5,8 @@
 //       replies {"loaded": true, "statements": n}, or {"error": "..."} when the ELM uses an
 //       expression type cql-execution does not know (it would silently ignore it).
 //   {"facts": {"input": value, ...}}  evaluates one patient; facts are in the inputs'
-//       declared units, an absent or null fact is unknown. Replies
+//       declared units (a quantity may also be {"value", "unit"}), an absent or null fact is
+//       unknown. Replies
 //       {"recommend": {"<action id>": true|false|null}, "reaches": {"<node id>": ...}}.
 // Every input is passed as a parameter, an unknown one as an explicit null: cql-execution
 // returns the parameter's definition for an omitted one. Quantities are cql.Quantity.
@@ -43,6 +44,8 @@ async function evaluate(facts) {
     const value = facts[input.name];
     if (value === undefined || value === null) {
       parameters[input.name] = null;
+    } else if (input.kind === 'quantity' && typeof value === 'object') {
+      parameters[input.name] = new cql.Quantity(value.value, value.unit); // as another host might pass it
     } else if (input.kind === 'quantity') {
       parameters[input.name] = new cql.Quantity(value, input.unit);
     } else {

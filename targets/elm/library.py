@@ -20,9 +20,10 @@ ExpressionDefs (`Guard <decision> <line>`, `Fires <decision> <line>`), so each i
 evaluated once per patient.
 
 Numbers. carepath computes exactly; CQL engines compute Decimals (cql-execution in
-binary floating point). Quantities become their value in the declared unit (the
-lowering pass already expressed every literal in its input's unit), so no engine ever
-converts units. A literal is written as its exact decimal, or as `n / d` when it has
+binary floating point). A quantity parameter is read as its value when its unit is the
+declared one (and as null otherwise: the host converts, exactly, before it calls), and
+the lowering pass already expressed every literal in its input's unit, so no engine
+ever converts units. A literal is written as its exact decimal, or as `n / d` when it has
 none. A count or sum is computed on integers: its weights are scaled by the least
 common multiple of their denominators (and of a literal it is compared with), so
 `sum(0.1 if a, 0.2 if b) >= 0.3` is decided on `1 + 2 >= 3`. Compared with a literal,
@@ -236,8 +237,12 @@ class _Builder:
             return _decimal(exact(e.value))
         if isinstance(e, ir.InputRef):
             parameter = {"type": "ParameterRef", "name": e.name}
-            if isinstance(self.inputs[e.name].type, ir.QuantityType):
-                return {"type": "Property", "path": "value", "source": parameter}
+            type_ = self.inputs[e.name].type
+            if isinstance(type_, ir.QuantityType):
+                # the value in the declared unit; a Quantity in any other unit is unknown, never misread
+                unit = {"type": "Property", "path": "unit", "source": parameter}
+                return _if(_binary("Equal", unit, _string(type_.unit)),
+                           {"type": "Property", "path": "value", "source": parameter}, _null("Decimal"))
             return parameter
         if isinstance(e, ir.DefineRef):
             return _ref(e.name)
