@@ -17,6 +17,7 @@ as the double nearest to the exact value (docs/interop.md says why and what it c
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import random
 import shutil
@@ -391,3 +392,60 @@ def test_an_unknown_expression_type_is_refused(engine, compile_ok):
     engine.process.stdin.flush()
     reply = json.loads(engine.process.stdout.readline())
     assert reply == {"error": "expression types unknown to cql-execution: NoSuchOperator"}
+
+
+# --- hit policies where Kleene logic and the policy part ways ---------------------------
+
+POLICIES = guideline("""
+    reference r "R" 2026
+    input a: boolean
+    input b: boolean
+    input c: boolean
+    start -> u, f, n
+    # `(not a or b) and (not a or not b)` is `not a`, but unknown when a is true and b unknown:
+    # under `unique` the true line 1 fires all the same; under `first` the decision waits.
+    decide u "Unique" (unique) [r]
+      when (not a or b) and (not a or not b) -> u0
+      when a -> u1
+    decide f "First" (first) [r]
+      when (not a or b) and (not a or not b) -> f0
+      when a -> f1
+    decide n "Any" (any) [r]
+      when b -> n0
+      when c -> n0, n1
+      otherwise -> n2
+    action u0 "U0" [r]
+      urgency routine
+      then done
+    action u1 "U1" [r]
+      urgency routine
+      then done
+    action f0 "F0" [r]
+      urgency routine
+      then done
+    action f1 "F1" [r]
+      urgency routine
+      then done
+    action n0 "N0" [r]
+      urgency routine
+      then done
+    action n1 "N1" [r]
+      urgency routine
+      then done
+    action n2 "N2" [r]
+      urgency routine
+      then done
+    end done "Done"
+""")
+
+
+def test_every_combination_of_known_and_unknown_facts_on_the_hit_policies(engine, compile_ok):
+    graph = compile_ok(POLICIES)
+    values = (True, False, None)
+    patients = [{k: v for k, v in zip("abc", combination, strict=True) if v is not None}
+                for combination in itertools.product(values, repeat=3)]
+    differences = compare_patients(engine, graph, patients)
+    assert not differences, "\n".join(differences)
+    engine.load(graph)
+    result = engine.run({"a": True})["recommend"]
+    assert (result["u1"], result["f1"]) == (True, None)  # the case the policies part ways on
