@@ -189,9 +189,7 @@ def random_facts(graph: ir.Graph, rng: random.Random) -> dict:
     change_rate = 1.0
     if graph.scenarios and rng.random() < 0.5:
         scenario = rng.choice(graph.scenarios)
-        base = {f.name: ({"value": _decimal(exact(f.value.value)), "unit": f.value.unit} if f.value.unit
-                         else f.value.value if isinstance(f.value.value, (bool, str)) else _decimal(exact(f.value.value)))
-                for f in scenario.facts}
+        base = {f.name: _fact_value(f.value) for f in scenario.facts}
         change_rate = rng.choice((0.0, 0.05, 0.15))
     unknown_rate = rng.choice((0.0, 0.05, 0.2, 0.5))
     facts: dict = {}
@@ -205,6 +203,14 @@ def random_facts(graph: ir.Graph, rng: random.Random) -> dict:
         elif not base or rng.random() < change_rate:
             facts[input_.name] = _random_value(input_.type, literals, rng)
     return facts
+
+
+def _fact_value(literal: ir.Literal):
+    """A scenario's fact as a facts file writes it."""
+    if isinstance(literal.value, (bool, str)):
+        return literal.value
+    number = _decimal(exact(literal.value))
+    return {"value": number, "unit": literal.unit} if literal.unit else number
 
 
 def _random_value(type_: ir.Type, literals: list[Fraction], rng: random.Random):
@@ -221,7 +227,10 @@ def _random_value(type_: ir.Type, literals: list[Fraction], rng: random.Random):
     unit = getattr(type_, "unit", "")
     other = rng.choice(UNIT_VARIANTS.get(unit, (unit,))) if unit else unit
     if other != unit:
-        return {"value": _decimal(value * _unit_factor(unit, other)), "unit": other}
+        converted = _decimal(value * _unit_factor(unit, other))
+        back = exact(converted) * _unit_factor(other, unit)  # rounding may leave the declared range
+        if (type_.low is None or back >= exact(type_.low)) and (type_.high is None or back <= exact(type_.high)):
+            return {"value": converted, "unit": other}
     return _decimal(value)
 
 
@@ -267,23 +276,12 @@ def test_cql_execution_agrees_with_carepath_on_the_reference_guideline(engine):
     assert sum(None in seen for seen in outcomes.values()) >= len(outcomes) // 2
 
 
-# Until "ask only what matters" (issue 9) reaches the runtime, it leaves a count with an
-# unknown term unknown even when the known terms decide its comparison; the ELM already
-# decides it. Strict: this fails as soon as the runtime bounds counts too; then drop it.
-EDGE_CASE_PARAMS = [
-    pytest.param(path, marks=pytest.mark.xfail(strict=True, reason="the runtime does not bound counts yet (issue 9)"))
-    if path.stem == "units_and_scores" else path
-    for path in EDGE_CASES
-]
-
-
-@pytest.mark.parametrize("path", EDGE_CASE_PARAMS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", EDGE_CASES, ids=lambda p: p.stem)
 def test_cql_execution_agrees_with_carepath_on_edge_cases(engine, path):
     graph = compiled(path)
     rng = random.Random(path.stem)
     patients = [random_facts(graph, rng) for _ in range(EDGE_CASE_PATIENTS)]
-    patients += [{f.name: ({"value": f.value.value, "unit": f.value.unit} if f.value.unit else f.value.value)
-                  for f in s.facts} for s in graph.scenarios]
+    patients += [{f.name: _fact_value(f.value) for f in s.facts} for s in graph.scenarios]
     differences = compare_patients(engine, graph, patients)
     assert not differences, f"{len(differences)} of {len(patients)} patients differ:\n" + "\n".join(differences[:5])
 
@@ -449,3 +447,65 @@ def test_every_combination_of_known_and_unknown_facts_on_the_hit_policies(engine
     engine.load(graph)
     result = engine.run({"a": True})["recommend"]
     assert (result["u1"], result["f1"]) == (True, None)  # the case the policies part ways on
+
+
+BOUNDS = guideline("""
+    reference r "R" 2026
+    input a: boolean
+    input b: boolean
+    input c: boolean
+    input n: number from -5 to 5
+    define score: count(a, b, c)
+    define weighted: sum(0.5 if a, 1.5 if b, -1 if c)
+    define doubled: score * 2
+    start -> d
+    decide d "Scores" (any) [r]
+      when score >= 2 -> at_least_two
+      when score + 1 >= 3 -> plus_one
+      when doubled >= 4 -> twice
+      when weighted > 1 -> weighted_more
+      when score * n >= 2 -> times_fact
+      when score = 3 -> all_three
+      when weighted != 0.5 -> not_a_half
+      when weighted - score < 0 -> difference
+      otherwise -> done
+    action at_least_two "A" [r]
+      urgency routine
+      then done
+    action plus_one "B" [r]
+      urgency routine
+      then done
+    action twice "C" [r]
+      urgency routine
+      then done
+    action weighted_more "D" [r]
+      urgency routine
+      then done
+    action times_fact "E" [r]
+      urgency routine
+      then done
+    action all_three "G" [r]
+      urgency routine
+      then done
+    action not_a_half "H" [r]
+      urgency routine
+      then done
+    action difference "I" [r]
+      urgency routine
+      then done
+    end done "Done"
+""")
+
+
+def test_sum_bounds_travel_through_defines_and_arithmetic_as_in_the_kernel(engine, compile_ok):
+    """A count's bounds pass through defines, `+`, `-` and scaling by a number or a fact."""
+    graph = compile_ok(BOUNDS)
+    values = (True, False, None)
+    patients = [{**{k: v for k, v in zip("abc", combination, strict=True) if v is not None},
+                 **({"n": n} if n is not None else {})}
+                for combination in itertools.product(values, repeat=3) for n in (-1, 0, 2, None)]
+    differences = compare_patients(engine, graph, patients)
+    assert not differences, f"{len(differences)} of {len(patients)} differ:\n" + "\n".join(differences[:5])
+    engine.load(graph)
+    decided = engine.run({"a": True, "b": True})["recommend"]
+    assert decided["at_least_two"] is True and decided["twice"] is True and decided["all_three"] is None

@@ -18,8 +18,9 @@ Guidelines shape decision tables:
 - sequencing is `relatedAction`: each step is `after-end` of the step (or decision
   line) that leads to it;
 - `documentation` on every action that cites something: a `citation` per reference
-  the step cites (a decision line: its decision's; a section: its steps'), and the
-  step's detail text (`documentation`); start and end points cite nothing; `priority` from urgency (emergent → stat, urgent →
+  the step cites (a decision line: its decision's; a section: its steps'), the
+  sentence of the source document it encodes (`documentation` labelled `source`) and
+  its detail text (`documentation`); start and end points cite nothing; `priority` from urgency (emergent → stat, urgent →
   urgent, routine → routine); `timing` as a Duration, Range or Timing; an assessment's
   `input` lists the data it collects, with the inputs' terminology codes.
 
@@ -39,7 +40,7 @@ from compiler import ir
 from targets.elm.library import elm_library, library_name, reach_name, system_type
 from targets.elm.numbers import decimal_text, exact, terminates
 from targets.fhir.terminology import UCUM, coding, system_uri
-from targets.runtime.expressions import expr_text
+from compiler.printer import expr_text
 
 CPG_PLAN_PROFILE = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computableplandefinition"
 CPG_LIBRARY_PROFILE = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computablelibrary"
@@ -126,10 +127,10 @@ class _Plan:
         # who leads to each step: a node id, or a decision line's action id
         self.predecessors: dict[str, list[str]] = {n.id: [] for n in graph.nodes}
         for node in graph.nodes:
-            for edge in graph.outgoing(node.id):
-                leader = fhir_id(node.id) if node.kind is not ir.NodeKind.DECIDE else _line_id(node.id, edge)
-                if leader not in self.predecessors[edge.target]:
-                    self.predecessors[edge.target].append(leader)
+            for leader, targets in _leaders(node):
+                for target in targets:
+                    if leader not in self.predecessors[target]:
+                        self.predecessors[target].append(leader)
 
     def resource(self) -> dict[str, Any]:
         graph = self.graph
@@ -172,43 +173,40 @@ class _Plan:
 
     def _step(self, node: ir.Node) -> dict[str, Any]:
         action: dict[str, Any] = {"id": fhir_id(node.id), "title": node.title}
-        description = "; ".join(str(d) for d in node.doses)
-        if description:
-            action["description"] = f"Dose: {description}"
+        if isinstance(node, ir.Action) and node.doses:
+            action["description"] = "Dose: " + "; ".join(str(d) for d in node.doses)
         documentation = [self._citation(c) for c in node.citations]
+        if node.source:
+            documentation.append({"type": "documentation", "label": "source", "display": node.source})
         if node.text:
             documentation.append({"type": "documentation", "display": node.text})
         if documentation:
             action["documentation"] = documentation
-        if node.urgency is not None:
+        if isinstance(node, ir.Action):
             action["priority"] = PRIORITY[node.urgency]
         action["condition"] = [_applicability(reach_name(node.id))]
-        if node.kind is ir.NodeKind.ASSESS and node.collects:
+        if isinstance(node, ir.Assess) and node.collects:
             action["input"] = [self._data_requirement(name) for name in node.collects]
         related = [{"actionId": leader, "relationship": "after-end"} for leader in self.predecessors[node.id]]
         if related:
             action["relatedAction"] = related
-        if node.timing is not None:
+        if isinstance(node, ir.Action) and node.timing is not None:
             action.update(_timing(node.timing))
-        if node.kind is ir.NodeKind.DECIDE:
-            policy = node.policy or ir.HitPolicy.FIRST
+        if isinstance(node, ir.Decide):
+            policy = node.policy
             selection, behavior = SELECTION[policy]
             action["extension"] = [{"url": APPLICABILITY_BEHAVIOR, "valueCode": behavior}]
             action["selectionBehavior"] = selection
             action["action"] = self._lines(node)
         return {key: action[key] for key in sorted(action, key=_ACTION_ORDER.index)}
 
-    def _lines(self, node: ir.Node) -> list[dict[str, Any]]:
-        lines: dict[str, list[ir.Edge]] = {}
-        for edge in self.graph.outgoing(node.id):
-            lines.setdefault(_line_id(node.id, edge), []).append(edge)
+    def _lines(self, node: ir.Decide) -> list[dict[str, Any]]:
         out = []
-        for line_id, edges in lines.items():
-            first = edges[0]
-            label = "otherwise" if first.otherwise else f"when {expr_text(first.guard)}"
-            suffix = "otherwise" if first.otherwise else str(first.branch)
-            targets = ", ".join(e.target for e in edges)
-            line = {"id": line_id, "title": label, "description": f"then {targets}"}
+        labelled = [(f"when {expr_text(line.guard)}", str(index), line.targets) for index, line in enumerate(node.lines)]
+        if node.otherwise:
+            labelled.append(("otherwise", "otherwise", node.otherwise))
+        for label, suffix, targets in labelled:
+            line = {"id": fhir_id(f"{node.id}.{suffix}"), "title": label, "description": f"then {', '.join(targets)}"}
             if node.citations:
                 line["documentation"] = [self._citation(c) for c in node.citations]
             line["condition"] = [_applicability(f"Fires {node.id} {suffix}")]
@@ -235,8 +233,14 @@ _ACTION_ORDER = ["id", "extension", "title", "description", "documentation", "pr
                  "selectionBehavior", "action"]
 
 
-def _line_id(decision: str, edge: ir.Edge) -> str:
-    return fhir_id(f"{decision}.otherwise" if edge.otherwise else f"{decision}.{edge.branch}")
+def _leaders(node: ir.Node) -> list[tuple[str, tuple[str, ...]]]:
+    """(action id, targets) for each way out of a step: the step itself, or each line of a decision."""
+    if not isinstance(node, ir.Decide):
+        return [(fhir_id(node.id), node.targets)]
+    ways = [(fhir_id(f"{node.id}.{index}"), line.targets) for index, line in enumerate(node.lines)]
+    if node.otherwise:
+        ways.append((fhir_id(f"{node.id}.otherwise"), node.otherwise))
+    return ways
 
 
 def _applicability(definition: str) -> dict[str, Any]:
