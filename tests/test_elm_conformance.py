@@ -509,3 +509,33 @@ def test_sum_bounds_travel_through_defines_and_arithmetic_as_in_the_kernel(engin
     engine.load(graph)
     decided = engine.run({"a": True, "b": True})["recommend"]
     assert decided["at_least_two"] is True and decided["twice"] is True and decided["all_three"] is None
+
+
+MIXED_UNITS = guideline("""
+    reference r "R" 2026
+    input window: quantity wk
+    input symptoms: quantity d
+    start -> d
+    decide d "Units" (any) [r]
+      when symptoms >= window -> longer
+      when symptoms = window -> same
+      otherwise -> done
+    action longer "L" [r]
+      urgency routine
+      then done
+    action same "S" [r]
+      urgency routine
+      then done
+    end done "Done"
+""")
+
+
+def test_quantities_in_different_units_meet_exactly(engine, compile_ok):
+    """Lowering converts one side (`Convert`, factor 7 or 1/7): 1 wk against 7 d is equal in both engines."""
+    graph = compile_ok(MIXED_UNITS)
+    assert any(isinstance(e, ir.Convert) for line in graph.node("d").lines for e in ir.walk(line.guard))
+    patients = [{"window": {"value": w, "unit": "wk"}, "symptoms": {"value": s, "unit": "d"}}
+                for w in (0, 1, 2, 0.5) for s in (0, 3.5, 7, 6.99, 14)] + [{"window": 1}, {"symptoms": 7}, {}]
+    differences = compare_patients(engine, graph, patients)
+    assert not differences, "\n".join(differences)
+    assert engine.run(read_facts_text(graph, json.dumps(patients[7])).values)["recommend"]["same"] is True
