@@ -10,7 +10,7 @@ runs it, after a clean compilation (`pipeline.ADVISORY_PASSES`).
 from __future__ import annotations
 
 from compiler import ir
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 
 UNCODED = "CP0801"
 
