@@ -170,10 +170,7 @@ def _decimal(value: Fraction) -> float:
 
 
 def _unit_factor(source: str, target: str) -> Fraction:
-    """The exact factor from `source` to `target` (UCUM factors are decimals one way or the other)."""
-    forward = exact(units.conversion_factor(source, target))
-    backward = 1 / exact(units.conversion_factor(target, source))
-    return min(forward, backward, key=lambda f: f.denominator)
+    return units.conversion_factor(source, target)  # exact (a Fraction)
 
 
 def random_facts(graph: ir.Graph, rng: random.Random) -> dict:
@@ -228,7 +225,7 @@ def _random_value(type_: ir.Type, literals: list[Fraction], rng: random.Random):
     other = rng.choice(UNIT_VARIANTS.get(unit, (unit,))) if unit else unit
     if other != unit:
         converted = _decimal(value * _unit_factor(unit, other))
-        back = exact(converted) * _unit_factor(other, unit)  # rounding may leave the declared range
+        back = Fraction(repr(converted)) * _unit_factor(other, unit)  # rounding may leave the declared range
         if (type_.low is None or back >= exact(type_.low)) and (type_.high is None or back <= exact(type_.high)):
             return {"value": converted, "unit": other}
     return _decimal(value)

@@ -1,9 +1,7 @@
-"""IR numbers → exact rationals and the decimal text the standards write.
+"""IR numbers (exact: `Fraction` or `int`) → the decimal text the standards write.
 
-The IR holds numbers exactly (`fractions.Fraction`, issue 9); while some of it still
-holds floats, a float is read back from its shortest decimal text (`0.9` → 9/10), which
-is the number the author wrote. The ELM and FHIR targets write a number as a decimal
-when it terminates (`"0.9"`), and say so when it does not, so that no target ever
+The ELM and FHIR targets write a number as a decimal when it terminates (`"0.9"`) and
+find out when it does not (`1/7`: ELM then writes a division), so that no target ever
 prints a binary approximation as if it were the value.
 """
 
@@ -14,16 +12,10 @@ from numbers import Rational
 
 
 def exact(value) -> Fraction:
-    """The exact value of an IR number: a Fraction as is, an int, or a float's shortest decimal."""
-    if isinstance(value, bool):
-        raise TypeError("a boolean is not a number")
-    if isinstance(value, Rational):
-        return Fraction(value)
-    if isinstance(value, float):
-        return Fraction(repr(value))
-    if isinstance(value, str):
-        return Fraction(value)
-    raise TypeError(f"not a number: {value!r}")
+    """An IR number (a `Fraction` or an `int`) as a `Fraction`; anything else is a bug upstream."""
+    if isinstance(value, bool) or not isinstance(value, Rational):
+        raise TypeError(f"not an exact number: {value!r}")
+    return Fraction(value)
 
 
 def terminates(value: Fraction) -> bool:
