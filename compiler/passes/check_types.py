@@ -92,8 +92,8 @@ class _Checker:
     def inputs(self) -> None:
         for decl in self.program.inputs.values():
             t = decl.type
-            if isinstance(t, ast.QuantityTypeExpr):
-                self.unit(t.unit, t.unit_span)
+            if isinstance(t, ast.QuantityTypeExpr) and self.unit(t.unit, t.unit_span) is None:
+                self.input_types[decl.name.value] = ERROR  # reported once, here; its uses are not judged again
             if isinstance(t, (ast.NumberTypeExpr, ast.QuantityTypeExpr)) and t.low and t.high:
                 if t.low.value > t.high.value:
                     self.sink.error("CP0206", f"the range of `{decl.name.value}` is empty",
@@ -156,7 +156,7 @@ class _Checker:
     def scenarios(self) -> None:
         for scenario in self.program.scenarios:
             for fact in scenario.facts:
-                if fact.name.value in self.input_types:
+                if self.input_types.get(fact.name.value, ERROR) is not ERROR:
                     self.fact(fact, self.input_types[fact.name.value])
 
     # -- pieces ------------------------------------------------------------------------------
@@ -165,7 +165,7 @@ class _Checker:
         try:
             return units.parse_unit(code)
         except units.UnitError as error:
-            self.sink.error("CP0203", f"unknown unit `{code}`", span, label=str(error).split(" (")[0],
+            self.sink.error("CP0203", f"unknown unit `{units.shown_code(code)}`", span, label=str(error).split(" (")[0],
                             hint="write a UCUM unit code, e.g. `mm[Hg]`, `mg/dL`, `wk`, `min`, `%`")
             return None
 

@@ -18,10 +18,13 @@ the member of a union. Problems are raised as one `CompileError` with CP07xx cod
 
 from __future__ import annotations
 
+import copy
 import enum
 import functools
 import hashlib
 import json
+import os
+import stat
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -33,6 +36,7 @@ import attrs
 
 from compiler import ir
 from compiler.diagnostics import CompileError, Diagnostic
+from compiler.jsonread import GRAPH_LIMIT, JsonReadError, read_json
 from dsl.source import Span
 from targets.json.export import FORMAT, TAGGED_CLASSES
 
@@ -56,14 +60,7 @@ def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
 
 def load_graph_text(text: str, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
     """Load graph JSON text. `source_root`: where to look for the recorded source (None: do not)."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise CompileError([_problem("CP0701", file, "$", f"not JSON ({error.msg} at {where})")]) from None
-    except RecursionError:
-        raise CompileError([_problem("CP0701", file, "$", "nested too deeply to read")]) from None
-    return load_graph(document, file, source_root)
+    return load_graph(_read_document(text, file), file, source_root)
 
 
 def load_graph(document: Any, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
@@ -94,6 +91,38 @@ def _load(document: Any, file: str, source_root: Path | None) -> ir.Graph:
     return graph
 
 
+def _read_document(text: str, file: str) -> Any:
+    """The decoded document, read strictly (`compiler.jsonread`): every problem is CP0701 at its JSON path.
+
+    Repeated keys, `NaN`/`Infinity`, numbers beyond a double's range, nesting past
+    `MAX_DEPTH` and texts past `GRAPH_LIMIT` are refused here, so no later layer sees them.
+    """
+    try:
+        return read_json(text, limit=GRAPH_LIMIT, exact=False)
+    except JsonReadError as error:
+        raise CompileError([_problem("CP0701", file, p.path, p.message) for p in error.problems]) from None
+
+
+# What `$defs/name` holds: a name of the language (dsl/grammar.lark, NAME). Ids reach
+# charts, file names and other runtimes, so a graph cannot smuggle markup in one.
+NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+@functools.cache
+def _strict_schema() -> dict:
+    """The shipped schema with every name narrowed to a name of the language."""
+    strict = copy.deepcopy(schema())
+    strict["$defs"]["name"] = {**strict["$defs"]["name"], "pattern": NAME_PATTERN}
+    return strict
+
+
+def _name_problem(error, file: str) -> Diagnostic:
+    shown = json.dumps(error.instance)
+    shown = shown if len(shown) <= 60 else shown[:60] + "…"
+    return _problem("CP0703", file, json_path(error.absolute_path), f"{shown} is not a name",
+                    hint="a name starts with a letter or `_` and holds only letters, digits and `_`")
+
+
 def _problem(code: str, file: str, path: str, message: str, hint: str | None = None) -> Diagnostic:
     return Diagnostic(code, f"{file}: {path}: {message}", hint=hint)
 
@@ -108,7 +137,7 @@ def json_path(parts: Iterable[Any]) -> str:
 def _schema_problems(document: Any, file: str) -> Iterator[Diagnostic]:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = jsonschema.Draft202012Validator(_strict_schema())
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         yield from _explain(error, file)
 
@@ -124,6 +153,9 @@ def _explain(error, file: str) -> Iterator[Diagnostic]:
                 yield from _explain(sub, file)
         return
     path = list(error.absolute_path)
+    if error.validator == "pattern" and error.validator_value == NAME_PATTERN:
+        yield _name_problem(error, file)
+        return
     if error.validator == "enum" and path and path[-1] in ("expr", "op"):
         what = "expression kind" if path[-1] == "expr" else "operator"
         yield _problem("CP0704", file, json_path(path), f"unknown {what} {json.dumps(error.instance)}",
@@ -288,12 +320,12 @@ def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diag
     """A recorded source that is at hand and has changed: the graph is stale."""
     if not graph.source_sha256 or graph.span.file in ("", "<unknown>", "<text>"):
         return []
-    recorded = Path(graph.span.file)
-    for candidate in (recorded, source_root / recorded) if not recorded.is_absolute() else (recorded,):
+    candidate = _own_source(graph.span.file, source_root)
+    if candidate is not None:
         try:
-            text = candidate.read_text(encoding="utf-8")
+            text = _read_regular(candidate)
         except (OSError, UnicodeDecodeError):
-            continue
+            return []
         actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if actual == graph.source_sha256:
             return []
@@ -304,3 +336,29 @@ def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diag
                      hint=f"re-export it: carepath export {candidate} --format json -o {file}")
         ]
     return []
+
+
+# A guideline source larger than this is not read for the staleness check.
+SOURCE_LIMIT = 16 << 20
+
+
+def _own_source(recorded: str, source_root: Path) -> Path | None:
+    """The recorded source, looked for only beside the graph file, and only a `.cpath` file.
+
+    The path comes from the graph, which may come from anyone: followed as written,
+    `/dev/zero`, `/dev/stdin` or `/etc/shadow` would be read (and part of its hash
+    printed). Only its file name counts, looked up in the graph's own folder.
+    """
+    name = Path(recorded.replace("\\", "/")).name
+    return source_root / name if name.endswith(".cpath") else None
+
+
+def _read_regular(path: Path) -> str:
+    """The UTF-8 text of `path` if it is a regular file of bounded size; `OSError` otherwise (never blocks:
+    a FIFO is opened without waiting for a writer, then refused)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as stream:
+        status = os.fstat(stream.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_size > SOURCE_LIMIT:
+            raise OSError(f"`{path}` is not a regular file of at most {SOURCE_LIMIT:,} bytes")
+        return stream.read(SOURCE_LIMIT + 1).decode("utf-8")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from attrs import field, frozen
 
 from compiler import ir, units
+from compiler.jsonread import JsonReadError, is_number, member_path, read_json
 
 CANNOT_READ = "CP0601"
 UNKNOWN_INPUT = "CP0602"
@@ -77,7 +77,7 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
     values: dict[str, bool | float | str] = {}
     problems: list[FactProblem] = []
     for name, raw in data.items():
-        path = f"{root}.{name}" if name.isidentifier() else f"{root}[{json.dumps(name)}]"
+        path = member_path(root, name)
         declared = inputs.get(name)
         if declared is None:
             problems.append(_unknown_input(name, path, inputs))
@@ -93,12 +93,16 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
 
 
 def read_facts_text(graph: ir.Graph, text: str, where: str = "$") -> Facts:
-    """Decode JSON text and check it; a JSON syntax error is a CP0601 problem at `where`."""
+    """Decode JSON text strictly (`compiler.jsonread`) and check it; what cannot be read is CP0601.
+
+    A repeated key, a non-finite or out-of-bounds number, too deep a nesting or too
+    large a text is refused at its JSON path (under `where`) before any value is checked.
+    """
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as error:
-        detail = f"line {error.lineno} column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) else str(error)
-        raise FactsError([FactProblem(CANNOT_READ, where, f"not valid JSON ({detail})")]) from None
+        data = read_json(text)
+    except JsonReadError as error:
+        raise FactsError([FactProblem(CANNOT_READ, where + problem.path[1:], problem.message)
+                          for problem in error.problems]) from None
     return parse_facts(graph, data, where)
 
 
@@ -109,10 +113,6 @@ def scenario_facts(graph: ir.Graph, scenario: ir.Scenario) -> Facts:
         literal = fact.value
         data[fact.name] = {"value": literal.value, "unit": literal.unit} if literal.unit else literal.value
     return parse_facts(graph, data, root=f"scenario {json.dumps(scenario.name)}")
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a facts file may hold")
 
 
 def _unknown_input(name: str, path: str, inputs: Mapping[str, ir.Input]) -> FactProblem:
@@ -130,7 +130,7 @@ def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) 
     if isinstance(declared, ir.EnumType):
         return _member(declared, raw, path, problems)
     if isinstance(declared, ir.NumberType):
-        if not _is_number(raw):
+        if not is_number(raw):
             problems.append(FactProblem(WRONG_TYPE, path, f"expected {_number_words(declared)}, got {_describe(raw)}"))
             return None
         return _in_range(float(raw), declared, "", path, problems)
@@ -151,7 +151,7 @@ def _member(declared: ir.EnumType, raw: Any, path: str, problems: list[FactProbl
 
 
 def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[FactProblem]) -> float | None:
-    if _is_number(raw):
+    if is_number(raw):
         return _in_range(float(raw), declared, declared.unit, path, problems)
     shape = f'a number in {declared.unit} or {{"value": <number>, "unit": "<UCUM unit>"}}'
     if not isinstance(raw, dict):
@@ -162,7 +162,7 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
     for key in extra:
         problems.append(FactProblem(WRONG_TYPE, f"{path}.{key}", f"unexpected key `{key}`; a quantity has `value` and `unit`"))
     value, unit = raw.get("value"), raw.get("unit")
-    if not _is_number(value):
+    if not is_number(value):
         problems.append(FactProblem(WRONG_TYPE, f"{path}.value", f"expected a number, got {_describe(value) if 'value' in raw else 'nothing'}"))
     if not isinstance(unit, str):
         problems.append(FactProblem(WRONG_TYPE, f"{path}.unit", f"expected a UCUM unit (a string), got {_describe(unit) if 'unit' in raw else 'nothing'}"))
@@ -170,7 +170,11 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
         return None
     if len(problems) > found:
         return None
-    converted = units.convert(float(value), unit, declared.unit)
+    try:
+        converted = units.convert(float(value), unit, declared.unit)
+    except units.UnitError as error:  # a finite value whose conversion leaves a double's range
+        problems.append(FactProblem(OUT_OF_RANGE, path, str(error), f"give the value in `{declared.unit}`"))
+        return None
     written = f"{ir.Quantity(float(value), unit)}"
     return _in_range(converted, declared, declared.unit, path, problems, written)
 
@@ -196,10 +200,6 @@ def _in_range(value: float, declared: ir.NumberType | ir.QuantityType, unit: str
     return None
 
 
-def _is_number(raw: Any) -> bool:
-    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
-
-
 def _number_words(declared: ir.NumberType) -> str:
     return "a number" + (f" ({_range_words(declared, '')})" if declared.low is not None or declared.high is not None else "")
 
@@ -219,8 +219,8 @@ def _describe(raw: Any) -> str:
         return "true" if raw else "false"
     if isinstance(raw, str):
         return f"the string {json.dumps(raw, ensure_ascii=False)}"
-    if isinstance(raw, (int, float)):
-        return f"the number {raw}"
+    if is_number(raw):
+        return f"the number {float(raw):g}"
     if isinstance(raw, list):
         return "a list"
     return "an object"
