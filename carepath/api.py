@@ -16,6 +16,7 @@ from attrs import frozen
 from compiler import ir
 from compiler.diagnostics import CompileError, Diagnostic, Sink
 from compiler.passes.load import SourceFile
+from compiler.reading import SOURCE_LIMIT, read_text
 from compiler.pipeline import PASSES, UNVERIFIED_PASSES, run_passes
 
 
@@ -44,7 +45,7 @@ def check_file(path: str | Path, *, verify_logic: bool = True) -> Checked:
     """Like `check_text` on the file's contents; an unreadable file is diagnostic CP0004."""
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path, SOURCE_LIMIT)
     except (OSError, UnicodeDecodeError) as error:
         sink = Sink()
         reason = getattr(error, "strerror", None) or str(error)

@@ -19,6 +19,9 @@ CODES: dict[str, str] = {
     "CP0007": "an imported file may only declare inputs, defines and references",
     "CP0008": "missing guideline header",
     "CP0009": "expression nested too deeply",
+    "CP0010": "number literal too long",
+    "CP0011": "year too long",
+    "CP0012": "imports nested too deeply",
     # names
     "CP0101": "unknown name",
     "CP0102": "name declared twice",
@@ -32,6 +35,7 @@ CODES: dict[str, str] = {
     "CP0111": "enum member listed twice",
     "CP0112": "keyword used as a name",
     "CP0113": "name hides an enum member",
+    "CP0114": "define nested too deeply through the defines it uses",
     # types and units
     "CP0201": "type mismatch",
     "CP0202": "incommensurable units",

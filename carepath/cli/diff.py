@@ -56,7 +56,9 @@ def _load(path: str):
 
             return load_graph_file(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            from compiler.reading import SOURCE_LIMIT, read_text
+
+            text = read_text(path, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
             click.echo(f"error: cannot read `{path}`: {getattr(error, 'strerror', None) or error}", err=True)
             sys.exit(EXIT_INPUT)

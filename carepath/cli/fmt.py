@@ -26,13 +26,14 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     from carepath.cli.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, report
     from carepath.files import write_atomically
     from compiler.diagnostics import CompileError, Diagnostic
+    from compiler.reading import SOURCE_LIMIT, read_text
     from dsl.format import format_text
     from dsl.parser import ParseFailed
 
     worst, changed, failed = EXIT_OK, [], 0
     for file in files:
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = read_text(file, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
             click.echo(f"error: cannot read `{file}`: {getattr(error, 'strerror', None) or error}", err=True)
             worst = max(worst, EXIT_INPUT)

@@ -51,12 +51,13 @@ def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
     import json
 
     from carepath.cli.common import EXIT_INPUT
+    from compiler.reading import FACTS_LIMIT
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
     from targets.runtime.report import render_text
 
     try:
-        facts = read_facts_text(graph, _read(facts_path), "$")
+        facts = read_facts_text(graph, _read(facts_path, FACTS_LIMIT), "$")
     except FactsError as error:
         _report_problems(facts_path, error.problems)
         sys.exit(EXIT_INPUT)
@@ -73,11 +74,13 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
 
     from carepath.cli.common import EXIT_INPUT, fail_input
     from carepath.files import write_atomically
+    from compiler.reading import BATCH_LIMIT
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
 
     out_lines, bad = [], 0
-    for number, line in enumerate(_read(batch_path).splitlines(), start=1):
+    # Lines end at "\n" only: `str.splitlines` would also split at U+2028 inside a JSON string.
+    for number, line in enumerate(_read(batch_path, BATCH_LIMIT).split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -98,13 +101,12 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
         sys.exit(EXIT_INPUT)
 
 
-def _read(path: str) -> str:
-    from pathlib import Path
-
+def _read(path: str, limit: int) -> str:
     from carepath.cli.common import fail_input
+    from compiler.reading import read_text
 
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_text(path, limit)
     except (OSError, UnicodeDecodeError) as error:
         fail_input(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}")
 

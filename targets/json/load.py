@@ -23,8 +23,6 @@ import enum
 import functools
 import hashlib
 import json
-import os
-import stat
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -37,6 +35,7 @@ import attrs
 from compiler import ir
 from compiler.diagnostics import CompileError, Diagnostic
 from compiler.jsonread import GRAPH_LIMIT, JsonReadError, read_json
+from compiler.reading import SOURCE_LIMIT, read_text
 from dsl.source import Span
 from targets.json.export import FORMAT, TAGGED_CLASSES
 
@@ -51,7 +50,7 @@ def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
     """Read and load a graph JSON file; raises `CompileError` listing every problem."""
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path, GRAPH_LIMIT)
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise CompileError([_problem("CP0701", shown, "$", f"cannot read the file: {reason}")]) from None
@@ -323,7 +322,7 @@ def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diag
     candidate = _own_source(graph.span.file, source_root)
     if candidate is not None:
         try:
-            text = _read_regular(candidate)
+            text = read_text(candidate, SOURCE_LIMIT, regular_only=True)
         except (OSError, UnicodeDecodeError):
             return []
         actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -338,10 +337,6 @@ def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diag
     return []
 
 
-# A guideline source larger than this is not read for the staleness check.
-SOURCE_LIMIT = 16 << 20
-
-
 def _own_source(recorded: str, source_root: Path) -> Path | None:
     """The recorded source, looked for only beside the graph file, and only a `.cpath` file.
 
@@ -352,13 +347,3 @@ def _own_source(recorded: str, source_root: Path) -> Path | None:
     name = Path(recorded.replace("\\", "/")).name
     return source_root / name if name.endswith(".cpath") else None
 
-
-def _read_regular(path: Path) -> str:
-    """The UTF-8 text of `path` if it is a regular file of bounded size; `OSError` otherwise (never blocks:
-    a FIFO is opened without waiting for a writer, then refused)."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        if not stat.S_ISREG(status.st_mode) or status.st_size > SOURCE_LIMIT:
-            raise OSError(f"`{path}` is not a regular file of at most {SOURCE_LIMIT:,} bytes")
-        return stream.read(SOURCE_LIMIT + 1).decode("utf-8")
