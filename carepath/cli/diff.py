@@ -32,13 +32,17 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
     try:
         result = diff_graphs(*graphs, max_regions=max_regions)
     except DiffInputError as error:
+        from compiler.terminal import escape_controls
+
         for problem in error.problems[:-1]:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {escape_controls(str(problem))}", err=True)
         fail_input(error.problems[-1])
     if style == "json":
         click.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
-        click.echo(_as_text(result, old, new), nl=False)
+        from compiler.terminal import escape_controls
+
+        click.echo(escape_controls(_as_text(result, old, new)), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
 
 

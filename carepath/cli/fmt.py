@@ -56,7 +56,14 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         if check_only:
             click.echo(f"would reformat {file}", err=True)
         else:
-            write_atomically(Path(file), formatted)
+            try:
+                write_atomically(Path(file), formatted)
+            except OSError as error:
+                click.echo(f"error: cannot write `{file}`: {error.strerror or error}", err=True)
+                worst = max(worst, EXIT_INPUT)
+                failed += 1
+                changed.pop()
+                continue
             click.echo(f"reformatted {file}", err=True)
     unchanged = len(files) - len(changed) - failed
     verb = "would be reformatted" if check_only else "reformatted"

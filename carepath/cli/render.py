@@ -53,7 +53,7 @@ def render(
     except (RenderError, MermaidError) as error:
         fail_input("\n       ".join(error.problems))
     try:
-        write_atomically(Path(output), data)
+        write_atomically(Path(output), data, inputs=[guideline, *([facts_path] if facts_path else [])])
     except OSError as error:
         fail_input(f"cannot write `{output}`: {error.strerror or error}")
     click.echo(f"wrote {output} ({fmt}, {len(graph.nodes)} steps)", err=True)

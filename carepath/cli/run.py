@@ -44,7 +44,7 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
     if facts_path is not None:
         _run_one(graph, facts_path, style, trace)
     else:
-        _run_batch(graph, batch_path, output_path, trace)
+        _run_batch(graph, batch_path, output_path, trace, guideline)
 
 
 def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
@@ -68,7 +68,7 @@ def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
         click.echo(render_text(graph, result, trace), nl=False)
 
 
-def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
+def _run_batch(graph, batch_path: str, output_path: str, trace: bool, guideline: str) -> None:
     import json
     from pathlib import Path
 
@@ -93,7 +93,8 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
             continue
         out_lines.append(json.dumps(execute(graph, facts.values).to_json(trace), ensure_ascii=False))
     try:
-        write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines))
+        write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines),
+                         inputs=[batch_path, guideline])
     except OSError as error:
         fail_input(f"cannot write `{output_path}`: {error.strerror or error}")
     click.echo(f"{output_path}: {len(out_lines) - bad} patients run" + (f", {bad} bad lines" if bad else ""), err=True)

@@ -26,6 +26,7 @@ from attrs import field, frozen
 
 from compiler import ir, units
 from compiler.jsonread import JsonReadError, is_number, member_path, read_json
+from compiler.terminal import escape_controls
 
 CANNOT_READ = "CP0601"
 UNKNOWN_INPUT = "CP0602"
@@ -44,7 +45,7 @@ class FactProblem:
 
     def __str__(self) -> str:
         text = f"error[{self.code}]: {self.path}: {self.message}"
-        return f"{text}\n  = hint: {self.hint}" if self.hint else text
+        return escape_controls(f"{text}\n  = hint: {self.hint}" if self.hint else text)
 
     def to_json(self) -> dict[str, Any]:
         out = {"code": self.code, "path": self.path, "message": self.message}

@@ -6,6 +6,9 @@ banner of `!` in plain text); under each action its timing, why (the guards that
 to it, with the patient's values) and its sources by reference title; then what is
 still needed to finish the workup, each with the question to ask; then the path.
 `--trace` appends every decision with each guard's value.
+
+Every text that comes from the guideline or the facts is passed through
+`escape_controls` before it is styled: a title cannot drive the reader's terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import click
 
 from compiler import ir
+from compiler.terminal import escape_controls as _e
 from targets.runtime.result import RunResult
 
 _HEADINGS = {
@@ -26,11 +30,11 @@ def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
     """The report; styles are ANSI codes that `click.echo` strips when not on a terminal."""
     references = {r.id: r for r in graph.references}
     questions = {i.name: i.question for i in graph.inputs}
-    lines = [click.style(f"{graph.title} ({graph.id} {graph.version})", bold=True)]
+    lines = [click.style(_e(f"{graph.title} ({graph.id} {graph.version})"), bold=True)]
     if result.complete:
         lines.append("Status: complete: every decision on the path could be made")
     else:
-        lines.append(click.style(f"Status: NEEDS INPUT: {', '.join(result.needs)}", fg="yellow", bold=True)
+        lines.append(click.style(_e(f"Status: NEEDS INPUT: {', '.join(result.needs)}"), fg="yellow", bold=True)
                      if result.needs else click.style("Status: NEEDS INPUT", fg="yellow", bold=True))
     if not result.actions:
         lines += ["", "No action recommended." if result.complete else "No action recommended yet."]
@@ -42,29 +46,29 @@ def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
         lines += ["", click.style(heading, **style)]
         for action in group:
             marker = click.style("▶", **style)
-            timing = f"  [{action.timing}]" if action.timing else ""
-            lines.append(f"  {marker} {click.style(action.title, **style)}{timing}  ({action.id})")
+            timing = _e(f"  [{action.timing}]") if action.timing else ""
+            lines.append(f"  {marker} {click.style(_e(action.title), **style)}{timing}  ({_e(action.id)})")
             if action.doses:
-                lines.append("      dose: " + "; ".join(action.doses))
+                lines.append(_e("      dose: " + "; ".join(action.doses)))
             if action.because:
-                lines.append("      why: " + "; ".join(action.because))
+                lines.append(_e("      why: " + "; ".join(action.because)))
             sources = [_reference_title(references[c]) if c in references else c for c in action.citations]
-            lines.append("      sources: " + "; ".join(sources))
+            lines.append(_e("      sources: " + "; ".join(sources)))
     if result.needs:
         lines += ["", click.style("Still needed to complete the workup:", bold=True)]
         for name in result.needs:
             question = questions.get(name)
-            lines.append(f"  - {name}" + (f": {question}" if question else ""))
-    lines += ["", "Path: " + " → ".join(result.path)]
+            lines.append(_e(f"  - {name}" + (f": {question}" if question else "")))
+    lines += ["", _e("Path: " + " → ".join(result.path))]
     if trace:
         lines += ["", click.style("Decisions:", bold=True)]
         for decision in result.trace:
             outcome = "pending" if decision.pending else (
                 "fired " + ", ".join(f"branch {b}" for b in decision.fired) if decision.fired else "nothing fired")
-            lines.append(f"  {decision.decision} ({decision.policy}): {outcome}"
-                         + (f"; needs {', '.join(decision.needs)}" if decision.needs else ""))
+            lines.append(_e(f"  {decision.decision} ({decision.policy}): {outcome}"
+                            + (f"; needs {', '.join(decision.needs)}" if decision.needs else "")))
             for guard in decision.guards:
-                lines.append(f"    [{guard.branch}] {guard.when}  →  {guard.value}")
+                lines.append(_e(f"    [{guard.branch}] {guard.when}  →  {guard.value}"))
     return "\n".join(lines) + "\n"
 
 
