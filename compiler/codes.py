@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "CP0404": "branch can never hold",
     "CP0405": "branch cannot hold on any path that reaches its decision",
     "CP0406": "decision check undecided (solver time limit)",
+    "CP0407": "logic not verified: graph beyond the verification budget",
     # assertions (compiler/passes/verify_logic.py)
     "CP0501": "`always` assertion fails",
     "CP0502": "`never` assertion fails",

@@ -17,12 +17,22 @@ import sys
 import click
 
 
+class _Percentage(click.FloatRange):
+    """A percentage from 0 to 100; `nan` and `inf` are refused (nan compares false with both bounds)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:  # NaN is the one float unequal to itself
+            self.fail(f"{value!r} is not a number from 0 to 100", param, ctx)
+        return number
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), default=None,
               help="Write a JUnit XML report here (one testsuite per file, one testcase per scenario).")
 @click.option("--coverage", "show_coverage", is_flag=True, help="Report node and branch coverage.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+@click.option("--min-coverage", type=_Percentage(0, 100), default=None,
               help="Fail when node or branch coverage of a file is below this percentage.")
 def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, min_coverage: float | None) -> None:
     """Run the scenarios of guideline files; report failures and coverage."""
