@@ -229,4 +229,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's `main`, not this `__main__` copy: the corpus compares
+    # files with this module's FIFO and DIRECTORY markers, which exist once per module.
+    from tests.fuzz.campaign import main as campaign_main
+
+    campaign_main()
