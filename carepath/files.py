@@ -22,7 +22,6 @@ the commands report like any other write failure, exit 2.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import stat
@@ -30,7 +29,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic
+from compiler import exact_json
+from carepath.diagnostics import Diagnostic
 
 
 class OutputRefused(OSError):
@@ -105,7 +105,7 @@ def write_counterexamples(diagnostics: Iterable[Diagnostic], directory: str | Pa
         if diagnostic.counterexample is None:
             continue
         target = _free_name(directory, _file_stem(diagnostic), written)
-        write_atomically(target, json.dumps(dict(diagnostic.counterexample), indent=2, ensure_ascii=False) + "\n",
+        write_atomically(target, exact_json.dumps(dict(diagnostic.counterexample), indent=2, ensure_ascii=False) + "\n",
                          inputs=inputs)
         written.append(target)
     return written

@@ -14,7 +14,7 @@ import click
 
 from compiler import ir
 from compiler.codes import CODES
-from compiler.diagnostics import CompileError
+from carepath.diagnostics import CompileError
 from compiler.report import render, summary
 from compiler.terminal import escape_controls
 

@@ -17,7 +17,7 @@ everything. The logic checks grow about linearly at ~3.5 ms of CPU per node
 from __future__ import annotations
 
 from compiler import ir
-from compiler.diagnostics import Diagnostic, Severity, Sink
+from carepath.diagnostics import Diagnostic, Severity, Sink
 from compiler.logic import DEFAULT_TIMEOUT_MS
 
 

@@ -11,22 +11,28 @@ fixes the file in one go. Codes are CP06xx (docs/errors/CP06xx.md).
 Values: `true`/`false` for booleans, the member name for enums, a JSON number for
 numbers, and for quantities either a number in the declared unit or
 `{"value": n, "unit": "UCUM"}` in any commensurable unit, converted with
-`compiler.units`. `null` or a missing name is unknown.
+`compiler.units` with exact factors. `null` or a missing name is unknown. Numbers
+are exact (`int` or `Fraction`): a JSON decimal is read from its text, never
+through a binary float (docs/semantics.md, "Numbers are exact").
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Mapping
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
 from attrs import field, frozen
 
-from compiler import ir, units
-from compiler.jsonread import JsonReadError, is_number, member_path, read_json
+from compiler import ir, printer, units
+from compiler.jsonread import JsonReadError, member_path, read_json
 from compiler.terminal import escape_controls
+
+Number = int | Fraction
 
 CANNOT_READ = "CP0601"
 UNKNOWN_INPUT = "CP0602"
@@ -66,7 +72,7 @@ class FactsError(ValueError):
 class Facts:
     """Known facts, input name → value in the input's declared unit. Unknown inputs are absent."""
 
-    values: Mapping[str, bool | float | str] = field(converter=lambda v: MappingProxyType(dict(v)))
+    values: Mapping[str, bool | Number | str] = field(converter=lambda v: MappingProxyType(dict(v)))
 
 
 def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
@@ -75,7 +81,7 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
         raise FactsError([FactProblem(CANNOT_READ, root, f"a facts file holds a JSON object, not {_describe(data)}",
                                       'write {"input_name": value, ...}')])
     inputs = {i.name: i for i in graph.inputs}
-    values: dict[str, bool | float | str] = {}
+    values: dict[str, bool | Number | str] = {}
     problems: list[FactProblem] = []
     for name, raw in data.items():
         path = member_path(root, name)
@@ -122,7 +128,7 @@ def _unknown_input(name: str, path: str, inputs: Mapping[str, ir.Input]) -> Fact
     return FactProblem(UNKNOWN_INPUT, path, f"`{name}` is not an input of this guideline", hint)
 
 
-def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) -> bool | float | str | None:
+def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) -> bool | Number | str | None:
     if isinstance(declared, ir.BooleanType):
         if isinstance(raw, bool):
             return raw
@@ -131,10 +137,10 @@ def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) 
     if isinstance(declared, ir.EnumType):
         return _member(declared, raw, path, problems)
     if isinstance(declared, ir.NumberType):
-        if not is_number(raw):
+        if not _is_number(raw):
             problems.append(FactProblem(WRONG_TYPE, path, f"expected {_number_words(declared)}, got {_describe(raw)}"))
             return None
-        return _in_range(float(raw), declared, "", path, problems)
+        return _in_range(exact(raw), declared, "", path, problems)
     return _quantity(declared, raw, path, problems)
 
 
@@ -151,9 +157,9 @@ def _member(declared: ir.EnumType, raw: Any, path: str, problems: list[FactProbl
     return None
 
 
-def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[FactProblem]) -> float | None:
-    if is_number(raw):
-        return _in_range(float(raw), declared, declared.unit, path, problems)
+def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[FactProblem]) -> Number | None:
+    if _is_number(raw):
+        return _in_range(exact(raw), declared, declared.unit, path, problems)
     shape = f'a number in {declared.unit} or {{"value": <number>, "unit": "<UCUM unit>"}}'
     if not isinstance(raw, dict):
         problems.append(FactProblem(WRONG_TYPE, path, f"expected {shape}, got {_describe(raw)}"))
@@ -163,7 +169,7 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
     for key in extra:
         problems.append(FactProblem(WRONG_TYPE, f"{path}.{key}", f"unexpected key `{key}`; a quantity has `value` and `unit`"))
     value, unit = raw.get("value"), raw.get("unit")
-    if not is_number(value):
+    if not _is_number(value):
         problems.append(FactProblem(WRONG_TYPE, f"{path}.value", f"expected a number, got {_describe(value) if 'value' in raw else 'nothing'}"))
     if not isinstance(unit, str):
         problems.append(FactProblem(WRONG_TYPE, f"{path}.unit", f"expected a UCUM unit (a string), got {_describe(unit) if 'unit' in raw else 'nothing'}"))
@@ -171,12 +177,8 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
         return None
     if len(problems) > found:
         return None
-    try:
-        converted = units.convert(float(value), unit, declared.unit)
-    except units.UnitError as error:  # a finite value whose conversion leaves a double's range
-        problems.append(FactProblem(OUT_OF_RANGE, path, str(error), f"give the value in `{declared.unit}`"))
-        return None
-    written = f"{ir.Quantity(float(value), unit)}"
+    converted = exact(units.convert(exact(value), unit, declared.unit))
+    written = f"{ir.Quantity(exact(value), unit)}"
     return _in_range(converted, declared, declared.unit, path, problems, written)
 
 
@@ -189,16 +191,32 @@ def _convertible(unit: str, declared: str, path: str, problems: list[FactProblem
         return False
 
 
-def _in_range(value: float, declared: ir.NumberType | ir.QuantityType, unit: str, path: str,
-              problems: list[FactProblem], written: str | None = None) -> float | None:
+def _in_range(value: Number, declared: ir.NumberType | ir.QuantityType, unit: str, path: str,
+              problems: list[FactProblem], written: str | None = None) -> Number | None:
     low, high = declared.low, declared.high
     if (low is None or value >= low) and (high is None or value <= high):
         return value
-    shown = f"{ir.Quantity(value, unit)}"
+    shown = printer.value_text(value, unit)
     if written is not None and written != shown:
         shown = f"{written} (= {shown})"
     problems.append(FactProblem(OUT_OF_RANGE, path, f"{shown} is outside the declared range, {_range_words(declared, unit)}"))
     return None
+
+
+def _is_number(raw: Any) -> bool:
+    if isinstance(raw, float):
+        return math.isfinite(raw)
+    return isinstance(raw, (int, Fraction)) and not isinstance(raw, bool)
+
+
+def exact(raw: int | Fraction | float) -> Number:
+    """A fact's number, exactly: JSON decimals arrive as `Fraction`s of their text; a Python
+    float (from the API) stands for the shortest decimal that prints as it (`0.1` is 1/10)."""
+    if isinstance(raw, float):
+        raw = Fraction(repr(raw))
+    if isinstance(raw, Fraction) and raw.denominator == 1:
+        return raw.numerator
+    return raw
 
 
 def _number_words(declared: ir.NumberType) -> str:
@@ -220,8 +238,8 @@ def _describe(raw: Any) -> str:
         return "true" if raw else "false"
     if isinstance(raw, str):
         return f"the string {json.dumps(raw, ensure_ascii=False)}"
-    if is_number(raw):
-        return f"the number {float(raw):g}"
+    if isinstance(raw, (int, float, Fraction)):
+        return f"the number {printer.number_display(raw) if isinstance(raw, Fraction) else raw}"
     if isinstance(raw, list):
         return "a list"
     return "an object"
