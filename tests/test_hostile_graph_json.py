@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.diagnostics import CompileError
+from carepath.diagnostics import CompileError
 from targets.graphviz import render, to_dot
 from targets.json.export import export_graph
 from targets.json.load import load_graph_text

@@ -116,11 +116,27 @@ def _read_document(text: str, file: str) -> Any:
 NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 
 
+# What a number written as a string may be: at most 100 digits in each part and a
+# denominator that is not zero. Unbounded, `"1/0"` divided by zero and a string of
+# 5,000 digits overran Python's integer-conversion limit, both crashes.
+NUMBER_PATTERN = "^-?[0-9]{1,100}(\\.[0-9]{1,100})?(/0{0,100}[1-9][0-9]{0,99})?$"
+
+
 @functools.cache
 def _strict_schema(version: str) -> dict:
-    """The shipped schema of `version` with every name narrowed to a name of the language."""
+    """The shipped schema of `version` with every name narrowed to a name of the language and every
+    number string bounded (`NUMBER_PATTERN`)."""
     strict = copy.deepcopy(schema(version))
     strict["$defs"]["name"] = {**strict["$defs"]["name"], "pattern": NAME_PATTERN}
+    stack = [strict]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, dict):
+            if part.get("type") == "string" and "/" in part.get("pattern", "") and "[0-9]" in part["pattern"]:
+                part["pattern"] = NUMBER_PATTERN
+            stack.extend(part.values())
+        elif isinstance(part, list):
+            stack.extend(part)
     return strict
 
 
@@ -164,12 +180,18 @@ def _explain(error, file: str) -> Iterator[Diagnostic]:
     if error.validator == "pattern" and error.validator_value == NAME_PATTERN:
         yield _name_problem(error, file)
         return
+    if error.validator == "pattern" and error.validator_value == NUMBER_PATTERN:
+        shown = error.instance if len(error.instance) <= 40 else f"{error.instance[:30]}… ({len(error.instance)} characters)"
+        yield _problem("CP0703", file, json_path(error.absolute_path), f"{json.dumps(shown)} is not a number carepath reads",
+                       hint="a decimal or a fraction `n/d`, at most 100 digits in each part, the denominator not zero")
+        return
     if error.validator == "enum" and path and path[-1] in ("expr", "op"):
         what = "expression kind" if path[-1] == "expr" else "operator"
         yield _problem("CP0704", file, json_path(path), f"unknown {what} {json.dumps(error.instance)}",
                        hint=f"known: {', '.join(map(str, error.validator_value))}")
         return
-    yield _problem("CP0703", file, json_path(path), error.message)
+    message = error.message if len(error.message) <= 300 else error.message[:300] + "…"  # it quotes the value
+    yield _problem("CP0703", file, json_path(path), message)
 
 
 # --- decoding ----------------------------------------------------------------------

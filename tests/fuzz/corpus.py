@@ -96,13 +96,11 @@ def _set(path: tuple, value):
 
 
 def _node_id(value: str):
+    """Rename the decision `triage` to `value` everywhere it is named (its id and every target)."""
     def change(document):
-        old = document["nodes"][1]["id"]
-        document["nodes"][1]["id"] = value
-        for edge in document["edges"]:
-            for end in ("source", "target"):
-                if edge[end] == old:
-                    edge[end] = value
+        renamed = json.loads(json.dumps(document).replace('"triage"', json.dumps(value)))
+        document.clear()
+        document.update(renamed)
     return change
 
 
@@ -183,6 +181,11 @@ def reproducers(slow: bool = False) -> Iterator[Attack]:
     yield Attack("render: graph JSON with a NaN bound", ("render", "g.json", "-o", "c.dot"),
                  {"g.json": _raw(graph_text(_set(("inputs", 2, "type", "low"), "NAN")), "NAN", "NaN")},
                  frozenset({2}))
+    for name, value in (("a zero denominator", "1/0"), ("5,000 digits", "9" * 5000),
+                        ("a decimal of 5,000 digits", "0." + "9" * 5000)):
+        yield Attack(f"run: graph JSON number string with {name}", ("run", "g.json", "--facts", "f.json"),
+                     {"g.json": graph_text(_set(("inputs", 2, "type", "high"), value)), "f.json": "{}"},
+                     frozenset({2}))
     yield Attack("test --min-coverage nan", ("test", "g.cpath", "--min-coverage", "nan"), base, frozenset({2}))
     yield Attack("export: output name of 245 characters", ("export", "g.cpath", "-o", "a" * 240 + ".json"), base,
                  frozenset({0}))
