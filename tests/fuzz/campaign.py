@@ -129,10 +129,12 @@ def _written_injections(root: Path, before: set[Path]) -> list[str]:
         text = path.read_bytes().decode("utf-8", "replace")
         if path.suffix == ".mmd" and ("%%{" in text or "<a " in text.lower() or "<img" in text.lower()):
             found.append(f"{path.name}: a Mermaid directive or markup")
-        if path.suffix == ".dot":
+        if path.suffix == ".dot":  # outside quoted strings Graphviz reads markup; text there is escaped
             bare = _QUOTED.sub('""', text).lower()
-            if "<a " in bare or "<img" in bare or "javascript:" in bare:
+            if "<a " in bare or "<img" in bare:
                 found.append(f"{path.name}: markup outside quoted strings")
+            if re.search(r'(url|href)\s*=\s*"?\s*javascript:', text, re.IGNORECASE):
+                found.append(f"{path.name}: a javascript: link")
     return found
 
 

@@ -139,8 +139,8 @@ def _output_attack(rng: random.Random) -> Attack:
                       {**base, "l.json": Symlink(rng.choice(["t.json", "missing/t.json", "g.cpath"]))},
                       frozenset({0, 2}), unchanged=("l.json", "g.cpath"))
     if kind == 5:
-        length = rng.randrange(200, 252)
-        return Attack(f"output: name of {length + 4} characters", ("export", "g.cpath", "-o", "a" * length + ".json"),
+        length = rng.randrange(200, 251)  # with ".json", at most 255: NAME_MAX on common file systems
+        return Attack(f"output: name of {length + 5} characters", ("export", "g.cpath", "-o", "a" * length + ".json"),
                       base, frozenset({0}))
     return Attack("output: into a folder that is a file", ("export", "g.cpath", "-o", "g.cpath/x.json"), base,
                   frozenset({2}), unchanged=("g.cpath",))
