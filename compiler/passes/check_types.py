@@ -43,7 +43,7 @@ class ErrorType:
 
 ERROR = ErrorType()
 
-# How deep a define may nest once the defines it uses are written out (CP0114). The
+# How deep a define may nest once the defines it uses are written out (CP0115). The
 # verifier and the runtimes recurse once or twice per level: 200 stays well inside
 # Python's default recursion limit, and far above any guideline written by hand.
 MAX_INLINE_DEPTH = 200
@@ -106,7 +106,7 @@ class _Checker:
                                     hint="write the lower bound first: `from LOW to HIGH`")
 
     def defines(self) -> None:
-        """Type the defines in dependency order; report cycles (CP0109) and chains nested too deep (CP0114).
+        """Type the defines in dependency order; report cycles (CP0109) and chains nested too deep (CP0115).
 
         Iterative on purpose: a chain of thousands of defines, each using the one
         before, must be a diagnostic, not a `RecursionError`.
@@ -171,7 +171,7 @@ class _Checker:
                 isinstance(n, ast.NameRef) and n.name in too_deep for n in ast.walk(decl.expr)
             ):
                 too_deep.add(name)
-                self.sink.error("CP0114", f"define `{name}` nests {deepest} levels deep through the defines it uses "
+                self.sink.error("CP0115", f"define `{name}` nests {deepest} levels deep through the defines it uses "
                                           f"(at most {MAX_INLINE_DEPTH})", decl.name.span,
                                 label="nested too deeply",
                                 hint="write the condition with fewer layers of defines, each using several others")
@@ -201,7 +201,7 @@ class _Checker:
                     self.condition(prop.expr, "an assertion")
 
     def scenarios(self) -> None:
-        for scenario in self.program.scenarios:
+        for scenario in [*self.program.patients.values(), *self.program.scenarios]:
             for fact in scenario.facts:
                 if self.input_types.get(fact.name.value, ERROR) is not ERROR:
                     self.fact(fact, self.input_types[fact.name.value])

@@ -36,7 +36,6 @@ def _styled(text: str, fg: str | None = None, bold: bool = False) -> str:
 def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
     """The report; styles are ANSI codes that `click.echo` strips when not on a terminal."""
     references = {r.id: r for r in graph.references}
-    questions = {i.name: i.question for i in graph.inputs}
     lines = [_styled(_e(f"{graph.title} ({graph.id} {graph.version})"), bold=True)]
     if result.complete:
         lines.append("Status: complete: every decision on the path could be made")
@@ -61,11 +60,18 @@ def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
                 lines.append(_e("      why: " + "; ".join(action.because)))
             sources = [_reference_title(references[c]) if c in references else c for c in action.citations]
             lines.append(_e("      sources: " + "; ".join(sources)))
-    if result.needs:
-        lines += ["", _styled("Still needed to complete the workup:", bold=True)]
-        for name in result.needs:
-            question = questions.get(name)
-            lines.append(_e(f"  - {name}" + (f": {question}" if question else "")))
+    if result.questions:
+        lines += ["", _styled("Still needed to complete the workup (the answers that could lead to the most "
+                              "urgent action first):", bold=True)]
+        for question in result.questions:
+            text = f"{question.input}: {question.ask}" if question.ask else question.input
+            lead = question.could_lead_to
+            if lead is not None and lead.urgency == "emergent":
+                lines.append("  " + _styled(_e(f"! answer first: {text}"), fg="red", bold=True))
+            else:
+                lines.append(_e(f"  - {text}"))
+            if lead is not None:
+                lines.append(_e(f"      could lead to: {lead.title} ({lead.urgency}, {lead.id})"))
     lines += ["", _e("Path: " + " → ".join(result.path))]
     if trace:
         lines += ["", _styled("Decisions:", bold=True)]
