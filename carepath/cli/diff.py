@@ -38,7 +38,9 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
     if style == "json":
         click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
-        click.echo(_as_text(result, old, new), nl=False)
+        from compiler.terminal import escape_controls
+
+        click.echo(escape_controls(_as_text(result, old, new)), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
 
 
@@ -56,7 +58,9 @@ def _load(path: str):
 
             return load_graph_file(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            from compiler.reading import SOURCE_LIMIT, read_text
+
+            text = read_text(path, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
             click.echo(f"error: cannot read `{path}`: {getattr(error, 'strerror', None) or error}", err=True)
             sys.exit(EXIT_INPUT)

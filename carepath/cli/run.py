@@ -60,7 +60,7 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
     if facts_path is not None:
         _run_one(graph, facts_path, style, trace)
     elif batch_path is not None:
-        _run_batch(graph, batch_path, output_path, trace)
+        _run_batch(graph, batch_path, output_path, trace, guideline)
     elif fhir_many:
         _run_fhir_batch(graph, fhir_path, output_path, trace, as_of_date)
     else:
@@ -71,12 +71,13 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, text: str | None =
     import json
 
     from carepath.cli.common import report_and_exit
+    from compiler.reading import FACTS_LIMIT
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
     from targets.runtime.report import render_text
 
     try:
-        facts = read_facts_text(graph, _read(facts_path) if text is None else text, "$")
+        facts = read_facts_text(graph, _read(facts_path, FACTS_LIMIT) if text is None else text, "$")
     except FactsError as error:
         report_and_exit(error.in_file(facts_path), "json" if style == "json" else "human", "nothing was run")
     result = execute(graph, facts.values)
@@ -86,17 +87,19 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, text: str | None =
         click.echo(render_text(graph, result, trace), nl=False)
 
 
-def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
+def _run_batch(graph, batch_path: str, output_path: str, trace: bool, guideline: str) -> None:
     import json
     from pathlib import Path
 
     from carepath.cli.common import EXIT_INPUT, fail_input
     from carepath.files import write_atomically
+    from compiler.reading import BATCH_LIMIT
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
 
     out_lines, bad = [], 0
-    for number, line in enumerate(_read(batch_path).splitlines(), start=1):
+    # Lines end at "\n" only: `str.splitlines` would also split at U+2028 inside a JSON string.
+    for number, line in enumerate(_read(batch_path, BATCH_LIMIT).split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -109,7 +112,8 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
             continue
         out_lines.append(json.dumps(execute(graph, facts.values).to_json(trace), ensure_ascii=False))
     try:
-        write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines))
+        write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines),
+                         inputs=[batch_path, guideline])
     except OSError as error:
         fail_input(f"cannot write `{output_path}`: {error.strerror or error}")
     click.echo(f"{output_path}: {len(out_lines) - bad} patients run" + (f", {bad} bad lines" if bad else ""), err=True)
@@ -118,9 +122,10 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
 
 
 def _run_fhir_one(graph, path: str, style: str, trace: bool, as_of) -> None:
+    from compiler.reading import FACTS_LIMIT
     from targets.fhir.patient import bundle_facts
 
-    mapped = bundle_facts(graph, _bundle(path, _read(path)), as_of)
+    mapped = bundle_facts(graph, _bundle(path, _read(path, FACTS_LIMIT)), as_of)
     for note in mapped.notes:
         click.echo(f"{path}: fhir: {note}", err=True)
     _run_one(graph, path, style, trace, mapped.facts_text())
@@ -131,14 +136,15 @@ def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of) -> N
 
     from carepath.cli.common import EXIT_INPUT, fail_input
     from carepath.files import write_atomically
+    from compiler.reading import BATCH_LIMIT, FACTS_LIMIT, read_text
     from targets.fhir.patient import BundleError, bundle_facts, read_bundle_text
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
 
     if Path(path).is_dir():
-        sources = [(str(p), p.read_text(encoding="utf-8")) for p in sorted(Path(path).glob("*.json"))]
+        sources = [(str(p), read_text(p, FACTS_LIMIT)) for p in sorted(Path(path).glob("*.json"))]
     else:
-        sources = [(f"{path}: line {n}", line) for n, line in enumerate(_read(path).splitlines(), start=1)
+        sources = [(f"{path}: line {n}", line) for n, line in enumerate(_read(path, BATCH_LIMIT).split("\n"), start=1)
                    if line.strip()]
     out_lines, bad = [], 0
     for source, text in sources:
@@ -171,13 +177,12 @@ def _bundle(path: str, text: str) -> dict:
         fail_input(f"`{path}`: {error}")
 
 
-def _read(path: str) -> str:
-    from pathlib import Path
-
+def _read(path: str, limit: int) -> str:
     from carepath.cli.common import fail_input
+    from compiler.reading import read_text
 
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_text(path, limit)
     except (OSError, UnicodeDecodeError) as error:
         fail_input(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}")
 
