@@ -251,6 +251,7 @@ class Define:
     name: str
     expr: Expr
     type: Type
+    source: str | None = None
     span: Span = _span_field()
 
 
@@ -317,6 +318,7 @@ class Node:
     timing: Timing | None = None  # action
     doses: tuple[Dose, ...] = ()  # action
     collects: tuple[str, ...] = ()  # assess: input names the step gathers
+    source: str | None = None
     span: Span = _span_field()
 
 
@@ -361,6 +363,14 @@ class Assertion:
     other: str | None = None
     input: str | None = None
     citations: tuple[str, ...] = ()
+    source: str | None = None
+    span: Span = _span_field()
+
+
+@frozen
+class NotEncoded:
+    quote: str
+    reason: str
     span: Span = _span_field()
 
 
@@ -415,6 +425,7 @@ class Graph:
     scenarios: tuple[Scenario, ...] = ()
     source_sha256: str = ""
     compiler_version: str = ""
+    not_encoded: tuple[NotEncoded, ...] = ()
     span: Span = _span_field()
 
     START = "start"

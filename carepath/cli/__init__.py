@@ -59,10 +59,11 @@ def _register() -> None:
     from carepath.cli.export import export
     from carepath.cli.fmt import fmt
     from carepath.cli.render import render
+    from carepath.cli.review import review
     from carepath.cli.run import run
     from carepath.cli.test import test
 
-    for command in (check, diff, explain, export, fmt, render, run, test):
+    for command in (check, diff, explain, export, fmt, render, review, run, test):
         main.add_command(command)
 
 
