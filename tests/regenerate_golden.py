@@ -17,6 +17,7 @@ GENERATORS: dict[str, str] = {
     "json": "tests.test_graph_json:regenerate",
     "conformance": "tests.test_conformance:regenerate_vectors",
     "runtime": "tests.test_runtime_golden:regenerate",
+    "review": "tests.test_review:regenerate",
 }
 
 
