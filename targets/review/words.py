@@ -49,3 +49,66 @@ def _words(expr: ir.Expr, nested: bool) -> str:
         case ir.Not(operand=ir.Known(name=name)):
             return f"{humanize(name)} unknown"
     return format_expr(expr)
+
+
+def term_text(clauses) -> str:
+    """One term of a region (`compiler.logic.diff.Clause`s): bounds on one input merged into an
+    interval (`0.8 < ABI ≤ 0.9`), then the other conditions, then what must not hold (`unless …`)."""
+    bounds: dict[str, list[ir.Compare]] = {}
+    shown: list[str | ir.Expr] = []
+    unless: list[ir.Expr] = []
+    for clause in clauses:
+        expr = clause.expr
+        if not clause.holds:
+            unless.append(expr)
+        elif isinstance(expr, ir.Compare) and expr.op in _BOUND and isinstance(expr.left, ir.InputRef) \
+                and isinstance(expr.right, ir.Literal):
+            if expr.left.name not in bounds:
+                shown.append(expr.left.name)
+            bounds.setdefault(expr.left.name, []).append(expr)
+        else:
+            shown.append(_words(expr, nested=True))
+    parts = [_interval(bounds[item]) if item in bounds else item for item in shown]
+    text = " and ".join(parts)
+    unknown = [e for e in unless if _negation(e) in unless and unless.index(e) < unless.index(_negation(e))]
+    parts = [f"{_words(e, nested=True)} unknown" for e in unknown]
+    unless = [e for e in unless if e not in unknown and _negation(e) not in unknown]
+    if parts:
+        text = " and ".join(([text] if text else []) + parts)
+    if unless:
+        text += (", " if text else "") + "unless " + " or ".join(_words(e, nested=len(unless) > 1) for e in unless)
+    return text or "every patient"
+
+
+def _negation(expr: ir.Expr) -> ir.Expr:
+    from compiler.logic.conditions import normalize
+
+    return normalize(ir.Not(expr))
+
+
+def region_text(where: tuple[str, ...], terms) -> str:
+    """Who a region's patients are: where they are, then the terms (common clauses factored out)."""
+    place = ("patients who reach " + " or ".join(f"`{node}`" for node in where)) if where else "patients"
+    if len(terms) == 1:
+        described = term_text(terms[0])
+        return place if described == "every patient" else f"{place} with {described}"
+    common = [c for c in terms[0] if all(c in term for term in terms[1:])]
+    rests = [term_text([c for c in term if c not in common]) for term in terms]
+    lead = f"{place} with {term_text(common)}, and one of:" if common else f"{place} with one of:"
+    return "\n".join([lead, *(f"  - {rest}" for rest in rests)])
+
+
+_BOUND = {"<": "upper", "<=": "upper", ">": "lower", ">=": "lower"}
+_SIGN = {"<": "<", "<=": "≤", ">": ">", ">=": "≥"}
+_MIRRORED = {">": "<", ">=": "≤"}
+
+
+def _interval(comparisons: list[ir.Compare]) -> str:
+    """`abi > 0.8` and `abi <= 0.9` → `0.8 < ABI ≤ 0.9`; a single bound prints as itself."""
+    lower = [c for c in comparisons if _BOUND[c.op] == "lower"]
+    upper = [c for c in comparisons if _BOUND[c.op] == "upper"]
+    if len(lower) != 1 or len(upper) != 1:
+        return " and ".join(format_expr(c) for c in comparisons)
+    low, high = lower[0], upper[0]
+    return (f"{format_literal(low.right)} {_MIRRORED[low.op]} {humanize(low.left.name)} "
+            f"{_SIGN[high.op]} {format_literal(high.right)}")
