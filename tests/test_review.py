@@ -209,3 +209,20 @@ def regenerate() -> list[Path]:
 def test_reference_guideline_review_matches_golden():
     assert GOLDEN.exists(), "missing golden file: python -m tests.regenerate_golden review"
     assert golden_text() == GOLDEN.read_text(encoding="utf-8"), "review changed: read it, then regenerate"
+
+
+def test_documented_example_is_the_real_output():
+    """docs/review.md shows `carepath review` on examples/diff/claudication_v1.cpath: the block must be its output."""
+    import os
+
+    command = "carepath review examples/diff/claudication_v1.cpath"
+    docs = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
+    block = docs.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = CliRunner().invoke(main, command.split()[1:])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0, result.output
+    assert result.output == block

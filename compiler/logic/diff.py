@@ -374,15 +374,19 @@ class _Vocabulary:
                         self.guards.setdefault(node, [])
                         if written not in self.guards[node]:
                             self.guards[node].append(written)
+        self.unchanged = {node: [g for g in guards if _is_guard_of_both(g, node, versions, changed_defines)]
+                          for node, guards in self.guards.items()}
         self._holds: dict[ir.Expr, z3.BoolRef] = {}
 
     def entries(self, where: tuple[str, ...], changes: tuple[Change, ...]) -> list[ir.Expr]:
         """The first entries are kept longest, so they lead the description. The atoms of an edited
-        define, before and after; the sites' whole guards; their atoms; every other atom, in graph order."""
+        define, before and after; the sites' whole guards that both versions share (a later line that
+        still leads the same way: "unless vascular claudication and pulses decreased"); the sites'
+        atoms; every other atom, in graph order."""
         written = [self._written[version][c.name] for c in changes if isinstance(c, DefineChange)
                    for version in (0, 1) if c.name in self._written[version]]
         lead = [a for expr in written for a in _atoms(expr)]
-        lead += [g for node in where for g in self.guards.get(node, []) if isinstance(g, (ir.And, ir.Or, ir.Not))]
+        lead += [g for node in where for g in self.unchanged.get(node, []) if isinstance(g, (ir.And, ir.Or, ir.Not))]
         atoms = [a for node in [*where, *self.guards] for g in self.guards.get(node, []) for a in _atoms(g)]
         return list(dict.fromkeys([*lead, *atoms]))
 
@@ -390,6 +394,75 @@ class _Vocabulary:
         if expr not in self._holds:
             self._holds[expr] = self.encoder.condition(expr).true
         return self._holds[expr]
+
+
+def _merged(term: tuple[Clause, ...], inputs: Inputs) -> tuple[Clause, ...]:
+    """The same term with the clauses bounding one input merged: `pulses ≠ absent` and `pulses in
+    {absent, diminished}` become `pulses = diminished`; of several bounds on a number, the tightest."""
+    allowed: dict[str, set[str]] = {}
+    lower: dict[str, ir.Compare] = {}
+    upper: dict[str, ir.Compare] = {}
+    kept: list[Clause | str] = []
+    for clause in term:
+        expr = clause.expr
+        name = _bounded_input(expr) if clause.holds else None
+        if name is None:
+            kept.append(clause)
+            continue
+        if name not in allowed and name not in lower and name not in upper:
+            kept.append(name)
+        if isinstance(expr, (ir.Membership, ir.Not)):
+            members = set(inputs.declarations[name].type.members)
+            listed = {m.value for m in (expr.operand if isinstance(expr, ir.Not) else expr).members}
+            allowed[name] = allowed.get(name, members) & (members - listed if isinstance(expr, ir.Not) else listed)
+        elif isinstance(expr.right.value, str):
+            members = set(inputs.declarations[name].type.members)
+            chosen = {expr.right.value} if expr.op == "=" else members - {expr.right.value}
+            allowed[name] = allowed.get(name, members) & chosen
+        else:
+            bounds = lower if expr.op in (">", ">=") else upper
+            if name not in bounds or _tighter(expr, bounds[name]):
+                bounds[name] = expr
+    merged: list[Clause] = []
+    for item in kept:
+        if isinstance(item, Clause):
+            merged.append(item)
+            continue
+        if item in allowed:
+            members = [m for m in inputs.declarations[item].type.members if m in allowed[item]]
+            ref = ir.InputRef(item)
+            merged.append(Clause(ir.Compare("=", ref, ir.Literal(members[0])) if len(members) == 1
+                                 else ir.Membership(ref, tuple(ir.Literal(m) for m in members))))
+        merged += [Clause(bound[item]) for bound in (lower, upper) if item in bound]
+    return tuple(merged)
+
+
+def _bounded_input(expr: ir.Expr) -> str | None:
+    """The input an enum test or a numeric bound constrains (`x = m`, `x in {…}`, `x <= 0.9`), else None."""
+    if isinstance(expr, ir.Not) and isinstance(expr.operand, ir.Membership):
+        return _bounded_input(expr.operand)
+    if isinstance(expr, ir.Membership) and isinstance(expr.operand, ir.InputRef):
+        return expr.operand.name
+    if isinstance(expr, ir.Compare) and isinstance(expr.left, ir.InputRef) and isinstance(expr.right, ir.Literal) \
+            and not isinstance(expr.right.value, bool):
+        if isinstance(expr.right.value, str):
+            return expr.left.name if expr.op in ("=", "!=") else None
+        return expr.left.name if expr.op in ("<", "<=", ">", ">=") else None
+    return None
+
+
+def _tighter(candidate: ir.Compare, current: ir.Compare) -> bool:
+    """Whether `candidate` admits fewer values than `current` (both lower, or both upper bounds)."""
+    a, b = candidate.right.value, current.right.value
+    if a != b:
+        return a > b if candidate.op in (">", ">=") else a < b
+    return candidate.op in (">", "<")
+
+
+def _is_guard_of_both(guard: ir.Expr, node: str, versions: tuple[_Version, _Version], changed: set[str]) -> bool:
+    return all(node in v.nodes and guard in [_inline(g, {d.name: d.expr for d in v.graph.defines}, changed)
+                                               for g, _ in _lines(v.graph, node) if g is not None]
+               for v in versions)
 
 
 def _inline(expr: ir.Expr, defines: dict[str, ir.Expr], changed: set[str]) -> ir.Expr:
@@ -440,7 +513,8 @@ class _Cover:
                 exact = False
                 break
             model = outcome.model
-        return self._without_redundant(found), exact
+        terms = self._without_redundant([_merged(term, self.vocabulary.encoder.inputs) for term in found])
+        return tuple(sorted(terms, key=lambda term: (len(term), repr(term)))), exact  # not in z3's model order
 
     def _formula(self, term: tuple[Clause, ...]) -> z3.BoolRef:
         return z3.And([self._clause(c) for c in term])
