@@ -10,6 +10,7 @@ guideline reviewed against its seed (`python -m tests.regenerate_golden review`)
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,8 @@ def test_action_fields_citations_with_titles_and_quoted_source():
     assert referral.source == "Refer patients with ABI ≤ 0.90."
     markdown = render_markdown(review)
     assert "- **Source:** “Refer patients with ABI ≤ 0.90.”" in markdown
-    assert "- **Recommended when all of:**\n  - ischemia not confirmed\n  - PAD or (no PAD and pulses absent)\n" in markdown
+    assert ("- **Recommended when all of:**\n  - ischemia not confirmed\n"
+            "  - one of:\n    - PAD\n    - no PAD and pulses absent\n") in markdown
 
 
 def test_assertions_carry_the_verifiers_status():
@@ -153,7 +155,10 @@ def test_html_is_self_contained_and_escapes_hostile_text():
     nodes = tuple(evolve(n, title=hostile, source=hostile) if n.id == "referral" else n for n in graph.nodes)
     references = (evolve(graph.references[0], title=f"<img src=x onerror=alert(1)>{hostile}"),)
     graph = evolve(graph, nodes=nodes, references=references, title=hostile)
-    page = render_html(build_review(graph, "One <b>bold</b> sentence."))
+    review = build_review(graph, "One <b>bold</b> sentence.")
+    markdown = render_markdown(review)
+    assert re.search(r"(?<!\\)<", markdown) is None, "every `<` is escaped, so no tag reaches a renderer"
+    page = render_html(review)
     assert "<script" not in page and "<img" not in page and "<b>bold" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert not any(fetch in page for fetch in ("<link", "<img", "url(", "@import")), "the page loads nothing"

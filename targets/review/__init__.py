@@ -25,7 +25,7 @@ from compiler.logic.conditions import ReachConditions
 from compiler.logic.slicing import PathQueries
 from compiler.logic.witness import Witnesses
 from targets.review.sources import Coverage, coverage
-from targets.review.words import conjuncts, words
+from targets.review.words import alternatives, conjuncts, words
 
 
 @frozen
@@ -46,6 +46,7 @@ class ActionEntry:
     source: str | None
     condition: tuple[str, ...]  # every line must hold; empty: every patient reaches it
     reachable: bool  # False when no patient reaches the action at all
+    choices: tuple[tuple[str, ...], ...] = ()  # per condition line: its alternatives, when it is a long `or`
 
 
 @frozen
@@ -103,7 +104,7 @@ def build_review(graph: ir.Graph, source_text: str | None = None,
             node.id, node.title, (node.urgency or ir.Urgency.ROUTINE).value,
             str(node.timing) if node.timing else None, tuple(str(d) for d in node.doses), node.text,
             cite(node.citations), node.source, tuple(conjuncts(condition)),
-            condition != ir.Literal(False)))
+            condition != ir.Literal(False), tuple(tuple(a) for a in alternatives(condition))))
     sections = [SectionEntry(s.id, s.title, tuple(entries.pop(s.id))) for s in graph.sections if s.id in entries]
     if None in entries:
         sections.insert(0, SectionEntry(None, "Outside any section", tuple(entries.pop(None))))

@@ -17,7 +17,8 @@ import re
 from targets.review import ActionEntry, AssertionEntry, Citation, Review
 
 _STATUS_WORDS = {"proved": "proved", "fails": "FAILS", "undecided": "not decided in time"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]<>#|])")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
 
 def render(review: Review, style: str) -> str:
@@ -28,7 +29,10 @@ def render(review: Review, style: str) -> str:
 
 
 def _md(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text from the guideline, escaped for Markdown; `code spans` the author wrote are kept as they are."""
+    parts = _CODE_SPAN.split(text)
+    return "".join(part if index % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", part).replace("`", "\\`")
+                   for index, part in enumerate(parts))
 
 
 def _md_citations(citations: tuple[Citation, ...]) -> str:
@@ -72,9 +76,18 @@ def _md_condition(action: ActionEntry) -> list[str]:
         return ["- **Recommended:** never: no patient's path reaches this action"]
     if not action.condition:
         return ["- **Recommended:** for every patient"]
-    if len(action.condition) == 1:
+    choices = action.choices or ((),) * len(action.condition)
+    if len(action.condition) == 1 and not choices[0]:
         return [f"- **Recommended when:** {_md(action.condition[0])}"]
-    return ["- **Recommended when all of:**", *(f"  - {_md(line)}" for line in action.condition)]
+    if len(action.condition) == 1:
+        return ["- **Recommended when one of:**", *(f"  - {_md(alternative)}" for alternative in choices[0])]
+    lines = ["- **Recommended when all of:**"]
+    for line, alternatives in zip(action.condition, choices):
+        if alternatives:
+            lines += ["  - one of:", *(f"    - {_md(alternative)}" for alternative in alternatives)]
+        else:
+            lines.append(f"  - {_md(line)}")
+    return lines
 
 
 def _md_assertion(number: int, assertion: AssertionEntry) -> list[str]:
@@ -163,7 +176,10 @@ def _html_action(action: ActionEntry) -> str:
     elif not action.condition:
         rows.append("<li><b>Recommended:</b> for every patient</li>")
     else:
-        items = "".join(f"<li>{_h(line)}</li>" for line in action.condition)
+        choices = action.choices or ((),) * len(action.condition)
+        items = "".join(f"<li>one of:<ul>{''.join(f'<li>{_h(a)}</li>' for a in alternatives)}</ul></li>"
+                        if alternatives else f"<li>{_h(line)}</li>"
+                        for line, alternatives in zip(action.condition, choices))
         rows.append(f"<li><b>Recommended when all of:</b><ul>{items}</ul></li>")
     return (f'<div class="action {_h(action.urgency)}"><h3>{_h(action.title)} <code>{_h(action.id)}</code></h3>'
             f"<ul>{''.join(rows)}</ul></div>")

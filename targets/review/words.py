@@ -23,6 +23,17 @@ def conjuncts(expr: ir.Expr) -> list[str]:
     return [words(part) for part in parts]
 
 
+def alternatives(expr: ir.Expr) -> list[list[str]]:
+    """Per line of `conjuncts(expr)`, the alternatives to list under it ("one of:") when the line is
+    an `or` of which some alternative is itself compound; else `[]` (the line reads on its own)."""
+    if expr == ir.Literal(True):
+        return []
+    parts = expr.operands if isinstance(expr, ir.And) else (expr,)
+    return [[words(o) for o in part.operands]
+            if isinstance(part, ir.Or) and any(isinstance(o, (ir.And, ir.Or)) for o in part.operands) else []
+            for part in parts]
+
+
 def words(expr: ir.Expr) -> str:
     """One condition in words; `or` inside `and` is bracketed."""
     return _words(expr, nested=False)
