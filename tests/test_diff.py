@@ -134,7 +134,7 @@ def test_reference_guideline_with_the_abi_threshold_moved_to_0_80_is_one_region(
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
     [region] = report["regions"]
-    assert region["condition"].endswith(" with 0.8 < ABI ≤ 0.9") and region["exact"]
+    assert region["condition"].endswith(" with 0.80 < ABI ≤ 0.90") and region["exact"]
     assert 0.8 < region["example"]["abi"] <= 0.9
     assert report["complete"]
 

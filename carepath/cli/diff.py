@@ -10,11 +10,12 @@ an input in a way the other cannot be compared with.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
+
+from compiler import exact_json
 
 
 @click.command()
@@ -25,18 +26,16 @@ import click
               help="Stop after this many regions of changed patients.")
 def diff(old: str, new: str, style: str, max_regions: int) -> None:
     """Show which patients get a different set of actions, or first action, in NEW than in OLD."""
-    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, fail_input
+    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, report_and_exit
     from compiler.logic.diff import DiffInputError, diff_graphs
 
     graphs = [_load(path) for path in (old, new)]
     try:
         result = diff_graphs(*graphs, max_regions=max_regions)
     except DiffInputError as error:
-        for problem in error.problems[:-1]:
-            click.echo(f"error: {problem}", err=True)
-        fail_input(error.problems[-1])
+        report_and_exit(error, "json" if style == "json" else "human")
     if style == "json":
-        click.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
+        click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
         click.echo(_as_text(result, old, new), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
@@ -45,7 +44,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
 def _load(path: str):
     """The graph of one version, or exit 2 with its diagnostics."""
     from carepath.cli.common import EXIT_INPUT, report
-    from compiler.diagnostics import CompileError, Sink
+    from carepath.diagnostics import CompileError, Sink
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes
@@ -88,7 +87,7 @@ def _as_text(result, old: str, new: str) -> str:
         lines += ["   " + line for line in region_text(region.where, region.terms).splitlines()]
         if not region.exact:
             lines.append("   (more patients of this change may differ: the description is not proved complete)")
-        lines.append(f"   example patient: {json.dumps(region.example, ensure_ascii=False)}")
+        lines.append(f"   example patient: {exact_json.dumps(region.example, ensure_ascii=False)}")
         lines.append(f"   for this patient: {_outcome_text(region)}")
     if not result.complete:
         lines += ["", "more patients may differ: the region limit or the solver's time limit was reached"]

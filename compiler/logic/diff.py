@@ -36,7 +36,8 @@ from typing import Any
 import z3
 from attrs import frozen
 
-from compiler import ir
+from carepath.diagnostics import ProblemsError
+from compiler import ir, printer
 from compiler.logic import DEFAULT_TIMEOUT_MS
 from compiler.logic.conditions import normalize
 from compiler.logic.encode import Encoder, Inputs, rational
@@ -47,12 +48,10 @@ from compiler.logic.witness import facts_of, path_of, simplest
 MAX_TERMS = 8  # per region; a region needing more is reported with `exact=False`
 
 
-class DiffInputError(Exception):
+class DiffInputError(ProblemsError):
     """The two versions cannot be compared; `problems` lists every reason."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    code = "CP0903"
 
 
 @frozen
@@ -284,7 +283,7 @@ def _node_changes(old: _Version, new: _Version, node: str) -> list[Change]:
         return [NodeChange(node, "added" if before is None else "removed")]
     found: list[Change] = []
     for field in ("kind", "policy", "urgency"):
-        was, now = getattr(before, field), getattr(after, field)
+        was, now = getattr(before, field, None), getattr(after, field, None)
         if was != now:
             found.append(NodeChange(node, f"{field} {_value(was)} → {_value(now)}"))
     if before.kind is ir.NodeKind.DECIDE and after.kind is ir.NodeKind.DECIDE:
@@ -619,7 +618,8 @@ def _declared(declaration: ir.Input | None) -> str | None:
         return "one of " + ", ".join(kind.members)
     span = ""
     if kind.low is not None or kind.high is not None:
-        span = f" from {kind.low:g} to {kind.high:g}" if kind.low is not None and kind.high is not None else \
-            f" ({'≥ ' + format(kind.low, 'g') if kind.low is not None else '≤ ' + format(kind.high, 'g')})"
+        low, high = (printer.number_display(b) if b is not None else None for b in (kind.low, kind.high))
+        span = f" from {low} to {high}" if low is not None and high is not None else \
+            f" ({'≥ ' + low if low is not None else '≤ ' + high})"
     unit = f" {kind.unit}" if isinstance(kind, ir.QuantityType) else ""
     return f"{kind.kind}{unit}{span}"
