@@ -129,12 +129,14 @@ def test_reference_guideline_with_the_abi_threshold_moved_to_0_80_is_one_region(
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[1] / "guidelines" / "leg_numbness_cramping.cpath").read_text()
-    assert "abi <= 0.90" in text
-    result = run_diff(tmp_path, text, text.replace("abi <= 0.90", "abi <= 0.80"), "--format", "json")
+    threshold = "define pad_by_abi: abi <= 0.90"
+    assert text.count(threshold) == 1
+    result = run_diff(tmp_path, text, text.replace(threshold, "define pad_by_abi: abi <= 0.80"), "--format", "json")
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
     [region] = report["regions"]
-    assert region["condition"].endswith(" with 0.80 < ABI ≤ 0.90") and region["exact"]
+    assert region["changes"] == ['define `pad_by_abi` was "ABI ≤ 0.90", now "ABI ≤ 0.80"'] and region["exact"]
+    assert " with 0.80 < ABI ≤ 0.90" in region["condition"]
     assert 0.8 < region["example"]["abi"] <= 0.9
     assert report["complete"]
 
