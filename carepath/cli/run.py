@@ -9,6 +9,11 @@ OUT.jsonl in the same order (blank lines are skipped). A bad line becomes
 `{"line": n, "errors": [...]}` in the output and is reported on stderr with its
 line number; the exit code is then 2. OUT.jsonl is written to a temporary file and
 renamed, so it is never half-written.
+
+The guideline must pass its checks: one that fails verification is refused
+(exit 1, with the findings) unless `--allow-unverified` is given, which is for
+replaying a counterexample patient that `check --counterexamples` wrote. A facts
+file (or batch file) of `-` is read from standard input.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import sys
 
 import click
 
+from carepath.cli.common import allow_unverified_option, output_options
+
 
 @click.command()
-@click.argument("guideline", type=click.Path(dir_okay=False))
-@click.option("--facts", "facts_path", type=click.Path(dir_okay=False), default=None,
-              help="The patient's facts: a JSON object from input name to value.")
+@click.argument("guideline", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="The patient's facts: a JSON object from input name to value (`-`: standard input).")
 @click.option("--batch", "batch_path", type=click.Path(dir_okay=False), default=None,
               help="Many patients: a JSON-lines file, one facts object per line (needs -o).")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), default=None,
@@ -29,8 +36,10 @@ import click
 @click.option("--format", "style", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="text: a report for clinicians; json: the result object.")
 @click.option("--trace", is_flag=True, help="Also show every decision evaluated and each guard's value.")
+@allow_unverified_option
+@output_options
 def run(guideline: str, facts_path: str | None, batch_path: str | None, output_path: str | None,
-        style: str, trace: bool) -> None:
+        style: str, trace: bool, allow_unverified: bool) -> None:
     """Run a guideline on a patient's facts: what to do, how urgently, and why."""
     from carepath.cli.common import fail_input, load_guideline
 
@@ -40,7 +49,9 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
         fail_input("--batch needs -o OUT.jsonl for the results")
     if facts_path is not None and output_path is not None:
         fail_input("-o is for --batch; a single run prints its result")
-    graph = load_guideline(guideline)
+    if guideline == "-" and "-" in (facts_path, batch_path):
+        fail_input("standard input (`-`) can be read only once: give the guideline or the facts as a file")
+    graph = load_guideline(guideline, allow_unverified=allow_unverified)
     if facts_path is not None:
         _run_one(graph, facts_path, style, trace)
     else:
@@ -71,7 +82,7 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
     import json
     from pathlib import Path
 
-    from carepath.cli.common import EXIT_INPUT, fail_input
+    from carepath.cli.common import EXIT_INPUT, fail_input, say
     from carepath.files import write_atomically
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
@@ -93,20 +104,18 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
         write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines))
     except OSError as error:
         fail_input(f"cannot write `{output_path}`: {error.strerror or error}")
-    click.echo(f"{output_path}: {len(out_lines) - bad} patients run" + (f", {bad} bad lines" if bad else ""), err=True)
+    if bad:
+        click.echo(f"{output_path}: {len(out_lines) - bad} patients run, {bad} bad lines", err=True)
+    else:
+        say(f"{output_path}: {len(out_lines)} patients run", err=True)
     if bad:
         sys.exit(EXIT_INPUT)
 
 
 def _read(path: str) -> str:
-    from pathlib import Path
+    from carepath.cli.common import read_input
 
-    from carepath.cli.common import fail_input
-
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        fail_input(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}")
+    return read_input(path)
 
 
 def _report_problems(path: str, problems, consequence: str = "nothing was run") -> None:
