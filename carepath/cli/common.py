@@ -98,11 +98,16 @@ def read_input(path: str) -> str:
     """The text of a file, or of standard input for `-`; exit 2 when unreadable."""
     try:
         if path == STDIN:
-            return click.get_text_stream("stdin", encoding="utf-8").read()
+            return read_stdin()
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         shown = "standard input" if path == STDIN else f"`{path}`"
         fail_input(f"cannot read {shown}: {getattr(error, 'strerror', None) or error}")
+
+
+def read_stdin() -> str:
+    """Standard input as UTF-8 text, whatever the locale says."""
+    return sys.stdin.buffer.read().decode("utf-8")
 
 
 def shown_name(path: str) -> str:
@@ -148,16 +153,17 @@ def load_guideline(path: str, style: str = "human", *, allow_unverified: bool = 
     try:
         return compile_guideline(path, allow_unverified=allow_unverified)
     except CompileError as error:
-        report(error, style)
-        if not allow_unverified and _only_logic_findings(error):
-            click.echo(f"{shown_name(path)} fails verification, so it is not run; to replay a counterexample, "
-                       "add --allow-unverified", err=True)
+        report_refusal(path, error, style)
         sys.exit(exit_code(error))
 
 
-def _only_logic_findings(error: CompileError) -> bool:
+def report_refusal(path: str, error: CompileError, style: str = "human") -> None:
+    """Report why a guideline is not run; for logic findings, say how to replay one anyway."""
+    report(error, style)
     errors = [d for d in error.diagnostics if d.is_error]
-    return bool(errors) and all(d.code.startswith(LOGIC_CODES) for d in errors)
+    if errors and all(d.code.startswith(LOGIC_CODES) for d in errors):
+        click.echo(f"{shown_name(path)} fails verification, so it is not run; to replay a counterexample, "
+                   "add --allow-unverified", err=True)
 
 
 allow_unverified_option = click.option(

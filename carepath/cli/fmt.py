@@ -29,7 +29,8 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     """Format guideline files in the canonical layout, keeping every comment."""
     import difflib
 
-    from carepath.cli.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, STDIN, expand_paths, report, say, shown_name
+    from carepath.cli.common import (EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, STDIN, expand_paths, read_stdin, report,
+                                     say, shown_name)
     from carepath.files import write_atomically
     from compiler.diagnostics import CompileError, Diagnostic
     from dsl.format import format_text
@@ -42,7 +43,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         file = shown_name(path)
         try:
             if path == STDIN:
-                text = click.get_text_stream("stdin", encoding="utf-8").read()
+                text = read_stdin()
             else:
                 text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

@@ -32,8 +32,8 @@ from carepath.cli.common import allow_unverified_option, output_options
 def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, min_coverage: float | None,
          allow_unverified: bool) -> None:
     """Run the scenarios of guideline files; report failures and coverage."""
-    from carepath.cli.common import (EXIT_FINDINGS, EXIT_OK, compile_guideline, exit_code, expand_paths, report,
-                                     quiet, say, shown_name)
+    from carepath.cli.common import (EXIT_FINDINGS, EXIT_OK, compile_guideline, exit_code, expand_paths,
+                                     quiet, report_refusal, say, shown_name)
     from compiler.diagnostics import CompileError
     from compiler.report import render
     from targets.runtime.junit import Suite, junit_xml
@@ -45,7 +45,7 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
         try:
             graph = compile_guideline(path, allow_unverified=allow_unverified)
         except CompileError as error:  # the diagnostics are printed; the other files still run
-            report(error)
+            report_refusal(path, error)
             worst = max(worst, exit_code(error) or EXIT_FINDINGS)
             errors = sum(d.is_error for d in error.diagnostics)
             suites.append(Suite(file, None, (), problem=f"{file} does not compile ({errors} error(s))",
