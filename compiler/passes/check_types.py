@@ -365,10 +365,20 @@ class _Checker:
                             label=f"{ul.describe_dimension()} against {ur.describe_dimension()}", hint=hint)
             return False
         quantity = left if left_q else right
-        plain = e.right if left_q else e.left
-        example = getattr(plain, "text", "") or "…"
-        self.sink.error("CP0202", f"a quantity in `{quantity.unit}` is compared with a plain number",
-                        plain.span, label="no unit", hint=f"write the unit: `{example} {quantity.unit}`")
+        plain, measured = (e.right, e.left) if left_q else (e.left, e.right)
+        if isinstance(plain, ast.QuantityLit) or not isinstance(measured, ast.QuantityLit) or not measured.unit:
+            example = getattr(plain, "text", "") or "…"
+            self.sink.error("CP0202", f"a quantity in `{quantity.unit}` is compared with a plain number",
+                            plain.span, label="no unit", hint=f"write the unit: `{example} {quantity.unit}`")
+            return False
+        # A plain-number input against a written quantity (`temp >= 38 mm[Hg]`): the
+        # unit is what is wrong, or the input's declaration, not the input.
+        what = f"`{plain.name}`" if isinstance(plain, ast.NameRef) else "this side"
+        hint = f"drop the unit (`{measured.text or measured.value}`)"
+        if isinstance(plain, ast.NameRef) and plain.name in self.input_types:
+            hint += f", or declare {what} as `quantity {quantity.unit}`"
+        self.sink.error("CP0202", f"{what} is a plain number, compared with a quantity in `{quantity.unit}`",
+                        measured.span, label=f"has a unit; {what} has none", hint=hint)
         return False
 
     def enum_comparison(self, e: ast.Binary, left, right):
