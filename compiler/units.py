@@ -7,6 +7,13 @@ adds the one clinical rule UCUM lacks: UCUM calls every dimensionless unit
 commensurable, but HbA1c 58 mmol/mol is about 7.5 %, not 5.8 %, so conversions
 between *different* dimensionless units are refused instead of scaled.
 
+Temperatures on the Celsius, Fahrenheit and Réaumur scales (`Cel`, `[degF]`,
+`[degRe]`) have a zero of their own, so no factor converts them: they are converted
+exactly (rational arithmetic) by `convert`, which knows each scale's offset, and are
+refused where only a factor would do (two temperature expressions in different
+units, arithmetic on a temperature). A code that is not UCUM gets a suggestion when
+it is a usual way of writing a UCUM unit (`mmHg` → `mm[Hg]`, `bpm` → `/min`).
+
 The registry takes a few hundred milliseconds to build, so it is built on first
 use only (a guideline without quantities never pays for it) and pint's definition
 cache is kept under the user's cache directory.
@@ -14,9 +21,11 @@ cache is kept under the user's cache directory.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import os
+from fractions import Fraction
 from pathlib import Path
 
 from attrs import frozen
@@ -31,6 +40,11 @@ class Unit:
     code: str  # the UCUM code as written
     dimension: tuple[tuple[str, float], ...]  # sorted (base dimension, exponent); () if dimensionless
     factor: float  # size of one of this unit in SI base units
+    offset: Fraction = Fraction(0)  # kelvin = (value + offset) * factor, for Cel, [degF], [degRe]
+
+    @property
+    def has_offset(self) -> bool:
+        return self.offset != 0
 
     @property
     def dimensionless(self) -> bool:
@@ -56,11 +70,27 @@ def _registry():
         return PintUcumRegistry()
 
 
+# The UCUM temperature scales whose zero is not absolute zero, exactly:
+# kelvin = (value + offset) * factor.
+OFFSET_SCALES: dict[str, tuple[Fraction, Fraction]] = {
+    "Cel": (Fraction(1), Fraction("273.15")),
+    "[degF]": (Fraction(5, 9), Fraction("459.67")),
+    "[degRe]": (Fraction(5, 4), Fraction("218.52")),
+}
+TEMPERATURE = (("[temperature]", 1.0),)
+
+
 @functools.cache
 def parse_unit(code: str) -> Unit:
     """The `Unit` for a UCUM code; raises `UnitError` when the code is not UCUM."""
     if not code or code.strip() != code:
         raise UnitError(f"`{code}` is not a UCUM unit")
+    if code in OFFSET_SCALES:
+        factor, offset = OFFSET_SCALES[code]
+        return Unit(code, TEMPERATURE, float(factor), offset)
+    if combines_offset_scale(code):
+        raise UnitError(f"`{code}` combines a temperature scale with an offset zero into another unit, which has no "
+                        "conversion; use `K` for temperature differences and rates")
     registry = _registry()
     try:
         parsed = registry.from_ucum(code)
@@ -82,25 +112,116 @@ def commensurable(a: str, b: str) -> bool:
     return ua.dimension == ub.dimension
 
 
-def conversion_factor(source: str, target: str) -> float:
-    """The number to multiply a value in `source` by to express it in `target`."""
-    if source == target:
-        return 1.0
-    if not commensurable(source, target):
+def check_convertible(source: str, target: str) -> None:
+    """Raise `UnitError` unless a value in `source` can be expressed in `target`."""
+    if source != target and not commensurable(source, target):
         us, ut = parse_unit(source), parse_unit(target)
         raise UnitError(
             f"`{source}` ({us.describe_dimension()}) cannot be converted to "
             f"`{target}` ({ut.describe_dimension()})"
         )
-    return _round(parse_unit(source).factor / parse_unit(target).factor)
 
 
-def convert(value: float, source: str, target: str) -> float:
-    """`value` in unit `source`, expressed in unit `target`."""
+def combines_offset_scale(code: str) -> bool:
+    """Whether `code` puts `Cel`, `[degF]` or `[degRe]` inside a compound (`Cel/h`)."""
+    return code not in OFFSET_SCALES and any(scale in code for scale in OFFSET_SCALES)
+
+
+def has_offset(code: str) -> bool:
+    """Whether `code` is a temperature scale with its own zero (`Cel`, `[degF]`, `[degRe]`)."""
+    return code in OFFSET_SCALES
+
+
+def conversion_possible_by_factor(source: str, target: str) -> bool:
+    """Whether a factor alone converts `source` into `target` (not so between `Cel` and `[degF]`)."""
+    return source == target or parse_unit(source).offset == parse_unit(target).offset
+
+
+def conversion_factor(source: str, target: str) -> float:
+    """The number to multiply a value in `source` by to express it in `target`.
+
+    Temperatures on scales with different zeros have no such number (`Cel` to
+    `[degF]` is ×9/5 and +32): `UnitError`, whose message says so.
+    """
+    if source == target:
+        return 1.0
+    check_convertible(source, target)
+    us, ut = parse_unit(source), parse_unit(target)
+    if us.offset != ut.offset:
+        raise UnitError(f"`{source}` and `{target}` are temperature scales with different zeros: no factor converts "
+                        "one into the other")
+    return _round(us.factor / ut.factor)
+
+
+def convert(value, source: str, target: str):
+    """`value` in unit `source`, expressed in unit `target` (a temperature with its offset, exactly).
+
+    A `Fraction` comes back as an exact `Fraction`; a float as a float.
+    """
     if source == target:
         return value
-    conversion_factor(source, target)  # refuses incommensurable units
-    return _round(value * parse_unit(source).factor / parse_unit(target).factor)
+    check_convertible(source, target)
+    us, ut = parse_unit(source), parse_unit(target)
+    if us.has_offset or ut.has_offset:
+        exact = Fraction(value) if isinstance(value, (int, Fraction)) else Fraction(repr(value))
+        kelvin = (exact + us.offset) * _exact_factor(us)
+        result = kelvin / _exact_factor(ut) - ut.offset
+        return result if isinstance(value, Fraction) else float(result)
+    return _round(value * us.factor / ut.factor)
+
+
+def _exact_factor(unit: Unit) -> Fraction:
+    """The factor of a temperature unit: exact for the offset scales and kelvin."""
+    if unit.code in OFFSET_SCALES:
+        return OFFSET_SCALES[unit.code][0]
+    return Fraction(repr(_round(unit.factor)))
+
+
+# Usual ways of writing a unit that are not UCUM codes, with the UCUM code meant.
+# Applied to each part of a compound (`IU/L` → `[IU]/L`).
+COMMON_MISSPELLINGS: dict[str, str] = {
+    "mmHg": "mm[Hg]", "cmH2O": "cm[H2O]", "bpm": "/min", "beats/min": "/min", "breaths/min": "/min",
+    "IU": "[IU]", "iu": "[IU]", "mIU": "m[IU]", "mEq": "meq", "mcg": "ug", "µg": "ug", "cc": "mL",
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "mins": "min", "minute": "min", "minutes": "min",
+    "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "day": "d", "days": "d", "week": "wk", "weeks": "wk", "wks": "wk",
+    "month": "mo", "months": "mo", "mos": "mo", "yr": "a", "yrs": "a", "year": "a", "years": "a", "y": "a",
+    "degC": "Cel", "C": "Cel", "celsius": "Cel", "degF": "[degF]", "F": "[degF]", "fahrenheit": "[degF]",
+    "lb": "[lb_av]", "lbs": "[lb_av]", "oz": "[oz_av]", "in": "[in_i]", "inch": "[in_i]", "ft": "[ft_i]",
+    "pct": "%", "percent": "%", "ml": "mL", "l": "L", "dl": "dL", "ul": "uL",
+}
+_MISSPELLINGS_ANY_CASE = {written.lower(): meant for written, meant in COMMON_MISSPELLINGS.items()}
+
+
+def suggest(code: str) -> str | None:
+    """The UCUM code that `code` most likely means, or None (`mmHg` → `mm[Hg]`, `ml/min` → `mL/min`)."""
+    parts = code.replace(".", "/.").split("/")
+    whole = COMMON_MISSPELLINGS.get(code) or _MISSPELLINGS_ANY_CASE.get(code.lower())
+    candidates = [whole] if whole else []
+    candidates.append("/".join(COMMON_MISSPELLINGS.get(p.lstrip("."), p) for p in parts).replace("/.", "."))
+    candidates += [c for c in COMMON_UNITS if c.lower() == code.lower()]
+    candidates += difflib.get_close_matches(code, COMMON_UNITS, n=1, cutoff=0.8)
+    for candidate in candidates:
+        if candidate and candidate != code and _parses(candidate):
+            return candidate
+    return None
+
+
+# Units that clinical guidelines use most (docs/language.md has them as a table).
+COMMON_UNITS = (
+    "mm[Hg]", "/min", "Cel", "[degF]", "%", "kg", "g", "mg", "ug", "cm", "m", "kg/m2", "a", "mo", "wk", "d", "h",
+    "min", "s", "mg/dL", "mmol/L", "umol/L", "g/dL", "g/L", "mmol/mol", "mL/min/{1.73_m2}", "10*9/L", "10*3/uL",
+    "[IU]/L", "U/L", "meq/L", "ng/mL", "pg/mL", "mL", "L", "kPa", "[in_i]", "[lb_av]",
+)
+
+
+def _parses(code: str) -> bool:
+    try:
+        parse_unit(code)
+    except UnitError:
+        return False
+    return True
 
 
 def _round(x: float) -> float:

@@ -145,6 +145,7 @@ def describe_expected(terminals) -> str:
 
 
 COMPARATORS = {"LT", "GT", "LE", "GE", "EQ", "NE"}
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMPARATOR_TEXT = re.compile(r"<=|>=|!=|[<>=≤≥≠]")
 _STRING = re.compile(r'"([^"\\\n]|\\.)*"')
 # the item that a line inside a node belongs to, by its first word
@@ -162,7 +163,7 @@ def refine(token_type: str, token: str, before: str, accepts: set[str], keywords
     if token_type in COMPARATORS and _COMPARATOR_TEXT.search(_STRING.sub('""', before)):
         return ("comparisons cannot be chained: a comparison has exactly two sides",
                 "join two comparisons with `and`, e.g. `40 mm[Hg] < sbp and sbp < 90 mm[Hg]`")
-    if token_type == "NAME":
+    if token_type in ("NAME", "UNIT") and _WORD.fullmatch(token):  # out of place, a word may lex as a unit
         accepted = sorted(keywords[t] for t in accepts if t in keywords)
         close = difflib.get_close_matches(token, accepted, n=1, cutoff=0.75)
         if close:
