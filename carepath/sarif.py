@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from compiler import __version__
 from compiler.codes import CODES
-from compiler.diagnostics import Diagnostic
+from carepath.diagnostics import Diagnostic
 
 from carepath.error_pages import error_page
 

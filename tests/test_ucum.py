@@ -62,7 +62,7 @@ def test_temperatures_convert_exactly_with_their_offsets():
     assert units.convert(Fraction(37), "Cel", "[degF]") == Fraction("98.6")
     assert units.convert(Fraction(0), "Cel", "K") == Fraction("273.15")
     assert units.convert(Fraction(-40), "[degF]", "Cel") == -40
-    assert units.convert(100.4, "[degF]", "Cel") == 38.0  # a float is converted exactly, then given back
+    assert units.convert(Fraction("100.4"), "[degF]", "Cel") == 38
     with pytest.raises(units.UnitError, match="different zeros"):
         units.conversion_factor("Cel", "[degF]")
     with pytest.raises(units.UnitError):  # the same size of degree, but not the same zero

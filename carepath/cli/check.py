@@ -14,6 +14,7 @@ import sys
 import click
 
 from carepath.cli.common import output_options
+from compiler import exact_json
 
 STYLES = ("human", "short", "json", "sarif")
 
@@ -28,10 +29,8 @@ STYLES = ("human", "short", "json", "sarif")
 @output_options
 def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) -> None:
     """Check guideline files: syntax, names, types and units, structure and logic."""
-    import json
-
     from carepath.cli.common import EXIT_OK, check_guideline, exit_code, expand_paths, report, say, shown_name
-    from compiler.diagnostics import CompileError
+    from carepath.diagnostics import CompileError
     from compiler.report import as_json
 
     worst, collected, per_file = EXIT_OK, [], []
@@ -54,11 +53,11 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
         if graph is not None and style in ("human", "short"):
             say(f"{shown_name(file)}: ok ({_describe(graph)})")
     if style == "json":
-        click.echo(json.dumps(collected, indent=2, ensure_ascii=False))
+        click.echo(exact_json.dumps(collected, indent=2, ensure_ascii=False))
     elif style == "sarif":
         from carepath.sarif import sarif_log
 
-        click.echo(json.dumps(sarif_log(per_file), indent=2, ensure_ascii=False))
+        click.echo(exact_json.dumps(sarif_log(per_file), indent=2, ensure_ascii=False))
     sys.exit(worst)
 
 

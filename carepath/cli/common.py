@@ -18,9 +18,9 @@ from pathlib import Path
 
 import click
 
+from carepath.diagnostics import CompileError
 from compiler import ir
 from compiler.codes import CODES
-from compiler.diagnostics import CompileError
 from compiler.report import render, summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2

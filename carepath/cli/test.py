@@ -34,7 +34,7 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
     """Run the scenarios of guideline files; report failures and coverage."""
     from carepath.cli.common import (EXIT_FINDINGS, EXIT_OK, compile_guideline, exit_code, expand_paths,
                                      quiet, report_refusal, say, shown_name)
-    from compiler.diagnostics import CompileError
+    from carepath.diagnostics import CompileError
     from compiler.report import render
     from targets.runtime.junit import Suite, junit_xml
     from targets.runtime.scenarios import coverage, run_scenarios
