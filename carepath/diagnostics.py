@@ -57,6 +57,11 @@ class Span:
 UNKNOWN_SPAN = Span("<unknown>", 0, 0, 0, 0)
 
 
+def file_span(file: str) -> Span:
+    """A whole file, for problems located by a JSON path rather than a line (`Diagnostic.location`)."""
+    return Span(file, 0, 0, 0, 0)
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -69,7 +74,9 @@ class Diagnostic:
     `label` is the short text printed under the caret; `notes` are further lines
     (a counterexample patient, the path it takes); `counterexample` holds facts a
     runtime can replay (input name → JSON value) when the finding has one, and
-    `path` the node ids that patient goes through.
+    `path` the node ids that patient goes through. A problem in a JSON input (a
+    facts file, a batch row, a graph JSON file) is located by `location`, its JSON
+    path (`$.abi`, `line 3: $.abi`), inside the file its span names.
     """
 
     code: str
@@ -81,6 +88,7 @@ class Diagnostic:
     notes: tuple[str, ...] = ()
     counterexample: Mapping[str, Any] | None = field(default=None, eq=False)
     path: tuple[str, ...] = ()
+    location: str | None = None
 
     @property
     def is_error(self) -> bool:
@@ -141,3 +149,22 @@ class CompileError(Exception):
             where = f"{first.span}: " if first.span else ""
             summary += f"; first: {where}error[{first.code}]: {first.message}"
         super().__init__(summary)
+
+
+class ProblemsError(CompileError):
+    """Problems a user caused that belong to no line of a guideline (a chart that cannot be
+    drawn, a patient path that does not fit a chart, two versions that cannot be compared).
+
+    Each reason is a plain sentence (`problems`), all under one code, so the CLI renders
+    them like every other diagnostic: text, short lines or JSON, exit 2.
+    """
+
+    code = "CP0900"
+    hint: str | None = None
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__([Diagnostic(self.code, problem, hint=self.hint) for problem in self.problems])
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)

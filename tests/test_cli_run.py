@@ -119,11 +119,20 @@ def test_text_trace_shows_each_guard_value(vascular, tmp_path):
 
 def test_every_bad_fact_is_listed_and_nothing_runs(vascular, tmp_path):
     facts = write_json(tmp_path / "bad.json", {"abi": 7, "pulse": "absent", "relief": {"value": 3, "unit": "kg"}})
-    result = invoke("run", vascular, "--facts", facts, "--format", "json")
+    result = invoke("run", vascular, "--facts", facts)
     assert result.exit_code == 2 and result.stdout == ""
-    for expected in ("CP0605]: $.abi", "CP0602]: $.pulse", "did you mean `pulses`", "CP0606]: $.relief.unit",
-                     "3 problems; nothing was run"):
+    for expected in ("error[CP0605]", f"--> {facts}: $.abi", "error[CP0602]", f"--> {facts}: $.pulse",
+                     "did you mean `pulses`", f"--> {facts}: $.relief.unit", "3 errors; nothing was run"):
         assert expected in result.stderr
+
+
+def test_bad_facts_come_out_as_json_diagnostics_with_format_json(vascular, tmp_path):
+    facts = write_json(tmp_path / "bad.json", {"abi": 7, "pulse": "absent"})
+    result = invoke("run", vascular, "--facts", facts, "--format", "json")
+    assert result.exit_code == 2
+    found = json.loads(result.stdout)
+    assert sorted((d["code"], d["file"], d["location"]) for d in found) == [
+        ("CP0602", str(facts), "$.pulse"), ("CP0605", str(facts), "$.abi")]
 
 
 @pytest.mark.parametrize(("content", "expected"), [

@@ -12,14 +12,29 @@
 export const FORMAT = "carepath.graph/2";
 const FORMATS = [FORMAT];
 
-/** Bad facts (or a graph of another format): every problem, one string each. */
+/**
+ * Bad facts (or a graph of another format): every problem, each `{code, path, message}` with
+ * the code the Python runtime gives the same problem (docs/errors/CP06xx.md, CP0702) and the
+ * JSON path it sits at (`$.abi`).
+ */
 export class InputError extends Error {
   constructor(problems) {
-    super(problems.join("\n"));
+    super(problems.map((p) => `error[${p.code}]: ${p.path}: ${p.message}`).join("\n"));
     this.name = "InputError";
     this.problems = problems;
   }
 }
+
+/** A problem with one fact: its code and message (the path is added where the fact sits). */
+class FactProblem extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const CANNOT_READ = "CP0601", UNKNOWN_INPUT = "CP0602", WRONG_TYPE = "CP0603", NOT_A_MEMBER = "CP0604",
+  OUT_OF_RANGE = "CP0605", BAD_UNIT = "CP0606";
 
 // --- exact numbers ---------------------------------------------------------------------
 // Numbers are exact rationals (BigInt numerator and denominator), as in every carepath
@@ -189,19 +204,21 @@ export function convert(value, from, to) {
 /** Check facts against the graph's inputs; returns Map name → value (unknowns left out). */
 export function readFacts(graph, facts) {
   if (facts === null || typeof facts !== "object" || Array.isArray(facts)) {
-    throw new InputError(['facts are a JSON object: {"input_name": value, ...}']);
+    throw new InputError([{ code: CANNOT_READ, path: "$", message: 'facts are a JSON object: {"input_name": value, ...}' }]);
   }
   const problems = [];
   const values = new Map();
   const inputs = new Map(graph.inputs.map((input) => [input.name, input]));
   for (const [name, given] of Object.entries(facts)) {
     const input = inputs.get(name);
-    if (!input) { problems.push(`${name}: not an input of ${graph.id}`); continue; }
+    const path = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$.${name}` : `$[${JSON.stringify(name)}]`;
+    if (!input) { problems.push({ code: UNKNOWN_INPUT, path, message: `\`${name}\` is not an input of ${graph.id}` }); continue; }
     if (given === null) continue;
     try {
       values.set(name, readFact(input.type, given));
     } catch (error) {
-      problems.push(`${name}: ${error.message}`);
+      if (!(error instanceof FactProblem)) throw error;
+      problems.push({ code: error.code, path: path + (error.at ?? ""), message: error.message });
     }
   }
   if (problems.length) throw new InputError(problems);
@@ -211,28 +228,33 @@ export function readFacts(graph, facts) {
 function readFact(type, given) {
   const isNumber = (x) => typeof x === "number" && Number.isFinite(x);
   if (type.kind === "boolean") {
-    if (typeof given !== "boolean") throw new Error(`expected true or false, got ${JSON.stringify(given)}`);
+    if (typeof given !== "boolean") throw new FactProblem(WRONG_TYPE, `expected true or false, got ${JSON.stringify(given)}`);
     return given;
   }
   if (type.kind === "enum") {
-    if (!type.members.includes(given)) throw new Error(`expected one of ${type.members.join(", ")}, got ${JSON.stringify(given)}`);
+    if (typeof given !== "string") throw new FactProblem(WRONG_TYPE, `expected one of ${type.members.join(", ")}, got ${JSON.stringify(given)}`);
+    if (!type.members.includes(given)) throw new FactProblem(NOT_A_MEMBER, `\`${given}\` is not one of ${type.members.join(", ")}`);
     return given;
   }
   let value;
   if (type.kind === "quantity" && given !== null && typeof given === "object") {
     const keys = Object.keys(given).sort().join(",");
     if (keys !== "unit,value" || !isNumber(given.value) || typeof given.unit !== "string") {
-      throw new Error(`expected {"value": number, "unit": "UCUM code"}`);
+      throw new FactProblem(WRONG_TYPE, `expected {"value": number, "unit": "UCUM code"}`);
     }
-    value = convert(Rational.of(given.value), given.unit, type.unit);
+    try {
+      value = convert(Rational.of(given.value), given.unit, type.unit);
+    } catch (error) {
+      throw Object.assign(new FactProblem(BAD_UNIT, error.message), { at: ".unit" });
+    }
   } else {
-    if (!isNumber(given)) throw new Error(`expected a number${type.kind === "quantity" ? ` (in ${type.unit})` : ""}, got ${JSON.stringify(given)}`);
+    if (!isNumber(given)) throw new FactProblem(WRONG_TYPE, `expected a number${type.kind === "quantity" ? ` (in ${type.unit})` : ""}, got ${JSON.stringify(given)}`);
     value = Rational.of(given);
   }
   const unit = type.kind === "quantity" ? ` ${type.unit}` : "";
   const low = type.low === null ? null : Rational.of(type.low), high = type.high === null ? null : Rational.of(type.high);
   if ((low !== null && value.cmp(low) < 0) || (high !== null && value.cmp(high) > 0)) {
-    throw new Error(`${value}${unit} is outside ${type.low ?? "…"} to ${type.high ?? "…"}${unit}`);
+    throw new FactProblem(OUT_OF_RANGE, `${value}${unit} is outside ${type.low ?? "…"} to ${type.high ?? "…"}${unit}`);
   }
   return value;
 }
@@ -340,7 +362,9 @@ const URGENCY_RANK = { emergent: 0, urgent: 1, routine: 2 };
 
 /** Run a compiled graph (parsed graph JSON) against facts (input name → value). */
 export function run(graph, facts) {
-  if (!FORMATS.includes(graph.format)) throw new InputError([`graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}`]);
+  if (!FORMATS.includes(graph.format)) {
+    throw new InputError([{ code: "CP0702", path: "$.format", message: `graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}` }]);
+  }
   const { graphDefines, order, mostUrgent } = prepare(graph);
   const env = { facts: readFacts(graph, facts), defines: new Map(), graphDefines };
   const active = new Set([graph.nodes[0].id]);
