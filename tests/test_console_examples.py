@@ -4,7 +4,8 @@ A `$ carepath …` line in any fenced block is run through the shell (so pipes a
 redirections work) in a scratch folder that sees the repository's `guidelines/`,
 `examples/` and `tests/`, and what it prints (standard output and error, in order)
 must be what the block shows after it, up to the next `$` line. A line shown ending in
-`…` stands for any line starting with what precedes the `…`. A `.cpath` file the
+`…` stands for any line starting with what precedes the `…`; when it is the last
+line shown, the output may go on after it (an excerpt). A `.cpath` file the
 command names that is not in the repository is the example block just above it in
 the document (two such files: the two blocks above, in order), as the prose says.
 
@@ -97,6 +98,8 @@ def run(command: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def matches(shown: list[str], printed: list[str]) -> bool:
+    if shown and shown[-1].endswith("…") and not shown[-1].endswith("(…)"):
+        printed = printed[:len(shown)]  # an excerpt: its last line ends in `…`
     if len(shown) != len(printed):
         return False
     for want, got in zip(shown, printed, strict=True):

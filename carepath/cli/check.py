@@ -35,7 +35,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
 
     worst, collected, per_file = EXIT_OK, [], []
     for file in expand_paths(files):
-        checked = check_guideline(file)
+        checked = check_guideline(file, advice=True)
         graph = checked.graph
         per_file.append((shown_name(file), checked.diagnostics))
         if checked.diagnostics:

@@ -117,15 +117,16 @@ def shown_name(path: str) -> str:
 # --- guidelines ----------------------------------------------------------------------
 
 
-def check_guideline(path: str, *, verify_logic: bool = True):
-    """Every diagnostic of a source file, a graph JSON file or standard input (`-`)."""
+def check_guideline(path: str, *, verify_logic: bool = True, advice: bool = False):
+    """Every diagnostic of a source file, a graph JSON file or standard input (`-`);
+    `advice` adds the advisory warnings `check` prints (sources only)."""
     from carepath.api import check_file, check_graph_file, check_text
 
     if path == STDIN:
-        return check_text(read_input(path), STDIN_NAME, verify_logic=verify_logic)
+        return check_text(read_input(path), STDIN_NAME, verify_logic=verify_logic, advice=advice)
     if path.endswith(".json"):
         return check_graph_file(path, verify_logic=verify_logic)
-    return check_file(path, verify_logic=verify_logic)
+    return check_file(path, verify_logic=verify_logic, advice=advice)
 
 
 def compile_guideline(path: str, *, allow_unverified: bool = False) -> ir.Graph:

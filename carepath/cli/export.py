@@ -1,7 +1,8 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-Only the graph JSON (`carepath.graph/1`, docs/graph-json.md) is written here; the
-standards (FHIR PlanDefinition, ELM, SQL) are refused with exit 2 until they exist.
+Formats: the graph JSON (`carepath.graph/1`, docs/graph-json.md); `fhir`, a FHIR R4
+Bundle with a PlanDefinition and the Library carrying its ELM; `elm`, the CQL ELM JSON
+library (both in docs/interop.md). SQL is refused with exit 2 until it exists.
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -16,7 +17,7 @@ import click
 from carepath.files import write_atomically
 
 FORMATS = ("json", "fhir", "elm", "sql")
-SUPPORTED = ("json",)
+SUPPORTED = ("json", "fhir", "elm")
 
 
 @click.command()
@@ -28,14 +29,26 @@ SUPPORTED = ("json",)
 @click.option("--spans/--no-spans", default=True, show_default=True,
               help="Record source positions, so diagnostics about the graph point at the .cpath.")
 def export(guideline: str, format_: str, output: str, spans: bool) -> None:
-    """Export GUIDELINE as a compiled graph for other runtimes."""
+    """Export GUIDELINE as a compiled graph for other runtimes, or as FHIR or CQL ELM."""
     from carepath.cli.common import fail_input, load_guideline
 
     if format_ not in SUPPORTED:
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
-    from targets.json.export import export_graph
+    graph = load_guideline(guideline)
+    if format_ == "fhir":
+        from targets.fhir.plandefinition import export_fhir
 
-    text = export_graph(load_guideline(guideline), spans=spans)
+        text = export_fhir(graph)
+    elif format_ == "elm":
+        import json
+
+        from targets.elm import elm_library
+
+        text = json.dumps(elm_library(graph), indent=2, ensure_ascii=False) + "\n"
+    else:
+        from targets.json.export import export_graph
+
+        text = export_graph(graph, spans=spans)
     if output == "-":
         sys.stdout.write(text)
         return
