@@ -58,6 +58,37 @@ def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = Fa
     return check_text(text, shown, verify_logic=verify_logic, advice=advice)
 
 
+def check_graph_file(path: str | Path, *, verify_logic: bool = True) -> Checked:
+    """A compiled graph JSON file, loaded and verified again as a source would be.
+
+    A graph travels (CI artefacts, other teams), and a verified source does not make
+    a verified file: the file may have been edited or made by another tool. So the
+    loaded graph goes through the same structural and logic passes. Diagnostics point
+    at the source positions the graph records; the source texts are attached when
+    those files are at hand, so the carets can be drawn.
+    """
+    from compiler.passes.verify_logic import verify_logic as logic_pass
+    from compiler.passes.verify_structure import verify_structure
+    from targets.json.load import load_graph_file
+
+    try:
+        graph = load_graph_file(path)
+    except CompileError as error:
+        return Checked(None, error.diagnostics, error.sources)
+    sink = Sink()
+    for stage in (verify_structure, logic_pass) if verify_logic else (verify_structure,):
+        graph = stage(graph, sink)
+        if sink.has_errors:
+            break
+    sources = {}
+    for file in {d.span.file for d in sink.diagnostics if d.span is not None}:
+        try:
+            sources[file] = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # rendered without its source line
+    return Checked(None if sink.has_errors else graph, tuple(sink.sorted()), sources)
+
+
 def compile_text(text: str, file: str = "<text>") -> ir.Graph:
     """Compile guideline source text. Imports resolve against the working directory."""
     return check_text(text, file).raise_on_errors()

@@ -15,10 +15,19 @@ dimensionless unit commensurable, but HbA1c 58 mmol/mol is about 7.5 %, not 5.8 
 so conversions between *different* dimensionless units are refused instead of
 scaled. For the same reason the mole is treated as a dimension of its own
 (substance), as clinical laboratories do, not as the number 6.02214076 × 10²³.
+
+Temperatures on the Celsius, Fahrenheit and Réaumur scales (`Cel`, `[degF]`,
+`[degRe]`) have a zero of their own, so no factor converts them (UCUM calls them
+special units): `convert` knows each scale's offset and converts them exactly, and
+they are refused where only a factor would do (two temperature expressions in
+different units, arithmetic on a temperature, a scale inside a compound such as
+`Cel/h`). A code that is not UCUM gets a suggestion when it is a usual way of writing
+a UCUM unit (`mmHg` → `mm[Hg]`, `bpm` → `/min`).
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from fractions import Fraction
@@ -41,6 +50,11 @@ class Unit:
     code: str  # the UCUM code as written
     dimension: tuple[tuple[str, int], ...]  # sorted (base dimension, exponent); () if dimensionless
     factor: Fraction  # size of one of this unit in the base units, exactly
+    offset: Fraction = Fraction(0)  # kelvin = (value + offset) * factor, for Cel, [degF], [degRe]
+
+    @property
+    def has_offset(self) -> bool:
+        return self.offset != 0
 
     @property
     def dimensionless(self) -> bool:
@@ -94,6 +108,16 @@ def _table() -> tuple[dict[str, _Atom], dict[str, Fraction]]:
     return atoms, prefixes
 
 
+# The UCUM temperature scales whose zero is not absolute zero, exactly:
+# kelvin = (value + offset) * factor.
+OFFSET_SCALES: dict[str, tuple[Fraction, Fraction]] = {
+    "Cel": (Fraction(1), Fraction("273.15")),
+    "[degF]": (Fraction(5, 9), Fraction("459.67")),
+    "[degRe]": (Fraction(5, 4), Fraction("218.52")),
+}
+TEMPERATURE = (("C", 1),)
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_unit(code: str) -> Unit:
     """The `Unit` for a UCUM code; raises `UnitError` when the code is not UCUM."""
@@ -102,6 +126,12 @@ def parse_unit(code: str) -> Unit:
     if len(code) > MAX_CODE_LENGTH:
         raise UnitError(f"a unit code of {len(code)} characters is longer than any UCUM unit "
                         f"(at most {MAX_CODE_LENGTH})")
+    if code in OFFSET_SCALES:
+        factor, offset = OFFSET_SCALES[code]
+        return Unit(code, TEMPERATURE, factor, offset)
+    if combines_offset_scale(code):
+        raise UnitError(f"`{code}` combines a temperature scale with an offset zero into another unit, which has no "
+                        "conversion; use `K` for temperature differences and rates")
     factor, dimension = _Parser(code).main()
     return Unit(code, tuple(sorted((k, v) for k, v in dimension.items() if v)), factor)
 
@@ -116,24 +146,102 @@ def commensurable(a: str, b: str) -> bool:
     return ua.dimension == ub.dimension
 
 
-def conversion_factor(source: str, target: str) -> Fraction:
-    """The exact number to multiply a value in `source` by to express it in `target`."""
-    if source == target:
-        return Fraction(1)
-    if not commensurable(source, target):
+def check_convertible(source: str, target: str) -> None:
+    """Raise `UnitError` unless a value in `source` can be expressed in `target`."""
+    if source != target and not commensurable(source, target):
         us, ut = parse_unit(source), parse_unit(target)
         raise UnitError(
             f"`{source}` ({us.describe_dimension()}) cannot be converted to "
             f"`{target}` ({ut.describe_dimension()})"
         )
-    return parse_unit(source).factor / parse_unit(target).factor
+
+
+def combines_offset_scale(code: str) -> bool:
+    """Whether `code` puts `Cel`, `[degF]` or `[degRe]` inside a compound (`Cel/h`)."""
+    return code not in OFFSET_SCALES and any(scale in code for scale in OFFSET_SCALES)
+
+
+def has_offset(code: str) -> bool:
+    """Whether `code` is a temperature scale with its own zero (`Cel`, `[degF]`, `[degRe]`)."""
+    return code in OFFSET_SCALES
+
+
+def conversion_possible_by_factor(source: str, target: str) -> bool:
+    """Whether a factor alone converts `source` into `target` (not so between `Cel` and `[degF]`)."""
+    return source == target or parse_unit(source).offset == parse_unit(target).offset
+
+
+def conversion_factor(source: str, target: str) -> Fraction:
+    """The exact number to multiply a value in `source` by to express it in `target`.
+
+    Temperatures on scales with different zeros have no such number (`Cel` to
+    `[degF]` is ×9/5 and +32): `UnitError`, whose message says so.
+    """
+    if source == target:
+        return Fraction(1)
+    check_convertible(source, target)
+    us, ut = parse_unit(source), parse_unit(target)
+    if us.offset != ut.offset:
+        raise UnitError(f"`{source}` and `{target}` are temperature scales with different zeros: no factor converts "
+                        "one into the other")
+    return us.factor / ut.factor
 
 
 def convert(value: Fraction | int, source: str, target: str) -> Fraction | int:
-    """`value` in unit `source`, expressed exactly in unit `target`."""
+    """`value` in unit `source`, expressed exactly in unit `target` (a temperature with its offset)."""
     if source == target:
         return value
+    check_convertible(source, target)
+    us, ut = parse_unit(source), parse_unit(target)
+    if us.has_offset or ut.has_offset:
+        return (Fraction(value) + us.offset) * us.factor / ut.factor - ut.offset
     return value * conversion_factor(source, target)
+
+
+# Usual ways of writing a unit that are not UCUM codes, with the UCUM code meant.
+# Applied to each part of a compound too (`IU/L` → `[IU]/L`).
+COMMON_MISSPELLINGS: dict[str, str] = {
+    "mmHg": "mm[Hg]", "cmH2O": "cm[H2O]", "bpm": "/min", "beats/min": "/min", "breaths/min": "/min",
+    "IU": "[IU]", "iu": "[IU]", "mIU": "m[IU]", "mEq": "meq", "mcg": "ug", "µg": "ug", "cc": "mL",
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "mins": "min", "minute": "min", "minutes": "min",
+    "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "day": "d", "days": "d", "week": "wk", "weeks": "wk", "wks": "wk",
+    "month": "mo", "months": "mo", "mos": "mo", "yr": "a", "yrs": "a", "year": "a", "years": "a", "y": "a",
+    "degC": "Cel", "C": "Cel", "celsius": "Cel", "degF": "[degF]", "F": "[degF]", "fahrenheit": "[degF]",
+    "lb": "[lb_av]", "lbs": "[lb_av]", "oz": "[oz_av]", "in": "[in_i]", "inch": "[in_i]", "ft": "[ft_i]",
+    "pct": "%", "percent": "%", "ml": "mL", "l": "L", "dl": "dL", "ul": "uL",
+}
+_MISSPELLINGS_ANY_CASE = {written.lower(): meant for written, meant in COMMON_MISSPELLINGS.items()}
+
+# Units that clinical guidelines use most (docs/language.md has them as a table).
+COMMON_UNITS = (
+    "mm[Hg]", "/min", "Cel", "[degF]", "%", "kg", "g", "mg", "ug", "cm", "m", "kg/m2", "a", "mo", "wk", "d", "h",
+    "min", "s", "mg/dL", "mmol/L", "umol/L", "g/dL", "g/L", "mmol/mol", "mL/min/{1.73_m2}", "10*9/L", "10*3/uL",
+    "[IU]/L", "U/L", "meq/L", "ng/mL", "pg/mL", "mL", "L", "kPa", "[in_i]", "[lb_av]",
+)
+
+
+def suggest(code: str) -> str | None:
+    """The UCUM code that `code` most likely means, or None (`mmHg` → `mm[Hg]`, `IU/L` → `[IU]/L`)."""
+    parts = code.replace(".", "/.").split("/")
+    whole = COMMON_MISSPELLINGS.get(code) or _MISSPELLINGS_ANY_CASE.get(code.lower())
+    candidates = [whole] if whole else []
+    candidates.append("/".join(COMMON_MISSPELLINGS.get(p.lstrip("."), p) for p in parts).replace("/.", "."))
+    candidates += [c for c in COMMON_UNITS if c.lower() == code.lower()]
+    candidates += difflib.get_close_matches(code, COMMON_UNITS, n=1, cutoff=0.8)
+    for candidate in candidates:
+        if candidate and candidate != code and _parses(candidate):
+            return candidate
+    return None
+
+
+def _parses(code: str) -> bool:
+    try:
+        parse_unit(code)
+    except UnitError:
+        return False
+    return True
 
 
 # --- the UCUM syntax -----------------------------------------------------------------------

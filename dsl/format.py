@@ -110,6 +110,96 @@ def _bare(e: ast.Expr) -> tuple[int, str]:
     return level, f"{_expr(e.left, level)} {e.op} {_expr(e.right, level + 1)}"
 
 
+# --- long lines: continued on the next, as docs/language.md says ---------------------------
+
+
+def layout(e: ast.Expr, column: int, context: int = _IMPLIES) -> list[str]:
+    """`e` as lines, the first starting at `column`, each continuation line carrying its
+    own indentation: flat when it fits in WIDTH; else a chain of `and`/`or`/`implies`
+    is broken before its operators (packing operands, continuation lines aligned with
+    the expression's start), and a `sum(…)` or `count(…)` packs its terms, continued
+    under the first term. What cannot be broken stays on one line."""
+    flat = _expr(e, context)
+    if column + len(flat) <= WIDTH:
+        return [flat]
+    level, _ = _bare(e)
+    if level < context:  # needs parentheses: lay out the inside one column further
+        inner = layout(e, column + 1, _IMPLIES)
+        return ["(" + inner[0], *inner[1:-1], inner[-1] + ")"] if len(inner) > 1 else [f"({inner[0]})"]
+    if isinstance(e, ast.Binary) and e.op in ("and", "or", "implies"):
+        return _chain(e, column)
+    if isinstance(e, (ast.Count, ast.WeightedSum)):
+        return _call(e, column)
+    if isinstance(e, ast.Binary) and e.op in ast.COMPARISONS:
+        left = layout(e.left, column, _SUM)
+        return [*left[:-1], f"{left[-1]} {e.op} {_expr(e.right, _SUM)}"]
+    return [flat]
+
+
+def _operands(e: ast.Expr, op: str) -> list[ast.Expr]:
+    """The operands of a chain of one operator, in order (`and`/`or` group to the left,
+    `implies` to the right), so that printing them joined by `op` means the same."""
+    if not (isinstance(e, ast.Binary) and e.op == op):
+        return [e]
+    if op == "implies":
+        return [e.left, *_operands(e.right, op)]
+    return [*_operands(e.left, op), e.right]
+
+
+def _chain(e: ast.Binary, column: int) -> list[str]:
+    context = _OR if e.op == "implies" else _NOT
+    lines: list[str] = []  # finished lines; the first relative to `column`, the others absolute
+    current = ""
+    for index, operand in enumerate(_operands(e, e.op)):
+        piece = ("" if index == 0 else f"{e.op} ") + _expr(operand, context)
+        if current and column + len(current) + 1 + len(piece) <= WIDTH:
+            current += " " + piece
+            continue
+        if current:
+            lines.append(current)
+        current = piece
+        if column + len(piece) > WIDTH:  # an operand too long by itself: break inside it
+            joiner = piece[: len(piece) - len(_expr(operand, context))]
+            inner = layout(operand, column + len(joiner), context)
+            if len(inner) > 1:
+                lines += [joiner + inner[0], *inner[1:]]
+                current = ""  # the next operand starts a line of its own
+    if current:
+        lines.append(current)
+    pad = " " * column
+    return [lines[0], *(line if line.startswith(" ") else pad + line for line in lines[1:])]
+
+
+def _call(e: ast.Count | ast.WeightedSum, column: int) -> list[str]:
+    if isinstance(e, ast.Count):
+        opening, pieces = "count(", [_expr(c, _IMPLIES) for c in e.conditions]
+    else:
+        opening, pieces = "sum(", [f"{t.weight_text} if {_expr(t.condition, _IMPLIES)}" for t in e.terms]
+    return [line for line in _packed(opening, pieces, column, ")")]
+
+
+def _packed(opening: str, pieces: list[str], column: int, closing: str = "") -> list[str]:
+    """`opening` then the pieces joined by `, `, as many on a line as fit, continued
+    under the first piece; `closing` ends the last line."""
+    follow = column + len(opening)
+    lines, current = [], opening
+    for index, piece in enumerate(pieces):
+        tail = "," if index < len(pieces) - 1 else closing
+        start = column if not lines else 0
+        if current.strip() and current not in (opening,) and start + len(current) + 1 + len(piece + tail) > WIDTH:
+            lines.append(current)
+            current = " " * follow + piece + tail
+        else:
+            current += ("" if current == opening or not current.strip() else " ") + piece + tail
+    lines.append(current)
+    return lines
+
+
+def names_wrapped(opening: str, items: tuple[ast.Name, ...], column: int) -> str:
+    """`opening` then the names, packed, continued under the first name past WIDTH."""
+    return "\n".join(_packed(opening, [n.value for n in items], column))
+
+
 def quantity(q: ast.QuantityLit) -> str:
     number = q.text or f"{q.value:g}"
     return f"{number} {q.unit}" if q.unit else number
@@ -170,7 +260,7 @@ def _item_lines(item: ast.Item) -> list[Line]:
         if len(head) + 1 + len(body) <= WIDTH:
             lines = [(first, f"{head} {body}")]
         else:
-            lines = [(first, head), (item.expr.span.line, INDENT + body)]
+            lines = [(first, head), (item.expr.span.line, INDENT + "\n".join(layout(item.expr, len(INDENT))))]
         return lines + _source(item, item.expr.span.end_line)
     if isinstance(item, ast.NotEncodedDecl):
         return [(first, f"not encoded {string(item.quote)}"), (item.span.end_line, f"{INDENT}because {string(item.reason)}")]
@@ -179,7 +269,7 @@ def _item_lines(item: ast.Item) -> list[Line]:
     if isinstance(item, ast.SectionDecl):
         return [(first, f"section {item.name.value} {string(item.title)}")]
     if isinstance(item, ast.StartDecl):
-        return [(first, f"start -> {names(item.targets)}")]
+        return [(first, names_wrapped("start -> ", item.targets, 0))]
     if isinstance(item, ast.AssessDecl):
         return _assess(item)
     if isinstance(item, ast.DecideDecl):
@@ -230,10 +320,19 @@ def _assess(item: ast.AssessDecl) -> list[Line]:
         lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
     lines += _source(item, line)
     if item.collects:
-        lines.append((item.collects[0].span.line, f"{INDENT}collects {names(item.collects)}"))
+        lines.append((item.collects[0].span.line, INDENT + names_wrapped("collects ", item.collects, len(INDENT))))
     if item.then:
-        lines.append((item.then[0].span.line, f"{INDENT}then {names(item.then)}"))
+        lines.append((item.then[0].span.line, INDENT + names_wrapped("then ", item.then, len(INDENT))))
     return lines
+
+
+def _guarded(keyword: str, guard: ast.Expr, targets: tuple[ast.Name, ...] | None = None) -> str:
+    """`  when <guard> -> targets` (or `  always <guard>`), the guard continued past WIDTH."""
+    opening = f"{INDENT}{keyword} "
+    lines = layout(guard, len(opening))
+    if targets is not None:
+        lines[-1] += f" -> {names(targets)}"
+    return opening + "\n".join(lines)
 
 
 def _decide(item: ast.DecideDecl) -> list[Line]:
@@ -244,7 +343,7 @@ def _decide(item: ast.DecideDecl) -> list[Line]:
         lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
     lines += _source(item, line)
     for branch in item.branches:
-        lines.append((branch.span.line, f"{INDENT}when {expression(branch.guard)} -> {names(branch.targets)}"))
+        lines.append((branch.span.line, _guarded("when", branch.guard, branch.targets)))
     if item.otherwise is not None:
         lines.append((item.otherwise.span.line, f"{INDENT}otherwise -> {names(item.otherwise.targets)}"))
     return lines
@@ -264,7 +363,7 @@ def _action(item: ast.ActionDecl) -> list[Line]:
         lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
     lines += _source(item, line)
     if item.then:
-        lines.append((item.then[0].span.line, f"{INDENT}then {names(item.then)}"))
+        lines.append((item.then[0].span.line, INDENT + names_wrapped("then ", item.then, len(INDENT))))
     return lines
 
 
@@ -272,10 +371,9 @@ def _assertion(item: ast.AssertDecl) -> list[Line]:
     lines = [(item.span.line, f"assert {string(item.label)}{citations(item.citations)}")]
     lines += _source(item, item.span.line)
     for prop in item.properties:
-        if isinstance(prop, ast.Always):
-            text = f"always {expression(prop.expr)}"
-        elif isinstance(prop, ast.Never):
-            text = f"never {expression(prop.expr)}"
+        if isinstance(prop, (ast.Always, ast.Never)):
+            lines.append((prop.span.line, _guarded("always" if isinstance(prop, ast.Always) else "never", prop.expr)))
+            continue
         elif isinstance(prop, ast.Before):
             text = f"always {prop.first.value} before {prop.then.value}"
         else:

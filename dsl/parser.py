@@ -19,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from dsl import ast
 from carepath.diagnostics import Span
-from dsl.syntax_errors import EXAMPLES, describe_expected
+from dsl.syntax_errors import EXAMPLES, describe_expected, refine
 from dsl.transform import ToAst
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -157,9 +157,15 @@ def _describe(error: UnexpectedInput, text: str, file: str) -> SyntaxProblem:
     width = len(str(token)) if isinstance(token, Token) and token.type != "$END" and str(token) else 1
     span = Span(file, line, column, line, column + width)
 
-    known = _match_example(error)
+    known = _refined(error, text, line, column) or _match_example(error)
     if known is not None:
         message, hint = known
+        previous = _previous_token_span(text, line, column, file) if message in MISSING_AFTER_PREVIOUS_TOKEN else None
+        if previous is not None:
+            written = text.split("\n")[previous.line - 1].split()
+            if message == TITLE_MISSING and len(written) == 2:
+                hint = f'write a title in quotes after the name: `{written[0]} {written[1]} "…"`'
+            return SyntaxProblem("CP0001", message, previous, f"missing after this, before {_found(error, text)}", hint)
         return SyntaxProblem("CP0001", message, span, _found(error, text), hint)
 
     if isinstance(error, UnexpectedCharacters):
@@ -184,6 +190,48 @@ def _describe(error: UnexpectedInput, text: str, file: str) -> SyntaxProblem:
         expected = error.accepts
     what = _found(error, text)
     return SyntaxProblem("CP0001", f"unexpected {what}", span, what, describe_expected(expected))
+
+
+# Messages about something missing after a token: when the token that revealed the
+# mistake starts a later line (`end done` then `scenario …`), the caret goes under the
+# token the missing part should follow, on the line where it is missing.
+TITLE_MISSING = "a node needs a title in quotes after its name"
+MISSING_AFTER_PREVIOUS_TOKEN = {
+    TITLE_MISSING,
+    "an input needs `:` and its type after its name",
+    "a branch needs `->` and the node it leads to",
+    "`otherwise` needs `->` and the node it leads to",
+}
+
+
+def _refined(error: UnexpectedInput, text: str, line: int, column: int) -> tuple[str, str] | None:
+    token = getattr(error, "token", None)
+    if not isinstance(token, Token) or token.type == "$END":
+        return None
+    lines = text.split("\n")
+    before = lines[line - 1][: column - 1] if 0 < line <= len(lines) else ""
+    accepts = set(getattr(error, "accepts", None) or getattr(error, "expected", None) or ())
+    return refine(token.type, str(token), before, accepts, _keywords(), lines[: line - 1])
+
+
+@functools.cache
+def _keywords() -> dict[str, str]:
+    """Terminal name → keyword text, for every keyword of the grammar (`OTHERWISE` → `otherwise`)."""
+    return {t.name: t.pattern.value for t in lark_parser().terminals
+            if t.pattern.type == "str" and t.pattern.value.isalpha()}
+
+
+def _previous_token_span(text: str, line: int, column: int, file: str) -> Span | None:
+    """The last word before (line, column), when it is on an earlier line; comments skipped."""
+    lines = text.split("\n")
+    if lines[line - 1][: column - 1].strip():
+        return None  # the offending token is not the first on its line: point at it
+    for number in range(line - 1, 0, -1):
+        code = re.sub(r'#[^"]*$', "", lines[number - 1]).rstrip()
+        if code:
+            word = re.search(r"\S+$", code)
+            return Span(file, number, word.start() + 1, number, word.end() + 1)
+    return None
 
 
 def _match_example(error: UnexpectedInput) -> tuple[str, str] | None:

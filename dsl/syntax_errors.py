@@ -4,9 +4,16 @@
 `match_examples` replays each snippet and picks the one whose parser state at the
 error matches the author's, so the message fits the mistake rather than the
 token. Add a row when a real author's mistake gets a poor message.
+
+`refine` comes first: mistakes that a parser state alone cannot tell apart (a
+misspelt keyword, a chained comparison, a branch written inside an action) are
+recognised from the offending token and the line around it.
 """
 
 from __future__ import annotations
+
+import difflib
+import re
 
 EXAMPLES: dict[tuple[str, str], list[str]] = {
     (
@@ -61,6 +68,10 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "a condition is missing after the operator",
         "write the value to compare with, e.g. `abi <= 0.90`",
     ): ["define a: b <", "define a: b <=", "define a: b and", "define a: b or", "define a: b =", "define a: not"],
+    (
+        "a define is written `define <name>: <expression>`",
+        "put a colon after the name, e.g. `define fever: temperature >= 38`",
+    ): ["define a = b", "define a b", "define a"],
     (
         "a keyword cannot be used as a name",
         "rename it: keywords such as `end`, `first`, `any`, `then`, `count` are reserved",
@@ -143,3 +154,36 @@ def describe_expected(terminals) -> str:
     if len(words) == 1:
         return f"expected {words[0]}"
     return "expected " + ", ".join(words[:-1]) + " or " + words[-1]
+
+
+COMPARATORS = {"LT", "GT", "LE", "GE", "EQ", "NE"}
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMPARATOR_TEXT = re.compile(r"<=|>=|!=|[<>=≤≥≠]")
+_STRING = re.compile(r'"([^"\\\n]|\\.)*"')
+# the item that a line inside a node belongs to, by its first word
+_NODE_START = re.compile(r"^[ \t]*(action|assess|end|decide|input|define|scenario|assert)\b")
+
+
+def refine(token_type: str, token: str, before: str, accepts: set[str], keywords: dict[str, str],
+           preceding_lines: list[str]) -> tuple[str, str] | None:
+    """(message, hint) for a mistake recognised from the token itself, else None.
+
+    `before` is the token's line up to the token, `accepts` the terminals the parser
+    would have taken, `keywords` terminal name → keyword text, `preceding_lines` the
+    file's lines above the token's line.
+    """
+    if token_type in COMPARATORS and _COMPARATOR_TEXT.search(_STRING.sub('""', before)):
+        return ("comparisons cannot be chained: a comparison has exactly two sides",
+                "join two comparisons with `and`, e.g. `40 mm[Hg] < sbp and sbp < 90 mm[Hg]`")
+    if token_type in ("NAME", "UNIT") and _WORD.fullmatch(token):  # out of place, a word may lex as a unit
+        accepted = sorted(keywords[t] for t in accepts if t in keywords)
+        close = difflib.get_close_matches(token, accepted, n=1, cutoff=0.75)
+        if close:
+            return (f"unknown word `{token}`: did you mean `{close[0]}`?", f"the keyword is spelt `{close[0]}`")
+    if token_type == "WHEN":
+        owner = next((m.group(1) for line in reversed(preceding_lines) if (m := _NODE_START.match(line))), None)
+        if owner in ("action", "assess", "end"):
+            return (f"`when` lines belong to a `decide` node, not to an `{owner}`",
+                    f"only a decision branches: lead the {owner} to a `decide` node (`then check_x`) and write "
+                    "`when <condition> -> <node>` there")
+    return None

@@ -15,6 +15,9 @@
   that follows it is exactly what `carepath check demo.cpath` prints for it, and the
   last ```cpath block (the fix) compiles cleanly. Examples that `import` other files
   are skipped: the files they import exist only on the page.
+- Every ```cpath, ```cpath-broken and ```cpath-fragment block under README.md and `docs/`
+  is in the canonical layout (`carepath fmt --check` would pass), except deliberate
+  syntax errors, which cannot be formatted.
 - `carepath explain CODE` prints the page.
 """
 
@@ -30,6 +33,7 @@ from carepath import CompileError, compile_text
 from carepath.cli import main
 from compiler.codes import CODES
 from compiler.report import render, summary
+from dsl.format import format_text
 from dsl.parser import ParseFailed, parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +157,32 @@ def test_cpath_fragment_parses_when_wrapped(text):
         parse(FRAGMENT_HEADER + text, "fragment.cpath")
     except ParseFailed as failure:
         pytest.fail(f"fragment does not parse: {failure}")
+
+
+def layout_cases() -> list:
+    return [pytest.param(lang, block, id=f"{path.relative_to(ROOT)}:{line}")
+            for path in [README, *sorted(DOCS.rglob("*.md"))]
+            for lang, block, line in fenced_blocks(path)
+            if lang in ("cpath", "cpath-broken", "cpath-fragment")]
+
+
+@pytest.mark.parametrize(("language", "text"), layout_cases())
+def test_every_example_is_in_the_canonical_layout(language, text):
+    """What `carepath fmt --check` says of each example (a fragment with its header)."""
+    source = FRAGMENT_HEADER + text if language == "cpath-fragment" else text
+    try:
+        formatted = format_text(source, "example.cpath")
+    except ParseFailed:
+        # only a deliberate syntax error may fail to parse: a broken example, or the
+        # broken example of a syntax code's page (CP0001-CP0003)
+        assert language == "cpath-broken" or rendered_failure(text).startswith(("error[CP0001]", "error[CP0002]",
+                                                                                 "error[CP0003]"))
+        return
+    assert formatted == source, "run the example through `carepath fmt -` and paste the result"
+
+
+def test_the_layout_check_can_fail():
+    assert format_text('guideline g "t" version "1"\n') != 'guideline g "t" version "1"\n'
 
 
 def test_the_fragment_rule_can_fail():

@@ -161,7 +161,9 @@ def test_a_counterexample_from_check_is_drawn_as_a_path(tmp_path):
     assert checked.exit_code == 1
     (facts,) = folder.iterdir()
     out = tmp_path / "counterexample.dot"
-    result = invoke(overlap, "-o", out, "--facts", facts)
+    refused = invoke(overlap, "-o", out, "--facts", facts)
+    assert refused.exit_code == 1 and "--allow-unverified" in refused.output and not out.exists()
+    result = invoke(overlap, "-o", out, "--facts", facts, "--allow-unverified")
     assert result.exit_code == 0, result.output
     # Both lines hold for the counterexample; the unique decision fires the first.
     exercise = next(line for line in out.read_text(encoding="utf-8").splitlines() if line.strip().startswith("exercise ["))

@@ -236,12 +236,15 @@ def test_keywords_and_enum_members_are_not_value_names(diagnostics):
     assert [(c, line) for c, line, _ in diagnostics(text)][:2] == [("CP0112", 3), ("CP0113", 5)]
 
 
-def test_a_guideline_failing_only_logic_checks_still_runs_for_replay(tmp_path):
+def test_a_guideline_failing_only_logic_checks_runs_for_replay_only_when_allowed(tmp_path):
     text = CHAIN.replace("(first)", "(unique)").replace("otherwise -> exercise", "when smoker -> exercise")
     path = write(tmp_path, "overlap.cpath", text)
     assert CliRunner().invoke(main, ["check", str(path)]).exit_code == 1
     facts = write(tmp_path, "p.json", '{"smoker": false}')
-    result = CliRunner().invoke(main, ["run", str(path), "--facts", str(facts), "--format", "json"])
+    refused = CliRunner().invoke(main, ["run", str(path), "--facts", str(facts), "--format", "json"])
+    assert refused.exit_code == 1 and refused.stdout == "" and "--allow-unverified" in refused.stderr
+    result = CliRunner().invoke(main, ["run", str(path), "--facts", str(facts), "--format", "json",
+                                       "--allow-unverified"])
     assert result.exit_code == 0, result.output
     assert "fails verification" in result.stderr
     assert json.loads(result.stdout)["status"] in ("complete", "needs_input")

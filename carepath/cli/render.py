@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from carepath.cli.common import allow_unverified_option
 from carepath.files import write_atomically
 from carepath.flowchart import FORMATS
 
@@ -27,8 +28,10 @@ from carepath.flowchart import FORMATS
 @click.option("--facts", "facts_path", type=click.Path(dir_okay=False),
               help="A patient's facts (JSON, as for `carepath run`): draw that patient's path.")
 @click.option("--section", help="Draw only this section (by id), with the steps around it.")
+@allow_unverified_option
 def render(
-    guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None
+    guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None,
+    allow_unverified: bool,
 ) -> None:
     """Draw GUIDELINE as a flowchart (SVG, PNG, PDF, DOT or Mermaid)."""
     from carepath.cli.common import fail_input, load_guideline, report_and_exit
@@ -41,7 +44,7 @@ def render(
             + ", ".join("." + f for f in FORMATS)
             + " or --format"
         )
-    graph = load_guideline(guideline)
+    graph = load_guideline(guideline, allow_unverified=allow_unverified)
     facts = _read_facts(graph, facts_path) if facts_path else None
 
     from carepath.flowchart import render_flowchart

@@ -15,6 +15,11 @@ codes (`targets.fhir.patient`), reports on stderr what it used, set aside, ignor
 refused, then runs the facts as a facts file would be run. `--fhir DIR` or
 `--fhir BUNDLES.ndjson` with `-o OUT.jsonl` does so for many bundles, each result line
 carrying its `fhir` report. `--as-of DATE` is the day `age` is counted to.
+
+The guideline must pass its checks: one that fails verification is refused
+(exit 1, with the findings) unless `--allow-unverified` is given, which is for
+replaying a counterexample patient that `check --counterexamples` wrote. A facts
+file (or batch file) of `-` is read from standard input.
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from pathlib import Path
 
 import click
 
+from carepath.cli.common import allow_unverified_option, output_options
+
 
 @click.command()
-@click.argument("guideline", type=click.Path(dir_okay=False))
-@click.option("--facts", "facts_path", type=click.Path(dir_okay=False), default=None,
-              help="The patient's facts: a JSON object from input name to value.")
+@click.argument("guideline", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--facts", "facts_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="The patient's facts: a JSON object from input name to value (`-`: standard input).")
 @click.option("--batch", "batch_path", type=click.Path(dir_okay=False), default=None,
               help="Many patients: a JSON-lines file, one facts object per line (needs -o).")
 @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), default=None,
@@ -40,8 +47,10 @@ import click
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="With --fhir: the day the patient's age is counted to (default: the most recent data's date).")
 @click.option("--trace", is_flag=True, help="Also show every decision evaluated and each guard's value.")
+@allow_unverified_option
+@output_options
 def run(guideline: str, facts_path: str | None, batch_path: str | None, output_path: str | None,
-        style: str, fhir_path: str | None, as_of, trace: bool) -> None:
+        style: str, fhir_path: str | None, as_of, trace: bool, allow_unverified: bool) -> None:
     """Run a guideline on a patient's facts: what to do, how urgently, and why."""
     from carepath.cli.common import fail_input, load_guideline
 
@@ -55,7 +64,9 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
         fail_input(f"{'--batch' if batch_path else '--fhir with many bundles'} needs -o OUT.jsonl for the results")
     if (facts_path is not None or (fhir_path is not None and not fhir_many)) and output_path is not None:
         fail_input("-o is for --batch and --fhir with many bundles; a single run prints its result")
-    graph = load_guideline(guideline)
+    if guideline == "-" and "-" in (facts_path, batch_path):
+        fail_input("standard input (`-`) can be read only once: give the guideline or the facts as a file")
+    graph = load_guideline(guideline, allow_unverified=allow_unverified)
     as_of_date = as_of.date() if as_of is not None else None
     if facts_path is not None:
         _run_one(graph, facts_path, style, trace)
@@ -91,7 +102,7 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool, guideline:
     import json
     from pathlib import Path
 
-    from carepath.cli.common import EXIT_INPUT, fail_input
+    from carepath.cli.common import EXIT_INPUT, fail_input, say
     from carepath.files import write_atomically
     from compiler.reading import BATCH_LIMIT
     from targets.runtime.execute import execute
@@ -116,7 +127,10 @@ def _run_batch(graph, batch_path: str, output_path: str, trace: bool, guideline:
                          inputs=[batch_path, guideline])
     except OSError as error:
         fail_input(f"cannot write `{output_path}`: {error.strerror or error}")
-    click.echo(f"{output_path}: {len(out_lines) - bad} patients run" + (f", {bad} bad lines" if bad else ""), err=True)
+    if bad:
+        click.echo(f"{output_path}: {len(out_lines) - bad} patients run, {bad} bad lines", err=True)
+    else:
+        say(f"{output_path}: {len(out_lines)} patients run", err=True)
     if bad:
         sys.exit(EXIT_INPUT)
 
@@ -178,13 +192,9 @@ def _bundle(path: str, text: str) -> dict:
 
 
 def _read(path: str, limit: int) -> str:
-    from carepath.cli.common import fail_input
-    from compiler.reading import read_text
+    from carepath.cli.common import read_input
 
-    try:
-        return read_text(path, limit)
-    except (OSError, UnicodeDecodeError) as error:
-        fail_input(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}")
+    return read_input(path, limit)
 
 
 def _report_problems(path: str, problems, consequence: str = "nothing was run") -> None:

@@ -6,8 +6,9 @@ failure. `--coverage` prints node and branch coverage per file with what is not
 covered; `--min-coverage N` fails the run when either is below N percent (it implies
 `--coverage`). `--junit` writes the JUnit XML report atomically. Exit 0 when every
 scenario passes (and coverage suffices), 1 otherwise, 2 for unreadable input. A file
-that does not compile is reported (and is an `<error>` in the JUnit report) while the
-other files still run.
+that does not compile, or fails verification (unless `--allow-unverified`), is
+reported (and is an `<error>` holding its diagnostics in the JUnit report) while the
+other files still run. A directory stands for its `.cpath` files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import sys
 
 import click
+
+from carepath.cli.common import allow_unverified_option, output_options
 
 
 class _Percentage(click.FloatRange):
@@ -34,38 +37,53 @@ class _Percentage(click.FloatRange):
 @click.option("--coverage", "show_coverage", is_flag=True, help="Report node and branch coverage.")
 @click.option("--min-coverage", type=_Percentage(0, 100), default=None,
               help="Fail when node or branch coverage of a file is below this percentage.")
-def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, min_coverage: float | None) -> None:
+@allow_unverified_option
+@output_options
+def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, min_coverage: float | None,
+         allow_unverified: bool) -> None:
     """Run the scenarios of guideline files; report failures and coverage."""
-    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, load_guideline
+    from carepath.cli.common import (EXIT_FINDINGS, EXIT_OK, compile_guideline, exit_code, expand_paths,
+                                     quiet, report_refusal, say, shown_name)
+    from carepath.diagnostics import CompileError
+    from compiler.report import render
     from compiler.terminal import escape_controls
     from targets.runtime.junit import Suite, junit_xml
     from targets.runtime.scenarios import coverage, run_scenarios
 
     suites, worst = [], EXIT_OK
-    for file in files:
+    for path in expand_paths(files):
+        file = shown_name(path)
         try:
-            graph = load_guideline(file)
-        except SystemExit as stopped:  # the diagnostics are printed; the other files still run
-            worst = max(worst, stopped.code if isinstance(stopped.code, int) else EXIT_FINDINGS)
-            suites.append(Suite(file, None, (), problem=f"{file} does not compile: see `carepath check {file}`"))
+            graph = compile_guideline(path, allow_unverified=allow_unverified)
+        except CompileError as error:  # the diagnostics are printed; the other files still run
+            report_refusal(path, error)
+            worst = max(worst, exit_code(error) or EXIT_FINDINGS)
+            errors = sum(d.is_error for d in error.diagnostics)
+            suites.append(Suite(file, None, (), problem=f"{file} does not compile ({errors} error(s))",
+                                detail=render(error.diagnostics, error.sources, "short")))
             continue
         outcomes = run_scenarios(graph)
         suites.append(Suite(file, graph, outcomes))
         passed = sum(o.passed for o in outcomes)
         for outcome in outcomes:
-            mark = click.style("✓", fg="green") if outcome.passed else click.style("✗", fg="red", bold=True)
-            click.echo(f"{mark} {escape_controls(f'{file}: {outcome.scenario.name}')}")
-            if not outcome.passed:
-                click.echo(escape_controls("\n".join("    " + line for line in outcome.details())))
+            if outcome.passed:
+                say(f"{click.style('✓', fg='green')} {escape_controls(f'{file}: {outcome.scenario.name}')}")
+                continue
+            click.echo(f"{click.style('✗', fg='red', bold=True)} {escape_controls(f'{file}: {outcome.scenario.name}')}")
+            click.echo(escape_controls("\n".join("    " + line for line in outcome.details())))
         if passed < len(outcomes) or not outcomes:
             worst = EXIT_FINDINGS
         summary = f"{file}: {passed} of {len(outcomes)} scenarios passed"
-        click.echo(click.style(summary, fg="green" if passed == len(outcomes) and outcomes else "red", bold=True))
+        if passed == len(outcomes) and outcomes:
+            say(summary, fg="green", bold=True)
+        else:
+            click.echo(click.style(summary, fg="red", bold=True))
         if not outcomes:
             click.echo(f"{file}: has no scenarios; write `scenario` blocks to test it", err=True)
         if show_coverage or min_coverage is not None:
             measured = coverage(graph, [o.result for o in outcomes if o.result is not None])
-            _print_coverage(file, measured)
+            if not quiet():
+                _print_coverage(file, measured)
             if min_coverage is not None and measured.percent < min_coverage:
                 click.echo(click.style(f"{file}: coverage {measured.percent:.1f}% is below --min-coverage "
                                        f"{min_coverage:g}%", fg="red", bold=True))

@@ -212,8 +212,17 @@ class _Checker:
         try:
             return units.parse_unit(code)
         except units.UnitError as error:
+            if units.combines_offset_scale(code):
+                self.sink.error("CP0203", f"`{units.shown_code(code)}` cannot be used as a unit", span,
+                                label="a temperature scale with an offset zero inside a compound unit",
+                                hint="no conversion exists for it; for temperature differences and rates use `K` "
+                                     "(e.g. `K/h`)")
+                return None
+            meant = units.suggest(code)
+            hint = (f"did you mean `{meant}`? (UCUM writes it so)" if meant else
+                    "write a UCUM unit code, e.g. `mm[Hg]`, `mg/dL`, `wk`, `min`, `/min`, `%` (docs/language.md)")
             self.sink.error("CP0203", f"unknown unit `{units.shown_code(code)}`", span, label=str(error).split(" (")[0],
-                            hint="write a UCUM unit code, e.g. `mm[Hg]`, `mg/dL`, `wk`, `min`, `%`")
+                            hint=hint)
             return None
 
     def amount(self, amount: ast.Amount, *, time: bool) -> None:
@@ -402,7 +411,7 @@ class _Checker:
             return True
         if left_q and right_q:
             if units.commensurable(left.unit, right.unit):
-                return True
+                return self.temperatures_meet(e, left.unit, right.unit)
             ul, ur = units.parse_unit(left.unit), units.parse_unit(right.unit)
             hint = "compare with a value in the same unit"
             if ul.dimensionless and ur.dimensionless:
@@ -411,10 +420,33 @@ class _Checker:
                             label=f"{ul.describe_dimension()} against {ur.describe_dimension()}", hint=hint)
             return False
         quantity = left if left_q else right
-        plain = e.right if left_q else e.left
-        example = getattr(plain, "text", "") or "…"
-        self.sink.error("CP0202", f"a quantity in `{quantity.unit}` is compared with a plain number",
-                        plain.span, label="no unit", hint=f"write the unit: `{example} {quantity.unit}`")
+        plain, measured = (e.right, e.left) if left_q else (e.left, e.right)
+        if isinstance(plain, ast.QuantityLit) or not isinstance(measured, ast.QuantityLit) or not measured.unit:
+            example = getattr(plain, "text", "") or "…"
+            self.sink.error("CP0202", f"a quantity in `{quantity.unit}` is compared with a plain number",
+                            plain.span, label="no unit", hint=f"write the unit: `{example} {quantity.unit}`")
+            return False
+        # A plain-number input against a written quantity (`temp >= 38 mm[Hg]`): the
+        # unit is what is wrong, or the input's declaration, not the input.
+        what = f"`{plain.name}`" if isinstance(plain, ast.NameRef) else "this side"
+        hint = f"drop the unit (`{measured.text or measured.value}`)"
+        if isinstance(plain, ast.NameRef) and plain.name in self.input_types:
+            hint += f", or declare {what} as `quantity {quantity.unit}`"
+        self.sink.error("CP0202", f"{what} is a plain number, compared with a quantity in `{quantity.unit}`",
+                        measured.span, label=f"has a unit; {what} has none", hint=hint)
+        return False
+
+    def temperatures_meet(self, e: ast.Binary, left_unit: str, right_unit: str) -> bool:
+        """Temperatures in two scales with different zeros meet only where a written value
+        can be converted exactly (`temp > 100.4 [degF]` for a `Cel` input): no factor
+        turns one expression's scale into the other's."""
+        if units.conversion_possible_by_factor(left_unit, right_unit):
+            return True
+        if isinstance(e.left, ast.QuantityLit) or isinstance(e.right, ast.QuantityLit):
+            return True
+        self.sink.error("CP0202", f"temperatures in `{left_unit}` and `{right_unit}` cannot be compared here", e.span,
+                        label="scales with different zeros",
+                        hint="the two scales differ by an offset, not a factor; declare both inputs in one unit")
         return False
 
     def enum_comparison(self, e: ast.Binary, left, right):
@@ -465,6 +497,12 @@ class _Checker:
         right = self.expect_numeric(right, e.right, f"`{e.op}`")
         if left is ERROR or right is ERROR:
             return ERROR
+        for side, typed in ((e.left, left), (e.right, right)):
+            if isinstance(typed, QuantityType) and units.has_offset(typed.unit):
+                self.sink.error("CP0202", f"arithmetic on a temperature in `{typed.unit}` is not supported", side.span,
+                                label="a scale with an offset zero",
+                                hint="compare the temperature itself (`temp >= 38 Cel`); for differences use `K`")
+                return ERROR
         left_q, right_q = isinstance(left, QuantityType), isinstance(right, QuantityType)
         if e.op in ("+", "-"):
             return left if self.commensurate(e, left, right) else ERROR

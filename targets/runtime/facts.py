@@ -197,7 +197,7 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
 
 def _convertible(unit: str, declared: str, path: str, problems: list[FactProblem]) -> bool:
     try:
-        units.conversion_factor(unit, declared)  # raises for a non-UCUM code or another dimension
+        units.check_convertible(unit, declared)  # raises for a non-UCUM code or another dimension
         return True
     except units.UnitError as error:
         problems.append(FactProblem(BAD_UNIT, path, str(error), f"give the value in `{declared}` or a unit convertible to it"))

@@ -5,8 +5,8 @@ guideline id, name the scenario's title, `file` and `line` where it is written).
 failed expectation is a `<failure>` whose message is the first failure and whose
 text holds every failure, the path taken and the actions found; facts that do not
 fit the inputs are an `<error>`, and so is a file that does not compile (one
-testcase, `compiles`). The attributes are the ones GitLab, Jenkins and
-GitHub test-report actions read.
+testcase, `compiles`, whose text lists the diagnostics). The attributes are the
+ones GitLab, Jenkins and GitHub test-report actions read.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Suite:
     graph: ir.Graph | None
     outcomes: tuple[ScenarioOutcome, ...]
     problem: str | None = None  # e.g. the file does not compile
+    detail: str = ""  # the problem in full, e.g. its diagnostics
 
 
 def junit_xml(suites: Sequence[Suite]) -> str:
@@ -43,7 +44,8 @@ def junit_xml(suites: Sequence[Suite]) -> str:
         if suite.problem is not None:
             case = ET.SubElement(element, "testcase", classname=suite.file, name="compiles", time=_seconds(0),
                                  file=suite.file)
-            ET.SubElement(case, "error", message=suite.problem, type="CompileError")
+            error = ET.SubElement(case, "error", message=suite.problem, type="CompileError")
+            error.text = suite.detail or None
         for outcome in suite.outcomes:
             _testcase(element, suite, outcome)
         totals["tests"] += tests
