@@ -14,7 +14,7 @@ from pathlib import Path
 from attrs import frozen
 
 from compiler import ir
-from carepath.diagnostics import CompileError, Diagnostic, Sink
+from carepath.diagnostics import CompileError, Diagnostic, Sink, file_span
 from compiler.passes.load import SourceFile
 from compiler.pipeline import ADVISORY_PASSES, PASSES, UNVERIFIED_PASSES, run_passes
 from compiler.reading import SOURCE_LIMIT, read_text
@@ -53,7 +53,8 @@ def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = Fa
     except (OSError, UnicodeDecodeError) as error:
         sink = Sink()
         reason = getattr(error, "strerror", None) or str(error)
-        sink.error("CP0004", f"cannot read `{shown}`: {reason}", hint="check the path and that it is a UTF-8 text file")
+        sink.error("CP0004", f"cannot read `{shown}`: {reason}", file_span(shown),
+                   hint="check the path and that it is a UTF-8 text file")
         return Checked(None, tuple(sink.diagnostics), {})
     return check_text(text, shown, verify_logic=verify_logic, advice=advice)
 

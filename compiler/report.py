@@ -90,10 +90,10 @@ def as_json(d: Diagnostic) -> dict:
         "hint": d.hint,
         "notes": list(d.notes),
     }
+    if span is not None and span.line == 0:  # the whole file: no line to point at
+        out["line"] = out["column"] = out["end_line"] = out["end_column"] = None
     if d.location is not None:
         out["location"] = d.location
-        if span is not None and span.line == 0:
-            out["line"] = out["column"] = out["end_line"] = out["end_column"] = None
     if d.counterexample is not None:
         out["counterexample"] = dict(d.counterexample)
     if d.path:

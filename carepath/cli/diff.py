@@ -29,7 +29,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
     from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, report_and_exit
     from compiler.logic.diff import DiffInputError, diff_graphs
 
-    graphs = [_load(path) for path in (old, new)]
+    graphs = [_load(path, style) for path in (old, new)]
     try:
         result = diff_graphs(*graphs, max_regions=max_regions)
     except DiffInputError as error:
@@ -43,10 +43,10 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
 
 
-def _load(path: str):
-    """The graph of one version, or exit 2 with its diagnostics."""
+def _load(path: str, style: str = "text"):
+    """The graph of one version, or exit 2 with its diagnostics (as JSON with `--format json`)."""
     from carepath.cli.common import EXIT_INPUT, report
-    from carepath.diagnostics import CompileError, Sink
+    from carepath.diagnostics import CompileError, Diagnostic, Sink, file_span
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes
@@ -61,15 +61,15 @@ def _load(path: str):
 
             text = read_text(path, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
-            click.echo(f"error: cannot read `{path}`: {getattr(error, 'strerror', None) or error}", err=True)
-            sys.exit(EXIT_INPUT)
+            reason = getattr(error, "strerror", None) or str(error)
+            raise CompileError([Diagnostic("CP0004", f"cannot read `{path}`: {reason}", file_span(path))]) from None
         sink = Sink()
         graph = run_passes(SourceFile(path, text), sink, tuple(p for p in PASSES if p is not verify_logic))
         if graph is None:
             raise CompileError(sink.sorted(), sink.sources)
         return graph
     except CompileError as error:
-        report(error)
+        report(error, "json" if style == "json" else "human")
         sys.exit(EXIT_INPUT)
 
 

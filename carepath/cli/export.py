@@ -34,7 +34,7 @@ def export(guideline: str, format_: str, output: str, spans: bool) -> None:
 
     if format_ not in SUPPORTED:
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
-    graph = load_guideline(guideline)
+    graph = load_guideline(guideline, "json" if format_ == "json" else "human")
     if format_ == "fhir":
         from targets.fhir.plandefinition import export_fhir
 

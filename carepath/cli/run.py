@@ -66,7 +66,7 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
         fail_input("-o is for --batch and --fhir with many bundles; a single run prints its result")
     if guideline == "-" and "-" in (facts_path, batch_path):
         fail_input("standard input (`-`) can be read only once: give the guideline or the facts as a file")
-    graph = load_guideline(guideline, allow_unverified=allow_unverified)
+    graph = load_guideline(guideline, "json" if style == "json" else "human", allow_unverified=allow_unverified)
     as_of_date = as_of.date() if as_of is not None else None
     if facts_path is not None:
         _run_one(graph, facts_path, style, trace)
