@@ -1,7 +1,8 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-Only the graph JSON (`carepath.graph/1`, docs/graph-json.md) is written here; the
-standards (FHIR PlanDefinition, ELM, SQL) are refused with exit 2 until they exist.
+The graph JSON (`carepath.graph/1`, docs/graph-json.md) and the interactive viewer
+page (`html`, docs/viewer.md) are written here; the standards (FHIR PlanDefinition,
+ELM, SQL) are refused with exit 2 until they exist.
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -15,8 +16,8 @@ import click
 
 from carepath.files import write_atomically
 
-FORMATS = ("json", "fhir", "elm", "sql")
-SUPPORTED = ("json",)
+FORMATS = ("json", "html", "fhir", "elm", "sql")
+SUPPORTED = ("json", "html")
 
 
 @click.command()
@@ -28,14 +29,23 @@ SUPPORTED = ("json",)
 @click.option("--spans/--no-spans", default=True, show_default=True,
               help="Record source positions, so diagnostics about the graph point at the .cpath.")
 def export(guideline: str, format_: str, output: str, spans: bool) -> None:
-    """Export GUIDELINE as a compiled graph for other runtimes."""
+    """Export GUIDELINE as a compiled graph for other runtimes, or as an interactive page (html)."""
     from carepath.cli.common import fail_input, load_guideline
 
     if format_ not in SUPPORTED:
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
-    from targets.json.export import export_graph
+    graph = load_guideline(guideline)
+    if format_ == "html":
+        from targets.html import HtmlError, to_html
 
-    text = export_graph(load_guideline(guideline), spans=spans)
+        try:
+            text = to_html(graph)
+        except HtmlError as error:
+            fail_input("\n       ".join(error.problems))
+    else:
+        from targets.json.export import export_graph
+
+        text = export_graph(graph, spans=spans)
     if output == "-":
         sys.stdout.write(text)
         return

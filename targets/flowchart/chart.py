@@ -160,7 +160,7 @@ def build_chart(
     drawn = {n.id for n in nodes if not n.external}
     cited = sorted({numbers[c] for n in graph.nodes if n.id in drawn for c in n.citations if c in numbers})
     references = graph.references
-    sources = tuple((number, _describe_reference(references[number - 1])) for number in cited)
+    sources = tuple((number, reference_text(references[number - 1])) for number in cited)
     kinds = tuple(kind for kind in ir.NodeKind if any(n.kind == kind for n in nodes))
     urgencies = tuple(u for u in ir.Urgency if any(n.urgency == u for n in nodes if n.kind == ir.NodeKind.ACTION))
     return Chart(
@@ -299,7 +299,8 @@ def _caption(node: ir.Node) -> str:
     return ""
 
 
-def _describe_reference(reference: ir.Reference) -> str:
+def reference_text(reference: ir.Reference) -> str:
+    """A source as listed under a chart: `Title (2026), Publisher`."""
     text = reference.title
     if reference.year is not None:
         text += f" ({reference.year})"
@@ -330,10 +331,19 @@ def _node_tooltip(graph: ir.Graph, node: ir.Node, numbers: dict[str, int]) -> st
     for citation in node.citations:
         if citation in numbers:
             reference = graph.references[numbers[citation] - 1]
-            details.append(f"[{numbers[citation]}] {_describe_reference(reference)}")
+            details.append(f"[{numbers[citation]}] {reference_text(reference)}")
     if details:
         lines += [""] + details
     return "\n".join(lines)
+
+
+def edge_condition_text(graph: ir.Graph, edge: ir.Edge) -> str:
+    """An arrow's condition in chart words, on one line ("" for an unconditional arrow)."""
+    if edge.otherwise:
+        return OTHERWISE
+    if edge.guard is None:
+        return ""
+    return format_expr(edge.guard)
 
 
 def _chart_edge(graph: ir.Graph, edge: ir.Edge, highlight: Highlight | None) -> ChartEdge:

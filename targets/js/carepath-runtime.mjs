@@ -237,11 +237,21 @@ const URGENCY_RANK = { emergent: 0, urgent: 1, routine: 2 };
 
 /** Run a compiled graph (parsed graph JSON) against facts (input name → value). */
 export function run(graph, facts) {
+  return runWithTrace(graph, facts).result;
+}
+
+/**
+ * `run`, and what each decision on the path did, for viewers that draw the path:
+ * `trace` holds, per active decision in graph order, `{decision, fired, pending}` with
+ * `fired` the branch numbers that fired (as the Python runtime's `--trace`).
+ */
+export function runWithTrace(graph, facts) {
   if (graph.format !== FORMAT) throw new InputError([`graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}`]);
   const { outgoing, graphDefines, order } = prepare(graph);
   const env = { facts: readFacts(graph, facts), defines: new Map(), graphDefines };
   const active = new Set([graph.nodes[0].id]);
   const unknownGuards = [];
+  const trace = [];
   let pending = false;
   const fire = (edges) => edges.forEach((edge) => active.add(edge.target));
 
@@ -252,6 +262,7 @@ export function run(graph, facts) {
     const decision = decide(node.policy, branchesOf(edges), env);
     decision.fired.forEach(fire);
     if (decision.unknown.length) { pending = true; unknownGuards.push(...decision.unknown); }
+    trace.push({ decision: node.id, fired: decision.fired.map((fired) => fired[0].branch), pending: decision.unknown.length > 0 });
   }
 
   const needed = new Set();
@@ -262,7 +273,7 @@ export function run(graph, facts) {
     .filter((node) => node.kind === "action" && active.has(node.id))
     .sort((a, b) => rank(a) - rank(b) || order.get(a.id) - order.get(b.id))
     .map((node) => ({ id: node.id, urgency: node.urgency, title: node.title, citations: node.citations }));
-  return {
+  const result = {
     guideline: graph.id,
     version: graph.version,
     status: pending ? "needs_input" : "complete",
@@ -270,6 +281,7 @@ export function run(graph, facts) {
     needs: graph.inputs.map((input) => input.name).filter((name) => needed.has(name)),
     path: graph.nodes.filter((node) => active.has(node.id)).map((node) => node.id),
   };
+  return { result, trace };
 }
 
 const prepared = new WeakMap();
