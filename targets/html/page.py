@@ -80,18 +80,18 @@ def _json_in_html(data: object) -> str:
 
 
 _PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.DOTALL)
-_SIZE = re.compile(r'<svg width="[^"]*" height="[^"]*"')
+_SVG_TAG = re.compile(r"<svg\b")
 
 
 def _inline_svg(svg: str) -> str:
-    """Graphviz's SVG file as an element of the page: no XML prolog, sized by the page's CSS.
+    """Graphviz's SVG file as an element of the page: no XML prolog, drawn at its own size.
 
     The drawing is described for assistive technology by the text beside it (the
     same steps are in the results and the form), so the SVG itself is one labelled
     image rather than hundreds of unlabelled shapes.
     """
     svg = _PROLOG.sub("", svg, count=1)
-    return _SIZE.sub('<svg id="chart-svg" role="img" aria-labelledby="chart-heading"', svg, count=1)
+    return _SVG_TAG.sub('<svg id="chart-svg" role="img" aria-labelledby="chart-heading"', svg, count=1)
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -142,7 +142,7 @@ _TEMPLATE = """<!DOCTYPE html>
   <section class="chart" aria-labelledby="chart-heading">
     <h2 id="chart-heading">Flowchart of the guideline</h2>
     <p class="muted">Bold blue: the patient's path so far. Dashed purple: a decision waiting for a fact. Greyed: not on the path.
-    <button type="button" id="chart-zoom" aria-pressed="false">Show at full size</button></p>
+    <button type="button" id="chart-zoom" aria-pressed="false">Fit to width</button></p>
     <div id="chart" class="chart-frame" tabindex="0" aria-label="Flowchart, scrollable">{svg}</div>
   </section>
   <section class="print-only">

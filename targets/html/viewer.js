@@ -295,6 +295,17 @@ function paintChart(onPath, pending, taken) {
     line.classList.toggle("on-path", drawnTaken);
     line.classList.toggle("off-path", highlighted && !drawnTaken);
   }
+  scrollChartTo([...pending][0] ?? [...onPath].at(-1));
+}
+
+/** Scroll the chart (not the page) so that a step is in view, a third of the way down. */
+function scrollChartTo(id) {
+  const frame = document.getElementById("chart");
+  const shape = id && document.getElementById(`node-${id}`);
+  if (!shape) return;
+  const box = shape.getBoundingClientRect(), view = frame.getBoundingClientRect();
+  frame.scrollTop += box.top - view.top - frame.clientHeight / 3;
+  frame.scrollLeft += box.left - view.left - (frame.clientWidth - box.width) / 2;
 }
 
 function showPrintFacts(facts) {
@@ -331,10 +342,9 @@ function wireControls() {
   document.getElementById("print").addEventListener("click", () => window.print());
   const zoom = document.getElementById("chart-zoom");
   zoom.addEventListener("click", () => {
-    const full = zoom.getAttribute("aria-pressed") !== "true";
-    zoom.setAttribute("aria-pressed", String(full));
-    zoom.textContent = full ? "Fit to width" : "Show at full size";
-    document.getElementById("chart").classList.toggle("full-size", full);
+    const fit = zoom.getAttribute("aria-pressed") !== "true";
+    zoom.setAttribute("aria-pressed", String(fit));
+    document.getElementById("chart").classList.toggle("fit", fit);
   });
 }
 
