@@ -288,12 +288,15 @@ function paintChart(onPath, pending, taken) {
     shape.dataset.kind = node.kind;
   }
   for (const edge of view.edges) {
-    const line = document.getElementById(`edge-${edge.source}-${edge.target}`);
-    if (!line) continue;
     // Two lines of one decision to one target are drawn as one arrow: taken if either is.
     const drawnTaken = view.edges.some((other) => other.source === edge.source && other.target === edge.target && taken(other));
-    line.classList.toggle("on-path", drawnTaken);
-    line.classList.toggle("off-path", highlighted && !drawnTaken);
+    // A labelled arrow is drawn in two parts through its condition's text.
+    for (const part of ["", "-to", "-label"]) {
+      const line = document.getElementById(`edge-${edge.source}-${edge.target}${part}`);
+      if (!line) continue;
+      line.classList.toggle("on-path", drawnTaken);
+      line.classList.toggle("off-path", highlighted && !drawnTaken);
+    }
   }
   scrollChartTo([...pending][0] ?? [...onPath].at(-1));
 }
