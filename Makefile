@@ -49,6 +49,9 @@ examples: setup
 	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.svg
 	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.png
 	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.mmd
+	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.pdf --paper a4
+	$(CAREPATH) render examples/guidelines/dvt_wells.cpath -o examples/flowchart_dvt_wells.png
+	$(CAREPATH) render examples/guidelines/dvt_wells.cpath -o examples/flowchart_dvt_wells.pdf --paper letter
 	$(CAREPATH) render $(GUIDELINE) --facts examples/patients/claudication_abi_missing.json -o examples/flowchart_claudication_abi_missing.svg
 	$(CAREPATH) render $(GUIDELINE) --facts examples/patients/claudication_abi_missing.json -o examples/flowchart_claudication_abi_missing.png
 	$(CAREPATH) export $(GUIDELINE) --format html -o examples/viewer.html

@@ -2,7 +2,8 @@
 
 The format comes from OUT's suffix (`.svg .png .pdf .dot .mmd`) unless `--format`
 says otherwise. `--facts F` runs the guideline on a patient's facts and draws that
-patient's path; `--section ID` draws one section with its neighbours. The chart
+patient's path; `--section ID` draws one section with its neighbours. A PDF is a
+booklet for print: an overview page, then a page per section, on `--paper a4|letter`. The chart
 is written to a temporary file beside OUT and renamed over it, so a failed render
 never leaves half a file. Usage problems (an unknown suffix, no `dot` program, an
 unknown section) exit 2 with one line each.
@@ -27,8 +28,10 @@ from carepath.flowchart import FORMATS
 @click.option("--facts", "facts_path", type=click.Path(dir_okay=False),
               help="A patient's facts (JSON, as for `carepath run`): draw that patient's path.")
 @click.option("--section", help="Draw only this section (by id), with the steps around it.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Sheet size of a PDF (an overview page, then one page per section).")
 def render(
-    guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None
+    guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None, paper: str
 ) -> None:
     """Draw GUIDELINE as a flowchart (SVG, PNG, PDF, DOT or Mermaid)."""
     from carepath.cli.common import fail_input, load_guideline
@@ -49,7 +52,7 @@ def render(
     from targets.mermaid import MermaidError
 
     try:
-        data = render_flowchart(graph, fmt, facts, section)
+        data = render_flowchart(graph, fmt, facts, section, paper)
     except (RenderError, MermaidError) as error:
         fail_input("\n       ".join(error.problems))
     try:

@@ -32,6 +32,7 @@ DIAMOND_WIDTH = 20  # diamonds lose their corners: narrower lines keep them comp
 EDGE_LABEL_WIDTH = 26
 JUMP_WIDTH = 22
 JUMP_FAN_IN = 4  # a step this many edges reach is a shared sink
+ENTRY_LIMIT = 3  # in a section view, more arrows than this into one step are gathered into one box
 JUMP_SPAN = 25  # steps in graph order: a longer edge into a shared sink is drawn as a connector
 OTHERWISE = "otherwise"
 
@@ -163,6 +164,8 @@ def build_chart(
             )
         edges.append(chart_edge)
     edges = _merge_parallel(tuple(edges))
+    if section is not None:
+        nodes, edges = _gather_entries(graph, nodes, edges, section_titles)
     # A neighbour reached only through a go-to connector would float unconnected: the
     # connector already names it.
     anchored = {e.source for e in edges} | {e.target for e in edges if not e.jump}
@@ -194,6 +197,41 @@ def build_chart(
         urgencies=urgencies,
         highlighted=highlight is not None,
     )
+
+
+def _gather_entries(
+    graph: ir.Graph, nodes: tuple[ChartNode, ...], edges: tuple[ChartEdge, ...], section_titles: dict[str, str]
+) -> tuple[tuple[ChartNode, ...], tuple[ChartEdge, ...]]:
+    """In a section view, a step entered from many places gets one greyed "reached from" box.
+
+    A follow-up visit reached from a dozen treatment branches would otherwise be drawn
+    under a row of a dozen greyed neighbours, a page wide; the box names how many steps
+    in which sections lead there, and the section's own page stays readable.
+    """
+    by_id = {node.id: node for node in nodes}
+    entering: dict[str, list[ChartEdge]] = {}
+    for edge in edges:
+        if by_id[edge.source].external and not by_id[edge.target].external:
+            entering.setdefault(edge.target, []).append(edge)
+    gathered = {target: into for target, into in entering.items() if len(into) > ENTRY_LIMIT}
+    if not gathered:
+        return nodes, edges
+    dropped = {id(edge) for into in gathered.values() for edge in into}
+    kept_edges = [edge for edge in edges if id(edge) not in dropped]
+    entries = []
+    for target, into in gathered.items():
+        sections = dict.fromkeys(graph.node(edge.source).section for edge in into)
+        where = "; ".join(section_titles.get(s or "", "outside every section") for s in sections)
+        entry_id = f"carepath-entry-{target}"
+        text = f"Reached from {len(into)} steps: {where}"
+        entries.append(ChartNode(
+            id=entry_id, kind=ir.NodeKind.ASSESS, title_lines=wrap(text, TITLE_WIDTH + 10), caption="",
+            citations="", tooltip=text, urgency=None, section=None, state=State.PLAIN, needs=(), external=True,
+        ))
+        kept_edges.append(ChartEdge(entry_id, target, (), "", False, State.PLAIN))
+    still_used = {e.source for e in kept_edges} | {e.target for e in kept_edges}
+    kept_nodes = tuple(n for n in nodes if not n.external or n.id in still_used) + tuple(entries)
+    return kept_nodes, tuple(kept_edges)
 
 
 def _short_title(title: str) -> str:

@@ -285,7 +285,7 @@ def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
     dot.attr("node", fontname=FONT, fontsize="11", margin="0.12,0.05")
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7", color="#455a64")
 
-    if len(chart.sections) > 1:
+    if chart.sections:
         dot.attr("graph", pack="true", packmode=f"array_tu{_columns(chart)}")
     _draw_body(dot, chart)
     order = len(chart.sections) + 1
