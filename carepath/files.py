@@ -8,13 +8,13 @@ here (`mkstemp` alone would make it private, 0600, which breaks a published char
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from compiler import exact_json
 from compiler.diagnostics import Diagnostic
 
 
@@ -48,7 +48,7 @@ def write_counterexamples(diagnostics: Iterable[Diagnostic], directory: str | Pa
         if diagnostic.counterexample is None:
             continue
         target = _free_name(directory, _file_stem(diagnostic), written)
-        write_atomically(target, json.dumps(dict(diagnostic.counterexample), indent=2, ensure_ascii=False) + "\n")
+        write_atomically(target, exact_json.dumps(dict(diagnostic.counterexample), indent=2, ensure_ascii=False) + "\n")
         written.append(target)
     return written
 

@@ -10,16 +10,16 @@ One record (`Diagnostic`), three renderings, as Elm does:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
+from compiler import exact_json
 from compiler.diagnostics import Diagnostic
 
 
 def render(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], style: str = "human") -> str:
     diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
     if style == "json":
-        return json.dumps([as_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+        return exact_json.dumps([as_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
     if style == "short":
         return "".join(short(d) + "\n" for d in diagnostics)
     return "".join(human(d, sources) + "\n" for d in diagnostics)

@@ -102,7 +102,7 @@ def test_json_output_is_the_contract_and_trace_is_opt_in(vascular, tmp_path):
     assert list(data) == ["guideline", "version", "status", "actions", "needs", "path"]
     assert data["status"] == "complete" and data["needs"] == []
     exercise = next(a for a in data["actions"] if a["id"] == "exercise")
-    assert exercise["because"] == ["pad: abi ≤ 0.9 (abi = 0.85)", "abi ≥ 0.5 (abi = 0.85)",
+    assert exercise["because"] == ["pad: abi ≤ 0.90 (abi = 0.85)", "abi ≥ 0.5 (abi = 0.85)",
                                    "relief ≤ 10 min (relief = 6 min)"]
     traced = json.loads(invoke("run", vascular, "--facts", facts, "--format", "json", "--trace").stdout)
     assert [d["decision"] for d in traced["trace"]] == ["triage", "severity", "streams"]

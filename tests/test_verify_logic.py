@@ -6,6 +6,8 @@ boundary value, a missing fact), so the tests pin the exact patient and path.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import re
 from pathlib import Path
 
@@ -61,7 +63,7 @@ def test_unique_overlap_at_the_shared_boundary():
     assert finding.code == "CP0401"
     assert finding.message == "lines 1 and 2 of unique decision `d` can both hold"
     assert finding.span.line == 10 and finding.label == "overlaps with line 1"
-    assert finding.counterexample == {"abi": 0.9, "pain": True}
+    assert finding.counterexample == {"abi": Fraction(9, 10), "pain": True}  # exact, written as 0.9
     assert finding.path == ("start", "intake", "d", "a", "done")
 
 

@@ -162,7 +162,7 @@ def test_path_lights_up_and_pending_decisions_are_shaded(reference, page_file, c
     facts = json.loads(PATIENT.read_text(encoding="utf-8"))
     result = run(reference, facts)
     assert browser.shown_actions(page) == [action.id for action in result.actions]
-    lit = page.eval_on_selector_all("#chart-svg .node.on-path, #chart-svg .node.pending", "gs => gs.map(g => g.id)")
+    lit = page.eval_on_selector_all("#chart-svg .node.on-path:not(.condition), #chart-svg .node.pending", "gs => gs.map(g => g.id)")
     assert sorted(lit) == sorted(f"node-{node}" for node in result.path)
     shaded = page.eval_on_selector_all("#chart-svg .node.pending", "gs => gs.map(g => g.id)")
     assert shaded == [f"node-{step.decision}" for step in result.trace if step.pending]

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from compiler import exact_json
+
 
 @click.command()
 @click.argument("old")
@@ -36,7 +38,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
             click.echo(f"error: {problem}", err=True)
         fail_input(error.problems[-1])
     if style == "json":
-        click.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
+        click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
         click.echo(_as_text(result, old, new), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
@@ -82,7 +84,7 @@ def _as_text(result, old: str, new: str) -> str:
                      f"({old} → {new}):")
     for number, region in enumerate(result.regions, 1):
         lines += ["", f"{number}. {region.condition}",
-                  f"   example patient: {json.dumps(region.example, ensure_ascii=False)}"]
+                  f"   example patient: {exact_json.dumps(region.example, ensure_ascii=False)}"]
         lost = [a for a in region.old.actions if a not in region.new.actions]
         gained = [a for a in region.new.actions if a not in region.old.actions]
         if lost:

@@ -24,7 +24,8 @@ from __future__ import annotations
 from attrs import frozen
 
 from compiler import ir
-from targets.flowchart.expressions import format_expr, format_literal, format_number, humanize
+from compiler.printer import number_display
+from targets.flowchart.expressions import format_expr, format_literal, humanize
 
 _COMPARISONS = ("<", "<=", ">", ">=", "=", "!=")
 _NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
@@ -43,7 +44,7 @@ def score_items(graph: ir.Graph, names: tuple[str, ...]) -> list[tuple[str, list
         expr = defines.get(name)
         if isinstance(expr, ir.ConditionSum):
             context = _Context(graph)
-            items = [(_text(_rewrite(term.condition, context), _LOOSEST), _points(term.weight)) for term in expr.terms]
+            items = [(_text(_rewrite(term.condition, context), _LOOSEST), _points(term)) for term in expr.terms]
             title = humanize(name)
             scores.append((title[:1].upper() + title[1:], items))
     return scores
@@ -59,9 +60,10 @@ def scores_read(expr: ir.Expr, graph: ir.Graph) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _points(weight) -> str:
-    text = format_number(weight)
-    return text if text.startswith("-") else "+" + text
+def _points(term: ir.Term) -> str:
+    """A term's points as the author wrote them, signed: `+1`, `-2`."""
+    text = getattr(term, "text", "") or number_display(term.weight)
+    return text if text.startswith(("-", "−")) else "+" + text
 
 
 class _Context:

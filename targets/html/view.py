@@ -15,7 +15,6 @@ into the document as text (`textContent`), never as markup.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from compiler import ir
@@ -100,36 +99,17 @@ def _range_text(declared: ir.NumberType | ir.QuantityType) -> str:
     if declared.low is None and declared.high is None:
         return ""
     unit = f" {format_unit(declared.unit)}" if isinstance(declared, ir.QuantityType) else ""
-    low = "…" if declared.low is None else _number_text(declared.low)
-    high = "…" if declared.high is None else _number_text(declared.high)
+    low = "…" if declared.low is None else ir.number_text(declared.low)
+    high = "…" if declared.high is None else ir.number_text(declared.high)
     return f"{low} to {high}{unit}"
 
 
-def _number_text(value: Any) -> str:
-    """A number as decimal text, exactly (IR numbers may be floats or Fractions)."""
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return str(value.numerator)
-        return format(float(value), "g") if _terminates(value) else f"{value.numerator}/{value.denominator}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _terminates(value: Fraction) -> bool:
-    denominator = value.denominator
-    for prime in (2, 5):
-        while denominator % prime == 0:
-            denominator //= prime
-    return denominator == 1
-
-
 def _fact_value(literal: ir.Literal) -> Any:
-    """A scenario's fact as the form shows it: numbers as the text the author wrote."""
+    """A scenario's fact as the form shows it: numbers as exact decimal text."""
     value = literal.value
     if isinstance(value, bool | str):
         return value
-    text = getattr(literal, "text", None) or _number_text(value)
+    text = ir.number_text(value)  # exact; `value` is in `literal.unit`
     return {"value": text, "unit": literal.unit} if literal.unit else text
 
 
