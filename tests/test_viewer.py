@@ -16,6 +16,7 @@ import math
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 
 from carepath import compile_file, compile_text, run
@@ -32,6 +33,7 @@ PATIENT = ROOT / "examples" / "patients" / "absent_pulse_unilateral.json"
 
 needs_browser = pytest.mark.skipif(browser.missing() is not None, reason=browser.missing() or "")
 
+HOSTILE_QUOTE = '"Treat <b onmouseover="window.pwned = 10">now</b>", the source says.'
 HOSTILE_TITLE = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
 HOSTILE = """guideline hostile "TITLE" version "1 <b>bold</b>"
 
@@ -225,7 +227,10 @@ def test_print_view_is_one_page(reference, page_file, chromium):
 @needs_browser
 @pytest.mark.parametrize("bypass_csp", [False, True], ids=["with the policy", "escaping alone"])
 def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
-    graph = compile_text(HOSTILE)
+    # The action quotes its source document (the IR's `source`), with markup in the quote.
+    compiled = compile_text(HOSTILE)
+    quoted = tuple(attrs.evolve(n, source=HOSTILE_QUOTE) if n.id == "exercise" else n for n in compiled.nodes)
+    graph = attrs.evolve(compiled, nodes=quoted)
     # Ids cannot hold markup in a .cpath, but a graph JSON's can: rename a node.
     hostile_id = '"><img src=x onerror="window.pwned = 9">'
     document = export_graph(graph).replace('"exercise"', json.dumps(hostile_id))
@@ -244,4 +249,5 @@ def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
     assert page.inner_text("h1") == HOSTILE_TITLE
     assert "</script><script>window.pwned = 7</script>" in page.inner_text("#actions")
     assert browser.shown_actions(page) == [hostile_id]
+    assert page.inner_text("#actions .source-quote") == HOSTILE_QUOTE
     assert page.locator("#actions img, #actions script, #questions svg, form iframe").count() == 0
