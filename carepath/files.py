@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from compiler import exact_json
-from compiler.diagnostics import Diagnostic
+from carepath.diagnostics import Diagnostic
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:

@@ -192,16 +192,9 @@ def fire(logic: Logic, policy: ir.HitPolicy, guards: Sequence, targets: Sequence
     true = [logic.is_true(g) for g in guards]
     false = [logic.is_false(g) for g in guards]
     unknown = [is_unknown(logic, g) for g in guards]
-    if policy is ir.HitPolicy.FIRST:
-        fires = tuple(logic.all([*false[:i], true[i]]) for i in range(len(guards)))
-        asks = tuple(logic.all([*false[:i], unknown[i]]) for i in range(len(guards)))
-    elif policy is ir.HitPolicy.UNIQUE:
-        fires = tuple(logic.all([*(logic.negate(t) for t in true[:i]), true[i]]) for i in range(len(guards)))
-        none_true = logic.negate(logic.any(true))
-        asks = tuple(logic.all((none_true, unknown[i])) for i in range(len(guards)))
-    else:
+    if policy is ir.HitPolicy.ANY:
         fires = tuple(true)
-        reached_by = {}
+        reached_by: dict[str, list[int]] = {}
         for i, line_targets in enumerate(targets):
             for target in line_targets:
                 reached_by.setdefault(target, []).append(i)
@@ -209,6 +202,23 @@ def fire(logic: Logic, policy: ir.HitPolicy, guards: Sequence, targets: Sequence
             logic.all((unknown[i], logic.negate(logic.all(
                 logic.any(true[j] for j in reached_by[target]) for target in targets[i]))))
             for i in range(len(guards)))
+    else:
+        # `first`: every earlier line false; `unique`: no earlier line true. Built as a running
+        # prefix, so a decision of n lines costs n steps, not n².
+        fires_list, asks_list, before = [], [], logic.TRUE
+        for i in range(len(guards)):
+            fires_list.append(logic.all((before, true[i])))
+            if policy is ir.HitPolicy.FIRST:
+                asks_list.append(logic.all((before, unknown[i])))
+                before = logic.all((before, false[i]))
+            else:
+                before = logic.all((before, logic.negate(true[i])))
+        fires = tuple(fires_list)
+        if policy is ir.HitPolicy.FIRST:
+            asks = tuple(asks_list)
+        else:
+            none_true = before
+            asks = tuple(logic.all((none_true, unknown[i])) for i in range(len(guards)))
     return Firing(fires, logic.all(false), asks, logic.any(asks))
 
 

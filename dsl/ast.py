@@ -14,7 +14,7 @@ from typing import Union
 
 from attrs import field, frozen
 
-from dsl.source import UNKNOWN_SPAN, Span
+from carepath.diagnostics import UNKNOWN_SPAN, Span
 
 
 def _span():

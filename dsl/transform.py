@@ -14,7 +14,7 @@ from attrs import evolve
 from lark import Token, Transformer, v_args
 
 from dsl import ast
-from dsl.source import Span
+from carepath.diagnostics import Span
 
 
 def _unescape(token: Token) -> str:

@@ -103,6 +103,7 @@ def comparable(result: dict) -> dict:
         "status": result["status"],
         "actions": [{k: a[k] for k in ("id", "urgency", "title", "citations")} for a in result["actions"]],
         "needs": result["needs"],
+        "questions": [[q["input"], (q["could_lead_to"] or {}).get("id")] for q in result["questions"]],
         "path": result["path"],
     }
 
@@ -276,3 +277,17 @@ def test_js_refuses_facts_that_are_not_an_object(js):
     graph = compiled(EDGE_CASES[0])
     replies = js.run(graph, [[], "pain", 3])
     assert all("error" in reply for reply in replies)
+
+
+def test_js_input_errors_carry_the_python_codes_and_paths(js):
+    graph = compiled(EDGE_CASES[0])
+    rng = random.Random(5)
+    bad = [random_patient(graph, rng, invalid_rate=1.0) for _ in range(60)]
+    for facts, reply in zip(bad, js.run(graph, bad), strict=True):
+        try:
+            parse_facts(graph, facts)
+        except FactsError as error:
+            expected = sorted((p.code, p.path) for p in error.problems)
+            assert sorted((p["code"], p["path"]) for p in reply["error"]) == expected, facts
+        else:
+            assert "error" not in reply, facts

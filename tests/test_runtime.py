@@ -205,7 +205,7 @@ def test_trace_lists_each_evaluated_guard_with_its_value():
 def test_json_contract_fields():
     result = run(graph_of(VASCULAR), {"pulses": "absent", "unilateral": True, "smoker": True})
     data = result.to_json()
-    assert list(data) == ["guideline", "version", "status", "actions", "needs", "path"]
+    assert list(data) == ["guideline", "version", "status", "actions", "needs", "questions", "path"]
     assert list(data["actions"][0]) == ["id", "urgency", "title", "timing", "citations", "because"]
     assert list(data["actions"][1]) == ["id", "urgency", "title", "citations", "because"]  # quit: no timing
     assert "trace" in result.to_json(trace=True)

@@ -278,7 +278,7 @@ def test_check_writes_counterexamples_that_run_replays(tmp_path):
 
 
 def _unverified(text: str):
-    from compiler.diagnostics import Sink
+    from carepath.diagnostics import Sink
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes
@@ -287,7 +287,7 @@ def _unverified(text: str):
 
 
 def test_a_solver_time_out_is_a_warning_never_a_proof(monkeypatch):
-    from compiler.diagnostics import Severity
+    from carepath.diagnostics import Severity
     from compiler.logic.prover import Outcome, Prover
     from compiler.passes.verify_logic import logic_findings
 

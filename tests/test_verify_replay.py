@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import ir
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from compiler.passes.load import SourceFile
 from compiler.passes.verify_logic import logic_findings, verify_logic
 from compiler.pipeline import PASSES, run_passes

@@ -28,7 +28,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
     
     from carepath.api import check_file
     from carepath.cli.common import EXIT_OK, exit_code, report
-    from compiler.diagnostics import CompileError
+    from carepath.diagnostics import CompileError
     from compiler.report import as_json
 
     worst, collected = EXIT_OK, []

@@ -27,16 +27,14 @@ from compiler import exact_json
               help="Stop after this many regions of changed patients.")
 def diff(old: str, new: str, style: str, max_regions: int) -> None:
     """Show which patients get a different set of actions, or first action, in NEW than in OLD."""
-    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, fail_input
+    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, report_and_exit
     from compiler.logic.diff import DiffInputError, diff_graphs
 
     graphs = [_load(path) for path in (old, new)]
     try:
         result = diff_graphs(*graphs, max_regions=max_regions)
     except DiffInputError as error:
-        for problem in error.problems[:-1]:
-            click.echo(f"error: {problem}", err=True)
-        fail_input(error.problems[-1])
+        report_and_exit(error, "json" if style == "json" else "human")
     if style == "json":
         click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
@@ -47,7 +45,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
 def _load(path: str):
     """The graph of one version, or exit 2 with its diagnostics."""
     from carepath.cli.common import EXIT_INPUT, report
-    from compiler.diagnostics import CompileError, Sink
+    from carepath.diagnostics import CompileError, Sink
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes

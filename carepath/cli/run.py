@@ -50,7 +50,7 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
 def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
     import json
 
-    from carepath.cli.common import EXIT_INPUT
+    from carepath.cli.common import report_and_exit
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
     from targets.runtime.report import render_text
@@ -58,8 +58,7 @@ def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
     try:
         facts = read_facts_text(graph, _read(facts_path), "$")
     except FactsError as error:
-        _report_problems(facts_path, error.problems)
-        sys.exit(EXIT_INPUT)
+        report_and_exit(error.in_file(facts_path), "json" if style == "json" else "human", "nothing was run")
     result = execute(graph, facts.values)
     if style == "json":
         click.echo(json.dumps(result.to_json(trace), indent=2, ensure_ascii=False))

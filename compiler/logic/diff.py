@@ -24,6 +24,7 @@ from typing import Any
 import z3
 from attrs import frozen
 
+from carepath.diagnostics import ProblemsError
 from compiler import printer, ir
 from compiler.logic.encode import Encoder, Inputs, rational
 from compiler.logic import DEFAULT_TIMEOUT_MS
@@ -32,12 +33,10 @@ from compiler.logic.reach import Activation
 from compiler.logic.witness import facts_of, path_of, simplest
 
 
-class DiffInputError(Exception):
+class DiffInputError(ProblemsError):
     """The two versions cannot be compared; `problems` lists every reason."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    code = "CP0903"
 
 
 @frozen

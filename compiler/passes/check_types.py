@@ -19,7 +19,7 @@ from attrs import frozen
 
 from dsl import ast
 from compiler import printer, units
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from compiler.ir import BooleanType, EnumType, NumberType, QuantityType
 from compiler.passes.resolve import suggest
 from compiler.program import Program

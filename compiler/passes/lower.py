@@ -19,7 +19,7 @@ import heapq
 from fractions import Fraction
 
 from compiler import __version__, ir, units
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from compiler.passes.check_types import declared_type
 from compiler.program import Program
 from dsl import ast

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from carepath.diagnostics import ProblemsError
 from compiler import ir
 from targets.flowchart.chart import SectionUnknown, build_chart
 from targets.flowchart.highlight import Highlight, HighlightError
@@ -22,12 +23,10 @@ FORMATS = ("dot", "svg", "png", "pdf")
 PNG_DPI = "110"  # sharp enough to read a printed page, small enough to embed
 
 
-class RenderError(Exception):
+class RenderError(ProblemsError):
     """A chart that cannot be drawn; `problems` holds every reason, one per line."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    code = "CP0901"
 
 
 def to_dot(graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None) -> str:
@@ -75,9 +74,12 @@ def render_pdf(
         raise RenderError(error.problems) from None
     except SectionUnknown as error:
         raise RenderError([str(error)]) from None
-    draw = lambda source: run_dot(source, "pdf")  # noqa: E731 - Graphviz as a function of the page's DOT
-    document, _ = on_paper([best_direction(source, paper, draw) for source in sources], paper)
+    document, _ = on_paper([best_direction(source, paper, _draw_pdf) for source in sources], paper)
     return document
+
+
+def _draw_pdf(source: str) -> bytes:
+    return run_dot(source, "pdf")
 
 
 def run_dot(source: str, fmt: str) -> bytes:

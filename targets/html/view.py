@@ -1,13 +1,11 @@
 """Graph IR → the viewer's data: what the page's script needs beyond the graph JSON.
 
-The page runs the graph JSON itself with the JavaScript runtime; this module adds
-what a clinician reads and what the runtime does not compute: each input as a form
-field (its question as the label, its choices, the units it may be entered in),
-each arrow's condition in chart words (`ABI ≤ 0.9`), each action's timing, doses,
-sources and `source` quote, which inputs each decision reads (to shade the decisions
-waiting for a fact), and how urgent the most urgent action behind each decision is
-(to ask the questions that could unlock an emergency first). Scenarios become facts
-the page loads with one click.
+The page runs the graph JSON itself with the JavaScript runtime, which says what to
+do, which decisions wait and which questions to ask, most urgent first; this module
+adds what a clinician reads beside it: each input as a form field (its question as
+the label, its choices, the units it may be entered in), each arrow's condition in
+chart words (`ABI ≤ 0.90`), each action's timing, doses, sources and `source` quote.
+Scenarios become facts the page loads with one click.
 
 Everything here is plain data: strings, numbers, lists. The page puts every string
 into the document as text (`textContent`), never as markup.
@@ -33,17 +31,13 @@ UNIT_CHOICES = (
     "cm", "m", "[in_i]",
 )
 
-URGENCY_RANK = {urgency.value: urgency.rank for urgency in ir.Urgency}
-NO_ACTION_RANK = max(URGENCY_RANK.values()) + 1
-
 
 def view_model(graph: ir.Graph) -> dict[str, Any]:
     """The page's data, keyed by input name, node id and edge index."""
-    defines = {define.name: define.expr for define in graph.defines}
     references = {reference.id: reference_text(reference) for reference in graph.references}
     return {
         "inputs": [_input_field(input_) for input_ in graph.inputs],
-        "nodes": {node.id: _node_view(graph, node, defines, references) for node in graph.nodes},
+        "nodes": {node.id: _node_view(node, references) for node in graph.nodes},
         "edges": [
             {
                 "source": edge.source,
@@ -57,7 +51,6 @@ def view_model(graph: ir.Graph) -> dict[str, Any]:
             {"name": scenario.name, "facts": {fact.name: _fact_value(fact.value) for fact in scenario.facts}}
             for scenario in graph.scenarios
         ],
-        "urgency_rank": URGENCY_RANK,
     }
 
 
@@ -113,9 +106,7 @@ def _fact_value(literal: ir.Literal) -> Any:
     return {"value": text, "unit": literal.unit} if literal.unit else text
 
 
-def _node_view(
-    graph: ir.Graph, node: ir.Node, defines: dict[str, ir.Expr], references: dict[str, str]
-) -> dict[str, Any]:
+def _node_view(node: ir.Node, references: dict[str, str]) -> dict[str, Any]:
     view: dict[str, Any] = {
         "title": node.title,
         "kind": node.kind.value,
@@ -128,29 +119,4 @@ def _node_view(
         view["urgency"] = node.urgency.value if node.urgency else None
         view["timing"] = str(node.timing) if node.timing is not None else None
         view["doses"] = [str(dose) for dose in node.doses]
-    if node.kind == ir.NodeKind.DECIDE:
-        reads: dict[str, None] = {}
-        for edge in graph.outgoing(node.id):
-            if edge.guard is not None:
-                reads.update(dict.fromkeys(ir.inputs_read(edge.guard, defines)))
-        view["policy"] = node.policy.value if node.policy else None
-        view["reads"] = list(reads)
-        view["unlock_rank"] = _most_urgent_behind(graph, node.id)
     return view
-
-
-def _most_urgent_behind(graph: ir.Graph, node_id: str) -> int:
-    """The rank of the most urgent action reachable from a node (0 = emergent)."""
-    best = NO_ACTION_RANK
-    seen = {node_id}
-    stack = [node_id]
-    while stack:
-        for edge in graph.outgoing(stack.pop()):
-            if edge.target in seen:
-                continue
-            seen.add(edge.target)
-            stack.append(edge.target)
-            target = graph.node(edge.target)
-            if target.kind == ir.NodeKind.ACTION and target.urgency is not None:
-                best = min(best, target.urgency.rank)
-    return best

@@ -152,21 +152,30 @@ function update() {
     ({ result, trace } = runWithTrace(graphData, facts));
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    error.problems.forEach((line) => {
-      const name = line.split(":", 1)[0];
-      if (fields.has(name)) {
-        const field = fields.get(name);
+    // Each problem names its fact by a JSON path: `$.abi`, `$.age.unit`, `$["odd name"]`.
+    const lines = error.problems.map((problem) => {
+      const name = factOf(problem.path ?? "");
+      const field = fields.get(name);
+      if (field) {
         field.problem.hidden = false;
-        field.problem.textContent = line.slice(name.length + 1).trim();
+        field.problem.textContent = problem.message;
         field.wrapper.classList.add("invalid");
       }
+      return field ? `${field.spec.short}: ${problem.message}` : problem.message;
     });
-    showProblems(error.problems);
+    showProblems(lines);
     return;
   }
   showProblems([...problems].map(([name, message]) => `${fields.get(name).spec.short}: ${message}`));
   if (problems.size) return;
   showResult(result, trace, facts);
+}
+
+/** The input a problem's JSON path points into. */
+function factOf(path) {
+  const match = path.match(/^\$(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[("(?:[^"\\]|\\.)*")\])/);
+  if (!match) return null;
+  return match[1] ?? JSON.parse(match[2]);
 }
 
 function showProblems(lines) {
@@ -191,7 +200,7 @@ function showResult(result, trace, facts) {
     ? `Complete: every decision on the path could be made (${count(result.actions.length, "action")}).`
     : `Needs input: ${count(result.needs.length, "fact")} still needed (${count(result.actions.length, "action")} so far).`;
   showActions(result.actions, taken);
-  showQuestions(result.needs, pending);
+  showQuestions(result.questions);
   paintChart(onPath, pending, taken);
   showPrintFacts(facts);
 }
@@ -252,24 +261,22 @@ function reasons(id, taken) {
   return [...new Set(found)];
 }
 
-function showQuestions(needs, pending) {
+/** The questions to ask next, in the runtime's order: most urgent action they could lead to first. */
+function showQuestions(questions) {
   const list = document.getElementById("questions");
   list.replaceChildren();
-  document.getElementById("no-questions").hidden = needs.length > 0;
-  const rank = (name) => {
-    let best = Infinity;
-    for (const id of pending) if (view.nodes[id].reads.includes(name)) best = Math.min(best, view.nodes[id].unlock_rank);
-    return best;
-  };
-  const ranked = needs.map((name, index) => ({ name, index, rank: rank(name) }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index);
-  for (const { name, rank: urgency } of ranked) {
-    const field = fields.get(name);
+  document.getElementById("no-questions").hidden = questions.length > 0;
+  for (const question of questions) {
+    const field = fields.get(question.input);
     const item = element("li", null, { class: "question" });
-    item.dataset.input = name;
-    const label = Object.entries(view.urgency_rank).find(([, r]) => r === urgency);
-    if (label) item.append(element("span", `could lead to ${label[0]} action`, { class: `tag ${label[0]}` }));
-    item.append(element("span", field.spec.label, { class: "question-text" }));
+    item.dataset.input = question.input;
+    const lead = question.could_lead_to;
+    if (lead) {
+      const tag = element("span", `could lead to ${lead.urgency} action`, { class: `tag ${lead.urgency}` });
+      tag.title = lead.title;
+      item.append(tag);
+    }
+    item.append(element("span", question.ask ?? field.spec.label, { class: "question-text" }));
     const button = element("button", "Answer", { type: "button", "aria-label": `Answer: ${field.spec.label}` });
     button.addEventListener("click", () => field.focus());
     item.append(button);

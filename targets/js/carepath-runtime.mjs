@@ -12,14 +12,29 @@
 export const FORMAT = "carepath.graph/2";
 const FORMATS = [FORMAT];
 
-/** Bad facts (or a graph of another format): every problem, one string each. */
+/**
+ * Bad facts (or a graph of another format): every problem, each `{code, path, message}` with
+ * the code the Python runtime gives the same problem (docs/errors/CP06xx.md, CP0702) and the
+ * JSON path it sits at (`$.abi`).
+ */
 export class InputError extends Error {
   constructor(problems) {
-    super(problems.join("\n"));
+    super(problems.map((p) => `error[${p.code}]: ${p.path}: ${p.message}`).join("\n"));
     this.name = "InputError";
     this.problems = problems;
   }
 }
+
+/** A problem with one fact: its code and message (the path is added where the fact sits). */
+class FactProblem extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const CANNOT_READ = "CP0601", UNKNOWN_INPUT = "CP0602", WRONG_TYPE = "CP0603", NOT_A_MEMBER = "CP0604",
+  OUT_OF_RANGE = "CP0605", BAD_UNIT = "CP0606";
 
 // --- exact numbers ---------------------------------------------------------------------
 // Numbers are exact rationals (BigInt numerator and denominator), as in every carepath
@@ -189,19 +204,21 @@ export function convert(value, from, to) {
 /** Check facts against the graph's inputs; returns Map name → value (unknowns left out). */
 export function readFacts(graph, facts) {
   if (facts === null || typeof facts !== "object" || Array.isArray(facts)) {
-    throw new InputError(['facts are a JSON object: {"input_name": value, ...}']);
+    throw new InputError([{ code: CANNOT_READ, path: "$", message: 'facts are a JSON object: {"input_name": value, ...}' }]);
   }
   const problems = [];
   const values = new Map();
   const inputs = new Map(graph.inputs.map((input) => [input.name, input]));
   for (const [name, given] of Object.entries(facts)) {
     const input = inputs.get(name);
-    if (!input) { problems.push(`${name}: not an input of ${graph.id}`); continue; }
+    const path = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? `$.${name}` : `$[${JSON.stringify(name)}]`;
+    if (!input) { problems.push({ code: UNKNOWN_INPUT, path, message: `\`${name}\` is not an input of ${graph.id}` }); continue; }
     if (given === null) continue;
     try {
       values.set(name, readFact(input.type, given));
     } catch (error) {
-      problems.push(`${name}: ${error.message}`);
+      if (!(error instanceof FactProblem)) throw error;
+      problems.push({ code: error.code, path: path + (error.at ?? ""), message: error.message });
     }
   }
   if (problems.length) throw new InputError(problems);
@@ -211,28 +228,33 @@ export function readFacts(graph, facts) {
 function readFact(type, given) {
   const isNumber = (x) => typeof x === "number" && Number.isFinite(x);
   if (type.kind === "boolean") {
-    if (typeof given !== "boolean") throw new Error(`expected true or false, got ${JSON.stringify(given)}`);
+    if (typeof given !== "boolean") throw new FactProblem(WRONG_TYPE, `expected true or false, got ${JSON.stringify(given)}`);
     return given;
   }
   if (type.kind === "enum") {
-    if (!type.members.includes(given)) throw new Error(`expected one of ${type.members.join(", ")}, got ${JSON.stringify(given)}`);
+    if (typeof given !== "string") throw new FactProblem(WRONG_TYPE, `expected one of ${type.members.join(", ")}, got ${JSON.stringify(given)}`);
+    if (!type.members.includes(given)) throw new FactProblem(NOT_A_MEMBER, `\`${given}\` is not one of ${type.members.join(", ")}`);
     return given;
   }
   let value;
   if (type.kind === "quantity" && given !== null && typeof given === "object") {
     const keys = Object.keys(given).sort().join(",");
     if (keys !== "unit,value" || !isNumber(given.value) || typeof given.unit !== "string") {
-      throw new Error(`expected {"value": number, "unit": "UCUM code"}`);
+      throw new FactProblem(WRONG_TYPE, `expected {"value": number, "unit": "UCUM code"}`);
     }
-    value = convert(Rational.of(given.value), given.unit, type.unit);
+    try {
+      value = convert(Rational.of(given.value), given.unit, type.unit);
+    } catch (error) {
+      throw Object.assign(new FactProblem(BAD_UNIT, error.message), { at: ".unit" });
+    }
   } else {
-    if (!isNumber(given)) throw new Error(`expected a number${type.kind === "quantity" ? ` (in ${type.unit})` : ""}, got ${JSON.stringify(given)}`);
+    if (!isNumber(given)) throw new FactProblem(WRONG_TYPE, `expected a number${type.kind === "quantity" ? ` (in ${type.unit})` : ""}, got ${JSON.stringify(given)}`);
     value = Rational.of(given);
   }
   const unit = type.kind === "quantity" ? ` ${type.unit}` : "";
   const low = type.low === null ? null : Rational.of(type.low), high = type.high === null ? null : Rational.of(type.high);
   if ((low !== null && value.cmp(low) < 0) || (high !== null && value.cmp(high) > 0)) {
-    throw new Error(`${value}${unit} is outside ${type.low ?? "…"} to ${type.high ?? "…"}${unit}`);
+    throw new FactProblem(OUT_OF_RANGE, `${value}${unit} is outside ${type.low ?? "…"} to ${type.high ?? "…"}${unit}`);
   }
   return value;
 }
@@ -350,11 +372,14 @@ export function run(graph, facts) {
  * line), as the Python runtime's `--trace` numbers them.
  */
 export function runWithTrace(graph, facts) {
-  if (!FORMATS.includes(graph.format)) throw new InputError([`graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}`]);
-  const { graphDefines, order } = prepare(graph);
+  if (!FORMATS.includes(graph.format)) {
+    throw new InputError([{ code: "CP0702", path: "$.format", message: `graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}` }]);
+  }
+  const { graphDefines, order, mostUrgent } = prepare(graph);
   const env = { facts: readFacts(graph, facts), defines: new Map(), graphDefines };
   const active = new Set([graph.nodes[0].id]);
   const needed = new Set();
+  const leads = new Map();  // input → the most urgent action its answer could lead to
   const trace = [];
   let pending = false;
   const activate = (targets) => targets.forEach((target) => active.add(target));
@@ -366,7 +391,13 @@ export function runWithTrace(graph, facts) {
     decision.fired.forEach(activate);
     if (decision.asked.length) {
       pending = true;
-      for (const line of decision.asked) unknownInputs(line.guard, env, needed);
+      for (const line of decision.asked) {
+        const lead = best(line.targets.map((t) => mostUrgent.get(t)));
+        for (const name of unknownInputs(line.guard, env, new Set())) {
+          needed.add(name);
+          if (!leads.get(name) || (lead && lead.rank < leads.get(name).rank)) leads.set(name, lead ?? leads.get(name) ?? null);
+        }
+      }
     }
     trace.push({ decision: node.id, fired: decision.branches, pending: decision.asked.length > 0 });
   }
@@ -375,25 +406,47 @@ export function runWithTrace(graph, facts) {
     .filter((node) => node.kind === "action" && active.has(node.id))
     .sort((a, b) => URGENCY_RANK[a.urgency] - URGENCY_RANK[b.urgency] || order.get(a.id) - order.get(b.id))
     .map((node) => ({ id: node.id, urgency: node.urgency, title: node.title, citations: node.citations }));
+  const needs = graph.inputs.filter((input) => needed.has(input.name));
+  const rankOf = (input) => leads.get(input.name)?.rank ?? Infinity;
+  const questions = needs.map((input, i) => [input, i]).sort(([a, i], [b, j]) => rankOf(a) - rankOf(b) || i - j)
+    .map(([input]) => {
+      const lead = leads.get(input.name);
+      return { input: input.name, ask: input.question ?? null,
+               could_lead_to: lead ? { id: lead.node.id, title: lead.node.title, urgency: lead.node.urgency } : null };
+    });
   const result = {
     guideline: graph.id,
     version: graph.version,
     status: pending ? "needs_input" : "complete",
     actions,
-    needs: graph.inputs.map((input) => input.name).filter((name) => needed.has(name)),
+    needs: needs.map((input) => input.name),
+    questions,
     path: graph.nodes.filter((node) => active.has(node.id)).map((node) => node.id),
   };
   return { result, trace };
 }
+
+/** The entry with the lowest rank (urgency, then graph order), ignoring missing ones. */
+const best = (entries) => entries.reduce((a, b) => (!b ? a : !a || b.rank < a.rank ? b : a), null);
 
 const prepared = new WeakMap();
 
 /** What a run needs from a graph, computed once per graph object. */
 function prepare(graph) {
   if (!prepared.has(graph)) {
+    // Per node, the most urgent action on some path from it (itself included): what a
+    // question waiting there could lead to. Ranked by urgency, then graph order.
+    const mostUrgent = new Map();
+    for (let i = graph.nodes.length - 1; i >= 0; i--) {
+      const node = graph.nodes[i];
+      const own = node.kind === "action" ? { rank: URGENCY_RANK[node.urgency] * graph.nodes.length + i, node } : null;
+      const targets = node.kind === "decide" ? [...node.lines.flatMap((l) => l.targets), ...node.otherwise] : node.targets ?? [];
+      mostUrgent.set(node.id, best([own, ...targets.map((t) => mostUrgent.get(t))]));
+    }
     prepared.set(graph, {
       graphDefines: new Map(graph.defines.map((define) => [define.name, define])),
       order: new Map(graph.nodes.map((node, i) => [node.id, i])),
+      mostUrgent,
     });
   }
   return prepared.get(graph);

@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from compiler import exact_json, ir
-from dsl.source import UNKNOWN_SPAN, Span
+from carepath.diagnostics import UNKNOWN_SPAN, Span
 
 FORMAT = "carepath.graph/2"
 LEGACY_FORMATS = ("carepath.graph/1",)

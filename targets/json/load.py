@@ -37,8 +37,8 @@ from typing import Any
 import attrs
 
 from compiler import exact_json, ir
-from compiler.diagnostics import CompileError, Diagnostic
-from dsl.source import Span
+from carepath.diagnostics import CompileError, Diagnostic
+from carepath.diagnostics import Span
 from targets.json.export import FORMAT, LEGACY_FORMATS, TAGGED_CLASSES
 
 _SCHEMA_FILES = {FORMAT: "graph.schema.json", "carepath.graph/1": "graph-1.schema.json"}

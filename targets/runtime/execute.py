@@ -31,6 +31,8 @@ from targets.runtime.result import (
     UNKNOWN,
     DecisionTrace,
     GuardValue,
+    LeadsTo,
+    Question,
     RecommendedAction,
     RunResult,
 )
@@ -77,6 +79,25 @@ class Plan:
             for position, node in enumerate(graph.nodes)
         )
         self.input_order = {i.name: position for position, i in enumerate(graph.inputs)}
+        self.questions = {i.name: i.question for i in graph.inputs}
+        self.most_urgent = _most_urgent_reachable(graph)
+
+    def leads_to(self, targets: tuple[str, ...]) -> tuple[tuple[int, int], ir.Action] | None:
+        """The most urgent action reachable from `targets` (with its sort key), or None."""
+        found = [self.most_urgent[t] for t in targets if self.most_urgent.get(t) is not None]
+        return min(found, key=lambda entry: entry[0]) if found else None
+
+
+def _most_urgent_reachable(graph: ir.Graph) -> dict[str, tuple[tuple[int, int], ir.Action] | None]:
+    """Per node, the most urgent action on some path from it (itself included), by the action order."""
+    best: dict[str, tuple[tuple[int, int], ir.Action] | None] = {}
+    for position in range(len(graph.nodes) - 1, -1, -1):
+        node = graph.nodes[position]
+        found = [best[t] for t in node.targets if best.get(t) is not None]
+        if isinstance(node, ir.Action):
+            found.append((semantics.action_order(node.urgency, position), node))
+        best[node.id] = min(found, key=lambda entry: entry[0]) if found else None
+    return best
 
 
 def plan_for(graph: ir.Graph) -> Plan:
@@ -93,6 +114,7 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
     actions: list[Step] = []
     trace: list[DecisionTrace] = []
     needs: dict[str, None] = {}
+    leads: dict[str, tuple[tuple[int, int], ir.Action] | None] = {}
 
     def activate(targets: tuple[str, ...], reasons: dict[str, None]) -> None:
         for target in targets:
@@ -109,9 +131,17 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
         node = step.node
         path.append(node.id)
         if isinstance(node, ir.Decide):
-            decision = _decide(step, env, explainer, plan.input_order)
+            decision, asked = _decide(step, env, explainer, plan.input_order)
             trace.append(decision)
             needs.update(dict.fromkeys(decision.needs))
+            for line, inputs in asked:
+                lead = plan.leads_to(line.targets)
+                for name in inputs:
+                    known = leads.get(name)
+                    if lead is not None and (known is None or lead[0] < known[0]):
+                        leads[name] = lead
+                    else:
+                        leads.setdefault(name, None)
             for index in decision.fired:
                 if index == len(step.lines):
                     activate(node.otherwise, reasons)
@@ -126,6 +156,9 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
             activate(node.targets, reasons)
 
     actions.sort(key=lambda step: semantics.action_order(step.node.urgency, step.position))
+    ranked = sorted(needs, key=lambda name: (leads[name][0] if leads.get(name) else (len(ir.Urgency), 0),
+                                             plan.input_order[name]))
+    questions = tuple(Question(name, plan.questions[name], _leads_to(leads.get(name))) for name in ranked)
     return RunResult(
         guideline=graph.id,
         version=graph.version,
@@ -134,11 +167,21 @@ def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
         needs=tuple(sorted(needs, key=plan.input_order.__getitem__)),
         path=tuple(path),
         trace=tuple(trace),
+        questions=questions,
     )
 
 
-def _decide(step: Step, env: Env, explainer: Explainer, input_order: Mapping[str, int]) -> DecisionTrace:
-    """Apply the decision's hit policy through the kernel: what fires, and what it still needs."""
+def _leads_to(lead: tuple[tuple[int, int], ir.Action] | None) -> LeadsTo | None:
+    if lead is None:
+        return None
+    action = lead[1]
+    return LeadsTo(action.id, action.title, action.urgency.value)
+
+
+def _decide(step: Step, env: Env, explainer: Explainer,
+            input_order: Mapping[str, int]) -> tuple[DecisionTrace, list[tuple[Line, dict[str, None]]]]:
+    """Apply the decision's hit policy through the kernel: what fires, what it still needs, and
+    the asked lines with the inputs each needs (so a question can say what it could lead to)."""
     node: ir.Decide = step.node
     values = [line.evaluate(env) for line in step.lines]
     firing = semantics.fire(PYTHON, node.policy, values, [line.targets for line in step.lines])
@@ -146,12 +189,15 @@ def _decide(step: Step, env: Env, explainer: Explainer, input_order: Mapping[str
     if firing.otherwise and node.otherwise:
         fired.append(len(step.lines))
     needs: dict[str, None] = {}
+    asked_lines = []
     for line, asked in zip(step.lines, firing.asks):
         if asked:
-            needs.update(explainer.unknown_inputs(line.guard, env))
+            inputs = explainer.unknown_inputs(line.guard, env)
+            asked_lines.append((line, inputs))
+            needs.update(inputs)
     consulted = len(values)
     if node.policy is ir.HitPolicy.FIRST:  # the lines after the first that is not false were not needed
         consulted = next((i + 1 for i, value in enumerate(values) if value is not False), len(values))
     guards = tuple(GuardValue(i, step.lines[i].text, _VALUE_NAMES[values[i]]) for i in range(consulted))
     return DecisionTrace(node.id, node.policy.value, guards, tuple(fired), bool(firing.pending),
-                         tuple(sorted(needs, key=input_order.__getitem__)))
+                         tuple(sorted(needs, key=input_order.__getitem__))), asked_lines

@@ -28,6 +28,7 @@ from typing import Any
 
 from attrs import field, frozen
 
+from carepath.diagnostics import CompileError, Diagnostic, file_span
 from compiler import ir, printer, units
 
 Number = int | Fraction
@@ -57,13 +58,25 @@ class FactProblem:
             out["hint"] = self.hint
         return out
 
+    def diagnostic(self, file: str | None = None) -> Diagnostic:
+        """The problem as the one diagnostic record every command renders (located by its JSON path)."""
+        return Diagnostic(self.code, self.message, file_span(file) if file else None, hint=self.hint,
+                          location=self.path)
 
-class FactsError(ValueError):
+
+class FactsError(CompileError):
     """Every problem of one facts object; nothing was run."""
 
-    def __init__(self, problems: list[FactProblem] | tuple[FactProblem, ...]):
+    def __init__(self, problems: list[FactProblem] | tuple[FactProblem, ...], file: str | None = None):
         self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__([p.diagnostic(file) for p in self.problems])
+
+    def in_file(self, file: str) -> FactsError:
+        """The same problems, located in the facts file they came from."""
+        return FactsError(self.problems, file)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 @frozen

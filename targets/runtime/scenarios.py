@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from attrs import frozen
 
 from compiler import ir
-from dsl.source import Span
+from carepath.diagnostics import Span
 from targets.runtime.execute import execute
 from compiler.printer import expr_text
 from targets.runtime.facts import FactsError, scenario_facts
