@@ -16,14 +16,15 @@ from pygments.lexer import RegexLexer, bygroups, default, words
 from pygments.token import Comment, Keyword, Name, Number, Operator, Punctuation, String, Whitespace
 
 KEYWORDS = (
-    "action", "always", "and", "any", "ask", "assert", "assess", "before", "boolean", "by", "code",
-    "collects", "count", "decide", "define", "depends", "detail", "dose", "emergent", "end", "every",
-    "expect", "false", "first", "from", "given", "guideline", "if", "implies", "import", "in", "input",
-    "known", "needs", "never", "no", "not", "number", "of", "on", "one", "or", "otherwise", "quantity",
-    "reaches", "reference", "routine", "scenario", "section", "start", "status", "sum", "then", "to",
-    "true", "unique", "urgency", "urgent", "version", "when", "within",
+    "action", "always", "and", "any", "ask", "assert", "assess", "because", "before", "boolean",
+    "by", "code", "collects", "count", "decide", "define", "depends", "detail", "dose", "emergent",
+    "encoded", "end", "every", "expect", "false", "first", "from", "given", "guideline", "if",
+    "implies", "import", "in", "input", "known", "needs", "never", "no", "not", "number", "of",
+    "on", "one", "or", "otherwise", "patient", "quantity", "reaches", "reference", "routine",
+    "scenario", "section", "source", "start", "status", "sum", "then", "to", "true", "unique",
+    "urgency", "urgent", "version", "when", "within",
 )
-DECLARATIONS = ("guideline", "reference", "input", "define", "section", "assess", "decide", "action", "end")
+DECLARATIONS = ("guideline", "reference", "input", "define", "section", "assess", "decide", "action", "end", "patient")
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _NOT_KEYWORD = r"(?!(?:" + "|".join(KEYWORDS) + r")\b)"
