@@ -1,8 +1,9 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-The graph JSON (`carepath.graph/1`, docs/graph-json.md) and the interactive viewer
-page (`html`, docs/viewer.md) are written here; the standards (FHIR PlanDefinition,
-ELM, SQL) are refused with exit 2 until they exist.
+Formats: the graph JSON (`carepath.graph/1`, docs/graph-json.md); `html`, the interactive
+viewer page (docs/viewer.md); `fhir`, a FHIR R4 Bundle with a PlanDefinition and the
+Library carrying its ELM; `elm`, the CQL ELM JSON library (both in docs/interop.md). SQL
+is refused with exit 2 until it exists.
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -17,7 +18,7 @@ import click
 from carepath.files import write_atomically
 
 FORMATS = ("json", "html", "fhir", "elm", "sql")
-SUPPORTED = ("json", "html")
+SUPPORTED = ("json", "html", "fhir", "elm")
 
 
 @click.command()
@@ -29,7 +30,7 @@ SUPPORTED = ("json", "html")
 @click.option("--spans/--no-spans", default=True, show_default=True,
               help="Record source positions, so diagnostics about the graph point at the .cpath.")
 def export(guideline: str, format_: str, output: str, spans: bool) -> None:
-    """Export GUIDELINE as a compiled graph for other runtimes, or as an interactive page (html)."""
+    """Export GUIDELINE as a compiled graph for other runtimes, as FHIR or CQL ELM, or as an interactive page (html)."""
     from carepath.cli.common import fail_input, load_guideline
 
     if format_ not in SUPPORTED:
@@ -42,6 +43,16 @@ def export(guideline: str, format_: str, output: str, spans: bool) -> None:
             text = to_html(graph)
         except HtmlError as error:
             fail_input("\n       ".join(error.problems))
+    elif format_ == "fhir":
+        from targets.fhir.plandefinition import export_fhir
+
+        text = export_fhir(graph)
+    elif format_ == "elm":
+        import json
+
+        from targets.elm import elm_library
+
+        text = json.dumps(elm_library(graph), indent=2, ensure_ascii=False) + "\n"
     else:
         from targets.json.export import export_graph
 
