@@ -8,12 +8,17 @@ GUIDELINE := guidelines/leg_numbness_cramping.cpath
 
 .PHONY: setup demo test fuzz bench golden examples clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package-lock.json
 	@command -v dot >/dev/null 2>&1 || { echo "installing Graphviz (dot)"; \
 	  (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || \
 	  { echo "could not install Graphviz: install the 'graphviz' package and retry" >&2; exit 1; }; }
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium (the viewer's browser tests)"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  { echo "could not install Chromium: install the 'chromium' package and retry" >&2; exit 1; }; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
+	  else echo "npm not found: the viewer's accessibility test (axe-core) will be skipped"; fi
 	touch $@
 
 # cql-execution, the peer CQL engine the ELM conformance tests run (pinned by its lock file)
@@ -29,6 +34,7 @@ demo: setup
 	$(CAREPATH) test $(GUIDELINE) --coverage --min-coverage 100 | tail -n 2
 	$(CAREPATH) run $(GUIDELINE) --facts examples/patients/absent_pulse_unilateral.json
 	@mkdir -p build && $(CAREPATH) render $(GUIDELINE) -o build/flowchart.svg && echo "flowchart of the workup: build/flowchart.svg (published copies: examples/flowchart.svg, examples/flowchart.png)"
+	@$(CAREPATH) export $(GUIDELINE) --format html -o build/viewer.html && echo "interactive viewer: open $(CURDIR)/build/viewer.html in a browser (works offline)"
 
 test: setup
 	$(PY) -m pytest
@@ -52,8 +58,13 @@ examples: setup
 	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.svg
 	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.png
 	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.mmd
+	$(CAREPATH) render $(GUIDELINE) -o examples/flowchart.pdf --paper a4
+	$(CAREPATH) render examples/guidelines/dvt_wells.cpath -o examples/flowchart_dvt_wells.png
+	$(CAREPATH) render examples/guidelines/dvt_wells.cpath -o examples/flowchart_dvt_wells.pdf --paper letter
 	$(CAREPATH) render $(GUIDELINE) --facts examples/patients/claudication_abi_missing.json -o examples/flowchart_claudication_abi_missing.svg
 	$(CAREPATH) render $(GUIDELINE) --facts examples/patients/claudication_abi_missing.json -o examples/flowchart_claudication_abi_missing.png
+	$(CAREPATH) export $(GUIDELINE) --format html -o examples/viewer.html
+	$(PY) -m tests.viewer_screenshots examples/viewer.html examples/patients/absent_pulse_unilateral.json examples
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -32,8 +32,11 @@ def render_flowchart(
     fmt: str,
     facts: Facts | Mapping[str, Any] | None = None,
     section: str | None = None,
+    paper: str = "a4",
 ) -> bytes:
     """The chart in `fmt` (one of FORMATS), with the patient's path when `facts` are given.
+
+    A PDF has an overview page and a page per section, on `paper` ("a4" or "letter").
 
     Raises `FactsError` for facts that do not fit the guideline, `RenderError`
     (Graphviz formats) or `MermaidError` (`mmd`) for a chart that cannot be drawn.
@@ -45,4 +48,4 @@ def render_flowchart(
     highlight = None if facts is None else highlight_of(graph, run(graph, facts))
     if fmt == "mmd":
         return to_mermaid(graph, highlight, section).encode("utf-8")
-    return render(graph, fmt, highlight, section)
+    return render(graph, fmt, highlight, section, paper)

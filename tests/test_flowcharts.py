@@ -116,12 +116,16 @@ def test_two_branches_to_one_step_become_one_arrow_with_both_conditions():
     assert arrows[0].label_lines[0] == "pedal pulses = absent" and "or" in arrows[0].label_lines
 
 
-def test_a_section_view_keeps_its_nodes_and_greys_the_neighbours():
+def test_a_section_view_keeps_its_nodes_greys_where_it_is_entered_from_and_names_where_it_leads():
     chart = build_chart(claudication(), section="workup")
     inside = {"measure_abi", "claudication_type", "vascular_referral", "exercise"}
     assert set(chart.sections[0].node_ids) == inside and len(chart.sections) == 1
     external = {n.id for n in chart.nodes if n.external}
-    assert external == {"ischemia_screen", "review"}
+    assert external == {"ischemia_screen"}
+    # Arrows out of the section are go-to connectors naming the step in the other section.
+    leaving = [e for e in chart.edges if e.source in inside and e.target not in inside]
+    assert leaving and all(e.jump for e in leaving)
+    assert {e.target for e in leaving} == {"review"}
     # Reference numbers stay those of the whole guideline.
     assert chart.sources == ((2, "Claudication: guideline overview (2025), Vascular Society"),)
 
@@ -246,7 +250,9 @@ def test_mermaid_draws_sections_shapes_and_guards():
     assert text == to_mermaid(claudication())
     assert text.index("subgraph s_immediate") < text.index("subgraph s_workup") < text.index("subgraph s_follow_up")
     assert 'n_ischemia_screen{"' in text and 'n_done(["' in text
-    assert '-->|"<i>otherwise</i>"| n_measure_abi' in text
+    # Into another section: the arrow goes to a connector naming the step.
+    assert re.search(r'n_ischemia_screen -->\|"<i>otherwise</i>"\| j_\d+', text)
+    assert '>"<small>go to Work-up ▸</small><br/>Measure the<br/>ankle-brachial index"]' in text
     assert "class n_vascular_consult emergent" in text
 
 
@@ -306,25 +312,36 @@ def _fan_in_graph() -> ir.Graph:
     )
 
 
-def test_arrows_into_a_shared_step_from_other_sections_become_go_to_connectors():
-    chart = build_chart(_fan_in_graph())
-    jumps = {(e.source, e.target): e.jump_label for e in chart.edges if e.jump}
-    assert set(jumps) == {(f"treat{i}", "follow_up") for i in range(5)}
-    assert jumps[("treat0", "follow_up")] == ("go to Later", "Follow-up visit")
-    text = to_dot(_fan_in_graph())
-    # Drawn once, reached through connectors; its section stacked below the others by
-    # one invisible heavy edge from each section's last step to the next one's first.
+def test_every_arrow_between_sections_is_a_connector_and_the_sections_are_packed_in_order():
+    graph = _fan_in_graph()
+    chart = build_chart(graph)
+    section = {node.id: node.section for node in graph.nodes}
+    jumps = {(e.source, e.target): e for e in chart.edges if e.jump}
+    crossing = {(e.source, e.target) for e in graph.edges if section[e.source] and section[e.source] != section[e.target]}
+    assert set(jumps) == crossing
+    # An arrow into an end point in another section ends there, in its own section:
+    # "go to Later" would read as more to do.
+    assert jumps[("treat0", "follow_up")].jump_end
+    assert jumps[("treat0", "follow_up")].jump_label == ("end", "Follow-up visit:", "everything")
+    assert jumps[("router", "treat2")].jump_label == ("go to B", "Treatment 2")
+    text = to_dot(graph)
     assert len(re.findall(r"^\s*follow_up \[", text, re.MULTILINE)) == 1
-    assert text.count('URL="#node-follow_up"') == 5
-    stacking = re.findall(r"^\s*(\w+) -> (\w+) \[style=invis\]", text, re.MULTILINE)
-    assert stacking == [("local", "treat2"), ("treat4", "follow_up")]
-    mermaid = to_mermaid(_fan_in_graph())
-    assert mermaid.count('>"<small>go to Later ▸</small><br/>Follow-up visit"]') == 5
+    assert not re.search(r"^\s*\w+ -> \w+ \[style=invis\]", text, re.MULTILINE)  # no stacking edges
+    assert re.search(r'pack=true packmode="?array_tu\d+', text)
+    assert re.findall(r"subgraph cluster_(\w+) \{\s*[^\n]* sortv=(\d+)", text) == [("a", "1"), ("b", "2"), ("c", "3"), ("key", "4")]
+    mermaid = to_mermaid(graph)
+    assert mermaid.count('>"<small>go to B ▸</small><br/>Treatment 2"]') == 1
 
 
-def test_few_arrows_into_a_step_stay_arrows():
-    chart = build_chart(claudication())
-    assert not any(edge.jump for edge in chart.edges)
+def test_arrows_within_a_section_stay_arrows():
+    graph = claudication()
+    section = {node.id: node.section for node in graph.nodes}
+    chart = build_chart(graph)
+    assert not any(edge.jump for edge in chart.edges if section[edge.source] == section[edge.target])
+
+
+def _has_shape(group: ET.Element) -> bool:
+    return any(e.tag.rsplit("}", 1)[-1] in ("ellipse", "polygon", "path", "polyline") for e in group.iter())
 
 
 def _bounding_box(group: ET.Element) -> tuple[float, float, float, float]:
@@ -354,7 +371,11 @@ def test_no_label_overlaps_a_box_and_no_two_boxes_overlap():
     graph = compile_file(reference) if reference.exists() else claudication()
     root = ET.fromstring(render(graph, "svg"))
     groups = [g for g in root.iter() if g.tag.endswith("}g")]
-    boxes = {g.get("id"): _bounding_box(g) for g in groups if "node" in (g.get("class") or "").split()}
+    nodes = [g for g in groups if "node" in (g.get("class") or "").split()]
+    # Conditions are text nodes of their own (shape=plain: no outline), the rest are boxes.
+    conditions = [g for g in nodes if "condition" in (g.get("class") or "").split()]
+    # The key's "℞ a dose" sample is text alone, like a condition: it has no box.
+    boxes = {g.get("id"): _bounding_box(g) for g in nodes if g not in conditions and _has_shape(g)}
     assert len(boxes) > len(graph.nodes)  # the steps, the connectors and the key
 
     def inside(x: float, y: float, box, margin: float = 1.0) -> bool:
@@ -367,9 +388,8 @@ def test_no_label_overlaps_a_box_and_no_two_boxes_overlap():
                      or box[3] <= other_box[1] + 1 or other_box[3] <= box[1] + 1)
             assert apart, f"{name} overlaps {other}"
     labels = [(float(t.get("x")), float(t.get("y")), g.get("id"))
-              for g in groups if "edge" in (g.get("class") or "").split()
-              for t in g.iter() if t.tag.endswith("}text")]
-    assert labels
+              for g in conditions for t in g.iter() if t.tag.endswith("}text")]
+    assert len(conditions) >= 40 and labels
     for x, y, edge in labels:
         assert not any(inside(x, y, box) for box in boxes.values()), f"label of {edge} lies on a box"
 

@@ -190,3 +190,28 @@ def test_a_compiled_graph_json_renders_the_same_chart_as_its_source(small, tmp_p
     assert invoke(small, "-o", from_source).exit_code == 0
     assert invoke(graph_json, "-o", from_json).exit_code == 0
     assert from_source.read_bytes() == from_json.read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
+@pytest.mark.parametrize("paper, size", [("a4", (595, 842)), ("letter", (612, 792))])
+def test_a_pdf_is_an_overview_and_a_page_per_section_on_the_paper_asked_for(tmp_path, paper, size):
+    from pypdf import PdfReader
+
+    from carepath import compile_file
+
+    out = tmp_path / "chart.pdf"
+    result = CliRunner().invoke(main, ["render", str(REFERENCE), "-o", str(out), "--paper", paper])
+    assert result.exit_code == 0, result.output
+    pages = PdfReader(out).pages
+    assert len(pages) == 1 + len(compile_file(REFERENCE).sections)
+    for page in pages:
+        assert sorted(round(float(x)) for x in (page.mediabox.width, page.mediabox.height)) == sorted(size)
+    overview = pages[0].extract_text()
+    assert "Immediate assessment" in overview and "page 2" in overview
+    assert "ABI" in "".join(page.extract_text() for page in pages[1:])
+
+
+def test_render_refuses_an_unknown_paper(tmp_path):
+    result = CliRunner().invoke(main, ["render", str(REFERENCE), "-o", str(tmp_path / "x.pdf"), "--paper", "a3"])
+    assert result.exit_code == 2
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,8 +1,9 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-Formats: the graph JSON (`carepath.graph/1`, docs/graph-json.md); `fhir`, a FHIR R4
-Bundle with a PlanDefinition and the Library carrying its ELM; `elm`, the CQL ELM JSON
-library (both in docs/interop.md). SQL is refused with exit 2 until it exists.
+Formats: the graph JSON (`carepath.graph/1`, docs/graph-json.md); `html`, the interactive
+viewer page (docs/viewer.md); `fhir`, a FHIR R4 Bundle with a PlanDefinition and the
+Library carrying its ELM; `elm`, the CQL ELM JSON library (both in docs/interop.md). SQL
+is refused with exit 2 until it exists.
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -16,8 +17,8 @@ import click
 
 from carepath.files import write_atomically
 
-FORMATS = ("json", "fhir", "elm", "sql")
-SUPPORTED = ("json", "fhir", "elm")
+FORMATS = ("json", "html", "fhir", "elm", "sql")
+SUPPORTED = ("json", "html", "fhir", "elm")
 
 
 @click.command()
@@ -29,13 +30,20 @@ SUPPORTED = ("json", "fhir", "elm")
 @click.option("--spans/--no-spans", default=True, show_default=True,
               help="Record source positions, so diagnostics about the graph point at the .cpath.")
 def export(guideline: str, format_: str, output: str, spans: bool) -> None:
-    """Export GUIDELINE as a compiled graph for other runtimes, or as FHIR or CQL ELM."""
-    from carepath.cli.common import fail_input, load_guideline
+    """Export GUIDELINE as a compiled graph for other runtimes, as FHIR or CQL ELM, or as an interactive page (html)."""
+    from carepath.cli.common import fail_input, load_guideline, report_and_exit
 
     if format_ not in SUPPORTED:
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
     graph = load_guideline(guideline, "json" if format_ == "json" else "human")
-    if format_ == "fhir":
+    if format_ == "html":
+        from targets.html import HtmlError, to_html
+
+        try:
+            text = to_html(graph)
+        except HtmlError as error:
+            report_and_exit(error, "human")
+    elif format_ == "fhir":
         from targets.fhir.plandefinition import export_fhir
 
         text = export_fhir(graph)

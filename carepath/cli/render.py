@@ -2,7 +2,8 @@
 
 The format comes from OUT's suffix (`.svg .png .pdf .dot .mmd`) unless `--format`
 says otherwise. `--facts F` runs the guideline on a patient's facts and draws that
-patient's path; `--section ID` draws one section with its neighbours. The chart
+patient's path; `--section ID` draws one section with its neighbours. A PDF is a
+booklet for print: an overview page, then a page per section, on `--paper a4|letter`. The chart
 is written to a temporary file beside OUT and renamed over it, so a failed render
 never leaves half a file. Usage problems (an unknown suffix, no `dot` program, an
 unknown section) exit 2 with one line each.
@@ -29,9 +30,11 @@ from carepath.flowchart import FORMATS
               help="A patient's facts (JSON, as for `carepath run`): draw that patient's path.")
 @click.option("--section", help="Draw only this section (by id), with the steps around it.")
 @allow_unverified_option
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True,
+              help="Sheet size of a PDF (an overview page, then one page per section).")
 def render(
     guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None,
-    allow_unverified: bool,
+    allow_unverified: bool, paper: str,
 ) -> None:
     """Draw GUIDELINE as a flowchart (SVG, PNG, PDF, DOT or Mermaid)."""
     from carepath.cli.common import fail_input, load_guideline, report_and_exit
@@ -52,7 +55,7 @@ def render(
     from targets.mermaid import MermaidError
 
     try:
-        data = render_flowchart(graph, fmt, facts, section)
+        data = render_flowchart(graph, fmt, facts, section, paper)
     except (RenderError, MermaidError) as error:
         report_and_exit(error)
     try:

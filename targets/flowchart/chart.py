@@ -23,6 +23,7 @@ from collections import Counter
 from attrs import evolve, frozen
 
 from compiler import ir
+from targets.flowchart.conditions import condition_label, score_items, scores_read
 from targets.flowchart.expressions import expand_defines, format_expr, humanize
 from targets.flowchart.highlight import Highlight
 
@@ -30,8 +31,8 @@ TITLE_WIDTH = 26  # characters per title line in a box
 DIAMOND_WIDTH = 20  # diamonds lose their corners: narrower lines keep them compact
 EDGE_LABEL_WIDTH = 26
 JUMP_WIDTH = 22
-JUMP_TITLE = 40  # characters of the target's title on a connector; the tooltip has it all
 JUMP_FAN_IN = 4  # a step this many edges reach is a shared sink
+ENTRY_LIMIT = 3  # in a section view, more arrows than this into one step are gathered into one box
 JUMP_SPAN = 25  # steps in graph order: a longer edge into a shared sink is drawn as a connector
 OTHERWISE = "otherwise"
 
@@ -64,6 +65,10 @@ class ChartNode:
     state: State
     needs: tuple[str, ...]  # humanised inputs a pending decision waits for
     external: bool  # a neighbour from another section, shown in a section view
+    doses: tuple[str, ...] = ()  # an action's doses, one line each: "apixaban 10 mg"
+    # Scores this decision is the first to read, each drawn beside it as a table:
+    # (title, ((item, points), ...)).
+    scores: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 @frozen
@@ -78,6 +83,9 @@ class ChartEdge:
     # across the chart: see `_is_jump`. `jump_label` names where it goes.
     jump_label: tuple[str, ...] = ()
     jump_tooltip: str = ""  # the target step's own tooltip, for the connector
+    # The connector stands for an end point: drawn as a small end of its own ("Workup
+    # complete"), never as "go to <other section>", which would read as more to do.
+    jump_end: bool = False
 
     @property
     def jump(self) -> bool:
@@ -121,8 +129,12 @@ def build_chart(
     numbers = {reference.id: number for number, reference in enumerate(graph.references, 1)}
     shown = _shown_nodes(graph, section)
     inside = {n.id for n in graph.nodes if section is None or n.section == section}
+    scores = _first_readers_of_scores(graph)
     nodes = tuple(
-        _chart_node(graph, node, numbers, highlight, external=section is not None and node.section != section)
+        _chart_node(
+            graph, node, numbers, highlight, external=section is not None and node.section != section,
+            scores=() if section is not None and node.section != section else scores.get(node.id, ()),
+        )
         for node in graph.nodes
         if node.id in shown
     )
@@ -131,19 +143,29 @@ def build_chart(
     titles = {node.id: node.title for node in graph.nodes}
     section_titles = {s.id: s.title for s in graph.sections}
     sections_of = {node.id: node.section for node in graph.nodes}
-    section_rank = {s.id: index for index, s in enumerate(graph.sections)}
+    homes = _homes(graph)
     edges = []
     for edge in graph.edges:
         if not _edge_shown(edge, shown, inside):
             continue
         chart_edge = _chart_edge(graph, edge, highlight)
-        if _is_jump(edge, fan_in, order, sections_of, section_rank):
-            where = section_titles.get(sections_of[edge.target] or "", "")
-            label = ("go to " + where if where else "go to",) + wrap(_short_title(titles[edge.target]), JUMP_WIDTH)
+        if _is_jump(edge, fan_in, order, homes, inside):
             target = graph.node(edge.target)
-            chart_edge = evolve(chart_edge, jump_label=label, jump_tooltip=_node_tooltip(graph, target, numbers))
+            if target.kind == ir.NodeKind.END:
+                label = ("end",) + wrap(titles[edge.target], JUMP_WIDTH)
+            else:
+                where = section_titles.get(sections_of[edge.target] or "", "")
+                label = ("go to " + where if where else "go to",) + wrap(_short_title(titles[edge.target]), JUMP_WIDTH)
+            chart_edge = evolve(
+                chart_edge,
+                jump_label=label,
+                jump_tooltip=_node_tooltip(graph, target, numbers),
+                jump_end=target.kind == ir.NodeKind.END,
+            )
         edges.append(chart_edge)
     edges = _merge_parallel(tuple(edges))
+    if section is not None:
+        nodes, edges = _gather_entries(graph, nodes, edges, section_titles)
     # A neighbour reached only through a go-to connector would float unconnected: the
     # connector already names it.
     anchored = {e.source for e in edges} | {e.target for e in edges if not e.jump}
@@ -160,7 +182,7 @@ def build_chart(
     drawn = {n.id for n in nodes if not n.external}
     cited = sorted({numbers[c] for n in graph.nodes if n.id in drawn for c in n.citations if c in numbers})
     references = graph.references
-    sources = tuple((number, _describe_reference(references[number - 1])) for number in cited)
+    sources = tuple((number, reference_text(references[number - 1])) for number in cited)
     kinds = tuple(kind for kind in ir.NodeKind if any(n.kind == kind for n in nodes))
     urgencies = tuple(u for u in ir.Urgency if any(n.urgency == u for n in nodes if n.kind == ir.NodeKind.ACTION))
     return Chart(
@@ -177,41 +199,98 @@ def build_chart(
     )
 
 
+def _gather_entries(
+    graph: ir.Graph, nodes: tuple[ChartNode, ...], edges: tuple[ChartEdge, ...], section_titles: dict[str, str]
+) -> tuple[tuple[ChartNode, ...], tuple[ChartEdge, ...]]:
+    """In a section view, a step entered from many places gets one greyed "reached from" box.
+
+    A follow-up visit reached from a dozen treatment branches would otherwise be drawn
+    under a row of a dozen greyed neighbours, a page wide; the box names how many steps
+    in which sections lead there, and the section's own page stays readable.
+    """
+    by_id = {node.id: node for node in nodes}
+    entering: dict[str, list[ChartEdge]] = {}
+    for edge in edges:
+        if by_id[edge.source].external and not by_id[edge.target].external:
+            entering.setdefault(edge.target, []).append(edge)
+    gathered = {target: into for target, into in entering.items() if len(into) > ENTRY_LIMIT}
+    if not gathered:
+        return nodes, edges
+    dropped = {id(edge) for into in gathered.values() for edge in into}
+    kept_edges = [edge for edge in edges if id(edge) not in dropped]
+    entries = []
+    for target, into in gathered.items():
+        sections = dict.fromkeys(graph.node(edge.source).section for edge in into)
+        where = "; ".join(section_titles.get(s or "", "outside every section") for s in sections)
+        entry_id = f"carepath-entry-{target}"
+        text = f"Reached from {len(into)} steps: {where}"
+        entries.append(ChartNode(
+            id=entry_id, kind=ir.NodeKind.ASSESS, title_lines=wrap(text, TITLE_WIDTH + 10), caption="",
+            citations="", tooltip=text, urgency=None, section=None, state=State.PLAIN, needs=(), external=True,
+        ))
+        kept_edges.append(ChartEdge(entry_id, target, (), "", False, State.PLAIN))
+    still_used = {e.source for e in kept_edges} | {e.target for e in kept_edges}
+    kept_nodes = tuple(n for n in nodes if not n.external or n.id in still_used) + tuple(entries)
+    return kept_nodes, tuple(kept_edges)
+
+
 def _short_title(title: str) -> str:
-    """A title short enough for a connector: up to its first colon, at most JUMP_TITLE characters."""
-    head = title.split(":", 1)[0].strip() or title
-    if len(head) <= JUMP_TITLE:
-        return head
-    return head[:JUMP_TITLE].rsplit(" ", 1)[0].rstrip(" ,;") + "…"
+    """The part of a title a connector shows, whole: up to its first colon."""
+    return title.split(":", 1)[0].strip() or title
 
 
 def _is_jump(
     edge: ir.Edge,
     fan_in: Counter,
     order: dict[str, int],
-    sections_of: dict[str, str | None],
-    section_rank: dict[str, int],
+    homes: dict[str, str | None],
+    inside: set[str],
 ) -> bool:
     """Whether an edge is drawn as a "go to" connector instead of a long arrow.
 
-    Shared sinks (a follow-up visit reached from a dozen treatment branches, a lab
-    panel reached from every suspicion) draw a fan of long arrows across the chart:
-    unreadable, and the long arrows are what makes Graphviz slow (each is a chain of
-    virtual nodes through every rank it crosses; replacing them took a 300-step
-    benchmark from 7.5 s to 0.1 s). An edge into a step that JUMP_FAN_IN or more
-    edges reach becomes a connector when it comes from another section, or from
-    more than JUMP_SPAN steps back; the shared step itself is still drawn once.
-    Edges pointing back up to an earlier section become connectors too: sections
-    are stacked in the author's order, top to bottom, so every arrow drawn points
-    down.
+    Every arrow from one section to another is a connector, so each section is drawn
+    on its own and the sections can be packed side by side like pages of a booklet:
+    long arrows across the chart were what stretched it into a diagonal staircase
+    (and what made Graphviz slow: each is a chain of virtual nodes through every rank
+    it crosses). Within a section, an edge into a step that JUMP_FAN_IN or more edges
+    reach becomes a connector when it comes from more than JUMP_SPAN steps back. In a
+    section view, the arrows into the section stay arrows from their greyed sources:
+    they show where the section is entered from.
     """
-    source_section, target_section = sections_of[edge.source], sections_of[edge.target]
-    if source_section is None or target_section is None:
+    source_home, target_home = homes[edge.source], homes[edge.target]
+    if source_home is None or target_home is None:
         return False
-    if section_rank[target_section] < section_rank[source_section]:
-        return True
+    if source_home != target_home:
+        return edge.source in inside
     shared = fan_in[edge.target] >= JUMP_FAN_IN
-    return shared and (source_section != target_section or order[edge.target] - order[edge.source] > JUMP_SPAN)
+    return shared and order[edge.target] - order[edge.source] > JUMP_SPAN
+
+
+def _homes(graph: ir.Graph) -> dict[str, str | None]:
+    """Each node's section; the start node belongs with the first step it leads to."""
+    homes = {node.id: node.section for node in graph.nodes}
+    for node in graph.nodes:
+        if node.section is None and node.kind == ir.NodeKind.START:
+            first = next((e.target for e in graph.outgoing(node.id)), None)
+            homes[node.id] = homes.get(first) if first else None
+    return homes
+
+
+def _first_readers_of_scores(graph: ir.Graph) -> dict[str, tuple]:
+    """Each score's items and points, on the first decision (in graph order) that reads it."""
+    placed: set[str] = set()
+    found: dict[str, tuple] = {}
+    for node in graph.nodes:
+        if node.kind != ir.NodeKind.DECIDE:
+            continue
+        names: dict[str, None] = {}
+        for edge in graph.outgoing(node.id):
+            if edge.guard is not None:
+                names.update(dict.fromkeys(name for name in scores_read(edge.guard, graph) if name not in placed))
+        if names:
+            placed.update(names)
+            found[node.id] = tuple((title, tuple(items)) for title, items in score_items(graph, tuple(names)))
+    return found
 
 
 def _shown_nodes(graph: ir.Graph, section: str | None) -> set[str]:
@@ -257,6 +336,7 @@ def _chart_node(
     numbers: dict[str, int],
     highlight: Highlight | None,
     external: bool,
+    scores: tuple = (),
 ) -> ChartNode:
     width = DIAMOND_WIDTH if node.kind == ir.NodeKind.DECIDE else TITLE_WIDTH
     # A neighbour from another section is context: its sources belong to its own section.
@@ -283,6 +363,8 @@ def _chart_node(
         state=state,
         needs=tuple(humanize(name) for name in needs or ()),
         external=external,
+        doses=tuple(str(dose) for dose in node.doses) if isinstance(node, ir.Action) else (),
+        scores=scores,
     )
 
 
@@ -297,7 +379,8 @@ def _caption(node: ir.Node) -> str:
     return ""
 
 
-def _describe_reference(reference: ir.Reference) -> str:
+def reference_text(reference: ir.Reference) -> str:
+    """A source as listed under a chart: `Title (2026), Publisher`."""
     text = reference.title
     if reference.year is not None:
         text += f" ({reference.year})"
@@ -327,10 +410,19 @@ def _node_tooltip(graph: ir.Graph, node: ir.Node, numbers: dict[str, int]) -> st
     for citation in node.citations:
         if citation in numbers:
             reference = graph.references[numbers[citation] - 1]
-            details.append(f"[{numbers[citation]}] {_describe_reference(reference)}")
+            details.append(f"[{numbers[citation]}] {reference_text(reference)}")
     if details:
         lines += [""] + details
     return "\n".join(lines)
+
+
+def edge_condition_text(graph: ir.Graph, edge: ir.Edge) -> str:
+    """An arrow's condition in chart words, on one line ("" for an unconditional arrow)."""
+    if edge.otherwise:
+        return OTHERWISE
+    if edge.guard is None:
+        return ""
+    return condition_label(edge.guard, graph)
 
 
 def _chart_edge(graph: ir.Graph, edge: ir.Edge, highlight: Highlight | None) -> ChartEdge:
@@ -338,7 +430,7 @@ def _chart_edge(graph: ir.Graph, edge: ir.Edge, highlight: Highlight | None) -> 
         label: tuple[str, ...] = (OTHERWISE,)
         tooltip = OTHERWISE
     elif edge.guard is not None:
-        label = wrap_guard(format_expr(edge.guard), EDGE_LABEL_WIDTH)
+        label = wrap_guard(condition_label(edge.guard, graph), EDGE_LABEL_WIDTH)
         tooltip = "\n".join(expand_defines(edge.guard, graph))
     else:
         label = ()
@@ -374,6 +466,7 @@ def _merge_parallel(edges: tuple[ChartEdge, ...]) -> tuple[ChartEdge, ...]:
             state=first.state,
             jump_label=first.jump_label,
             jump_tooltip=first.jump_tooltip,
+            jump_end=first.jump_end,
         )
     return tuple(merged.values())
 

@@ -17,6 +17,7 @@ from compiler import ir
 from targets.flowchart.chart import SectionUnknown, build_chart
 from targets.flowchart.highlight import Highlight, HighlightError
 from targets.graphviz.dot import to_digraph
+from targets.graphviz.pages import PAPERS, best_direction, on_paper, pages_dot
 
 FORMATS = ("dot", "svg", "png", "pdf")
 PNG_DPI = "110"  # sharp enough to read a printed page, small enough to embed
@@ -40,15 +41,45 @@ def to_dot(graph: ir.Graph, highlight: Highlight | None = None, section: str | N
 
 
 def render(
-    graph: ir.Graph, fmt: str, highlight: Highlight | None = None, section: str | None = None
+    graph: ir.Graph,
+    fmt: str,
+    highlight: Highlight | None = None,
+    section: str | None = None,
+    paper: str = "a4",
 ) -> bytes:
-    """The chart in `fmt` (one of FORMATS) as bytes."""
+    """The chart in `fmt` (one of FORMATS) as bytes.
+
+    A PDF is for print: an overview page and one page per section (or the one
+    section asked for), each on a sheet of `paper` (one of PAPERS); see `pages`.
+    """
     if fmt not in FORMATS:
         raise RenderError([f"unknown format `{fmt}` (Graphviz renders {', '.join(FORMATS)})"])
+    if fmt == "pdf":
+        return render_pdf(graph, highlight, section, paper)
     source = to_dot(graph, highlight, section)
     if fmt == "dot":
         return source.encode("utf-8")
     return run_dot(source, fmt)
+
+
+def render_pdf(
+    graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None, paper: str = "a4"
+) -> bytes:
+    """The printable booklet: the pages of `pages.pages_dot`, each fitted to a sheet of `paper`."""
+    if paper not in PAPERS:
+        raise RenderError([f"unknown paper `{paper}` (one of {', '.join(PAPERS)})"])
+    try:
+        sources = pages_dot(graph, highlight, section)
+    except HighlightError as error:
+        raise RenderError(error.problems) from None
+    except SectionUnknown as error:
+        raise RenderError([str(error)]) from None
+    document, _ = on_paper([best_direction(source, paper, _draw_pdf) for source in sources], paper)
+    return document
+
+
+def _draw_pdf(source: str) -> bytes:
+    return run_dot(source, "pdf")
 
 
 def run_dot(source: str, fmt: str) -> bytes:

@@ -19,6 +19,7 @@ on dot's crossing minimisation, the phase whose cost explodes with cross edges.
 from __future__ import annotations
 
 import html
+import math
 import re
 
 import graphviz
@@ -28,7 +29,7 @@ from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, safe_id,
 
 FONT = "Helvetica"
 SOURCES_WIDTH = 70
-KEY_ROW = 4  # samples per row of the key
+KEY_ROW = 3  # samples per row of the key
 
 # Above this many nodes, crossing minimisation and network simplex get bounded effort:
 # measured on a generated 1,000-step workup, 0.56 s → 0.32 s, with the same readable chart
@@ -105,6 +106,9 @@ def _node_label(node: ChartNode, text_colour: str | None) -> str:
         parts.append(f"<B>{title}</B>" if node.kind in (ir.NodeKind.ACTION, ir.NodeKind.END) else title)
     if node.citations:
         parts[-1] += f' <FONT POINT-SIZE="9"{colour}>{escape_html(node.citations)}</FONT>'
+    for dose in node.doses:
+        lines = "<BR/>".join(escape_html(line) for line in wrap("℞ " + dose, 34))
+        parts.append(f'<FONT POINT-SIZE="9"{colour}>{lines}</FONT>')
     if node.needs:
         needs = wrap("waiting for: " + ", ".join(node.needs), 30)
         lines = "<BR/>".join(escape_html(line) for line in needs)
@@ -144,21 +148,42 @@ def _edge_label(edge: ChartEdge, text_colour: str | None) -> str:
     return _html(f"<FONT{colour}>{lines}</FONT>")
 
 
-def _edge_attrs(edge: ChartEdge) -> dict[str, str]:
-    attrs: dict[str, str] = {}
-    text_colour = None
+def _edge_colours(edge: ChartEdge) -> tuple[dict[str, str], str | None]:
+    """An arrow's line attributes by the patient's path, and its text colour."""
     if edge.state == State.TAKEN:
-        attrs.update(color=PATH_COLOUR, penwidth="3.5", fontcolor=PATH_COLOUR)
-        text_colour = PATH_COLOUR
-    elif edge.state == State.DIMMED:
-        attrs.update(color=DIM_LINE, fontcolor=DIM_TEXT)
-        text_colour = DIM_TEXT
-    if edge.label_lines:
-        attrs["label"] = _edge_label(edge, text_colour)
-        attrs["tooltip"] = escape_string(edge.tooltip)
-        attrs["labeltooltip"] = escape_string(edge.tooltip)
-    attrs["id"] = f"edge-{safe_id(edge.source)}-{safe_id(edge.target)}"
-    return attrs
+        return {"color": PATH_COLOUR, "penwidth": "3.5"}, PATH_COLOUR
+    if edge.state == State.DIMMED:
+        return {"color": DIM_LINE}, DIM_TEXT
+    return {}, None
+
+
+def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: str | None) -> None:
+    """An arrow; a labelled one passes through its label, a text node of its own.
+
+    Graphviz 2.43 drops edge labels when it packs components (`pack=true`), and the
+    sections are packed; a label drawn as a node is laid out like any other box, so
+    it neither vanishes nor overlaps. The line into the label has no arrowhead.
+    """
+    line, text_colour = _edge_colours(edge)
+    name = f"edge-{safe_id(edge.source)}-{safe_id(edge.target)}"
+    if label_node is None:
+        dot.edge(safe_id(edge.source), head, id=name, **line)
+        return
+    tooltip = escape_string(edge.tooltip)
+    dot.edge(safe_id(edge.source), label_node, id=name, dir="none", tooltip=tooltip, **line)
+    dot.edge(label_node, head, id=f"{name}-to", tooltip=tooltip, **line)
+
+
+def _label_attrs(edge: ChartEdge) -> dict[str, str]:
+    _, text_colour = _edge_colours(edge)
+    return {
+        "shape": "plain",
+        "fontsize": "9",
+        "label": _edge_label(edge, text_colour),
+        "tooltip": escape_string(edge.tooltip),
+        "id": f"edge-{safe_id(edge.source)}-{safe_id(edge.target)}-label",
+        "class": "condition",
+    }
 
 
 def _title_label(chart: Chart) -> str:
@@ -166,19 +191,25 @@ def _title_label(chart: Chart) -> str:
     return _html(f"<B>{escape_html(chart.title)}</B>{version if chart.version else ''}")
 
 
-def _key(dot: graphviz.Digraph, chart: Chart) -> None:
-    """Sample shapes and colours, side by side in a cluster of their own.
+def _key(dot: graphviz.Digraph, chart: Chart, order: int) -> None:
+    """A sample of each kind of box the chart uses, and of nothing it does not use.
 
-    The samples sit in short rows (`rank=same`) and have no edge to the chart, so
-    dot puts them on the top ranks beside the start node, like a figure's key; one
-    long column would stretch every rank of the chart to the samples' spacing.
+    The key is a component of its own (no edge ties it to the chart), packed after
+    the sections (`sortv`), so its rows take only the room the samples need; in the
+    same ranks as the chart, they were spread over the chart's tall ranks.
     """
     samples: list[tuple[str, dict[str, str]]] = []
     for kind in chart.kinds:
         if kind == ir.NodeKind.ACTION:
-            samples += [(f"Action: {u.value}", _kind_style(kind, u)) for u in chart.urgencies]
+            samples += [(_URGENCY_NAMES[u], _kind_style(kind, u)) for u in chart.urgencies]
         else:
             samples.append((_KIND_NAMES[kind], _kind_style(kind, None)))
+    if any(edge.jump and not edge.jump_end for edge in chart.edges):
+        samples.append(("Go to: continues in another part of the chart", _JUMP_STYLE))
+    if any(node.scores for node in chart.nodes):
+        samples.append(("Score: its items and points", _SCORE_STYLE))
+    if any(node.doses for node in chart.nodes):
+        samples.append(("℞ a dose to give", {"shape": "plain"}))
     if chart.highlighted:
         samples += [
             ("On the patient's path", {"shape": "box", "style": "rounded", "color": PATH_COLOUR, "penwidth": "4"}),
@@ -189,7 +220,10 @@ def _key(dot: graphviz.Digraph, chart: Chart) -> None:
             ),
         ]
     with dot.subgraph(name="cluster_key") as key:
-        key.attr(label=_html("<B>Key</B>"), style="rounded", color="#90a4ae", fontsize="11", labeljust="l", id="key")
+        key.attr(
+            label=_html("<B>Key</B>"), style="rounded", color="#90a4ae", fontsize="11", labeljust="l", id="key",
+            sortv=str(order),
+        )
         key.attr("node", fontsize="9", height="0.3", margin="0.06,0.02")
         for start in range(0, len(samples), KEY_ROW):
             with key.subgraph() as row:
@@ -205,10 +239,17 @@ def _key(dot: graphviz.Digraph, chart: Chart) -> None:
 
 _KIND_NAMES = {
     ir.NodeKind.START: "Start",
-    ir.NodeKind.ASSESS: "Assessment",
-    ir.NodeKind.DECIDE: "Decision",
+    ir.NodeKind.ASSESS: "Assessment: examine, ask, record",
+    ir.NodeKind.DECIDE: "Decision: each arrow states its condition",
     ir.NodeKind.END: "End point",
 }
+_URGENCY_NAMES = {
+    ir.Urgency.EMERGENT: "Emergent action: within hours",
+    ir.Urgency.URGENT: "Urgent action: within days",
+    ir.Urgency.ROUTINE: "Routine action",
+}
+_JUMP_STYLE = {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff", "color": "#78909c"}
+_SCORE_STYLE = {"shape": "note", "style": "filled", "fillcolor": "#fffde7", "color": "#9e9d24"}
 
 
 def _sources_label(chart: Chart) -> str:
@@ -244,13 +285,15 @@ def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
     dot.attr("node", fontname=FONT, fontsize="11", margin="0.12,0.05")
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7", color="#455a64")
 
-    with dot.subgraph(name="cluster_carepath_chart") as body:
-        # A borderless cluster around the whole chart, only to put the sources under it.
-        body.attr(peripheries="0", labelloc="b", labeljust="l", fontsize="9", id="sources")
-        if chart.sources:
-            body.attr(label=_sources_label(chart))
-        _draw_body(body, chart)
-    _key(dot, chart)
+    if chart.sections:
+        dot.attr("graph", pack="true", packmode=f"array_tu{_columns(chart)}")
+    _draw_body(dot, chart)
+    order = len(chart.sections) + 1
+    _key(dot, chart, order)
+    if chart.sources:
+        with dot.subgraph(name="cluster_carepath_sources") as sources:
+            sources.attr(peripheries="0", label="", sortv=str(order + 1), id="sources")
+            sources.node("carepath-sources", label=_sources_label(chart), shape="plain", fontsize="9")
     return dot
 
 
@@ -263,9 +306,17 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
             source = nodes[edge.source]
             home = None if source.external else source.section
             connectors.setdefault(home, []).append((f"carepath-jump-{index}", edge))
+    # A condition's text node sits in its arrow's source cluster, like a connector.
+    labels: dict[str | None, list[tuple[str, ChartEdge]]] = {}
+    for index, edge in enumerate(chart.edges):
+        if edge.label_lines:
+            source = nodes[edge.source]
+            home = None if source.external else source.section
+            labels.setdefault(home, []).append((f"carepath-condition-{index}", edge))
     for section in chart.sections:
         with dot.subgraph(name=f"cluster_{safe_id(section.id)}") as cluster:
             cluster.attr(
+                sortv=str(chart.sections.index(section) + 1),
                 label=_html(f"<B>{escape_html(section.title)}</B>"),
                 labeljust="l",
                 labelloc="t",
@@ -279,57 +330,121 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
             )
             for node_id in section.node_ids:
                 cluster.node(safe_id(node_id), **_node_attrs(nodes[node_id]))
+                _draw_scores(cluster, nodes[node_id])
             for name, edge in connectors.get(section.id, []):
                 cluster.node(name, **_jump_attrs(edge))
+            for name, edge in labels.get(section.id, []):
+                cluster.node(name, **_label_attrs(edge))
     for node_id in chart.loose_node_ids:
         dot.node(safe_id(node_id), **_node_attrs(nodes[node_id]))
+        _draw_scores(dot, nodes[node_id])
     for name, edge in connectors.get(None, []):
         dot.node(name, **_jump_attrs(edge))
+    for name, edge in labels.get(None, []):
+        dot.node(name, **_label_attrs(edge))
     jumps = {id(edge): name for named in connectors.values() for name, edge in named}
+    label_nodes = {id(edge): name for named in labels.values() for name, edge in named}
     for edge in chart.edges:
-        dot.edge(safe_id(edge.source), jumps.get(id(edge), safe_id(edge.target)), **_edge_attrs(edge))
-    _stack_sections(dot, chart)
+        _draw_edge(dot, edge, jumps.get(id(edge), safe_id(edge.target)), label_nodes.get(id(edge)))
 
 
-def _stack_sections(dot: graphviz.Digraph, chart: Chart) -> None:
-    """Sections top to bottom in the author's order (the seed's, for the reference).
+def _draw_scores(dot: graphviz.Digraph, node: ChartNode) -> None:
+    """Each score a decision reads, as a note above it listing the items and their points."""
+    for index, (title, items) in enumerate(node.scores):
+        name = f"carepath-score-{safe_id(node.id)}-{index}"
+        dot.node(name, label=_score_label(title, items), fontsize="9", margin="0.1,0.05", **_SCORE_STYLE)
+        dot.edge(name, safe_id(node.id), style="dashed", dir="none", color=_SCORE_STYLE["color"])
 
-    An invisible edge from each section's last step to the next section's
-    first step puts every section below the one before it. Arrows back up to an
-    earlier section are go-to connectors, so these edges never fight the flow.
-    They keep the default weight: with weight 10, Graphviz 2.43 crashed (SIGSEGV) on
-    a generated 300-step chart drawn with long arrows.
+
+PAGE_ASPECT = 1.41  # width / height of a landscape A-series sheet
+STEP_WIDTH, STEP_HEIGHT = 2.4, 1.0  # inches a step takes across and down, roughly
+
+
+def _columns(chart: Chart) -> int:
+    """How many sections side by side make the chart closest to a landscape sheet.
+
+    Every arrow between sections is a go-to connector (`chart._is_jump`), so each
+    section is a component of its own and Graphviz packs them in a grid, in the
+    author's order, row by row (`packmode=array_tu<columns>`). Before, sections hung
+    one below the other and the long arrows between them pulled them into a diagonal
+    staircase over a half-empty canvas. The sizes are estimates (breadth and depth
+    in steps), enough to choose between a tall and a wide grid.
     """
-    order = {node.id: index for index, node in enumerate(chart.nodes)}
-    for above, below in zip(chart.sections, chart.sections[1:]):
-        last = max(above.node_ids, key=order.__getitem__)
-        first = min(below.node_ids, key=order.__getitem__)
-        dot.edge(safe_id(last), safe_id(first), style="invis")
+    sizes = [_section_size(chart, section) for section in chart.sections]
+    if len(sizes) < 2:
+        return 1
+
+    def misfit(columns: int) -> float:
+        rows = [sizes[start : start + columns] for start in range(0, len(sizes), columns)]
+        widths = [max((row[i][0] for row in rows if i < len(row)), default=0) for i in range(columns)]
+        height = sum(max(h for _, h in row) for row in rows)
+        return abs(math.log((sum(widths) / height) / PAGE_ASPECT))
+
+    return min(range(1, len(sizes) + 1), key=lambda columns: (misfit(columns), columns))
+
+
+def _section_size(chart: Chart, section) -> tuple[float, float]:
+    """A section's estimated (width, height) in inches: its breadth and depth in steps."""
+    members = set(section.node_ids)
+    depth = {node_id: 0 for node_id in section.node_ids}
+    for node_id in section.node_ids:  # graph order is a topological order
+        for edge in chart.edges:
+            if edge.source == node_id and edge.target in members and not edge.jump:
+                depth[edge.target] = max(depth[edge.target], depth[node_id] + 1)
+    levels = list(depth.values())
+    breadth = max(levels.count(level) for level in set(levels))
+    connectors = sum(1 for edge in chart.edges if edge.jump and edge.source in members)
+    return (breadth + connectors / 4) * STEP_WIDTH, (max(levels) + 2) * STEP_HEIGHT
 
 
 def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
-    """A "go to" connector: where the arrow would have gone, linked to it in the SVG."""
+    """A "go to" connector (where the arrow would have gone), or a small end point of its own.
+
+    A rounded box sized by Graphviz to its text, so nothing is cut; the connector's
+    first line says where it leads (`go to <section> ▸`), the rest names the step.
+    """
     caption, *title = edge.jump_label
     colour = DIM_TEXT if edge.state == State.DIMMED else "#37474f"
     lines = "<BR/>".join(escape_html(line) for line in title)
-    label = (
-        f'<FONT POINT-SIZE="8" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
-        f'<BR/><FONT COLOR="{colour}">{lines}</FONT>'
-    )
     if edge.state == State.TAKEN:
         line_colour, width = PATH_COLOUR, "3"
     else:
         line_colour, width = (DIM_LINE if edge.state == State.DIMMED else "#78909c"), "1"
+    if edge.jump_end:
+        return {
+            **_kind_style(ir.NodeKind.END, None),
+            "color": line_colour if edge.state != State.PLAIN else "#2e7d32",
+            "penwidth": width,
+            "fontsize": "9",
+            "label": _html(f'<FONT COLOR="{colour}">{lines}</FONT>'),
+            "tooltip": escape_string(edge.jump_tooltip),
+            "class": "jump end",
+        }
+    label = (
+        f'<FONT POINT-SIZE="8" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
+        f'<BR/><FONT COLOR="{colour}">{lines}</FONT>'
+    )
     return {
-        "shape": "cds",
-        "style": "filled",
-        "fillcolor": "#ffffff",
+        **_JUMP_STYLE,
         "color": line_colour,
         "penwidth": width,
         "fontsize": "9",
-        "margin": "0.08,0.03",
+        "margin": "0.1,0.04",
         "label": _html(label),
         "tooltip": escape_string(f"Continues at: {edge.jump_tooltip}"),
         "URL": f"#node-{safe_id(edge.target)}",
         "class": "jump",
     }
+
+
+def _score_label(title: str, items: tuple[tuple[str, str], ...]) -> str:
+    """A score as a small table: its name, then each item with its points."""
+    rows = "".join(
+        f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{"<BR/>".join(escape_html(line) for line in wrap(item, 30))}</TD>'
+        f'<TD ALIGN="RIGHT" VALIGN="TOP">{escape_html(points)}</TD></TR>'
+        for item, points in items
+    )
+    return _html(
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>{escape_html(title)}</B></TD></TR>{rows}</TABLE>'
+    )

@@ -362,6 +362,16 @@ const URGENCY_RANK = { emergent: 0, urgent: 1, routine: 2 };
 
 /** Run a compiled graph (parsed graph JSON) against facts (input name → value). */
 export function run(graph, facts) {
+  return runWithTrace(graph, facts).result;
+}
+
+/**
+ * `run`, and what each decision on the path did, for viewers that draw the path:
+ * `trace` holds, per active decision in graph order, `{decision, fired, pending}` with
+ * `fired` the numbers of the lines that fired (`otherwise` is the number after the last
+ * line), as the Python runtime's `--trace` numbers them.
+ */
+export function runWithTrace(graph, facts) {
   if (!FORMATS.includes(graph.format)) {
     throw new InputError([{ code: "CP0702", path: "$.format", message: `graph format ${JSON.stringify(graph.format)}; this runtime reads ${FORMAT}` }]);
   }
@@ -370,6 +380,7 @@ export function run(graph, facts) {
   const active = new Set([graph.nodes[0].id]);
   const needed = new Set();
   const leads = new Map();  // input → the most urgent action its answer could lead to
+  const trace = [];
   let pending = false;
   const activate = (targets) => targets.forEach((target) => active.add(target));
 
@@ -388,6 +399,7 @@ export function run(graph, facts) {
         }
       }
     }
+    trace.push({ decision: node.id, fired: decision.branches, pending: decision.asked.length > 0 });
   }
 
   const actions = graph.nodes
@@ -402,7 +414,7 @@ export function run(graph, facts) {
       return { input: input.name, ask: input.question ?? null,
                could_lead_to: lead ? { id: lead.node.id, title: lead.node.title, urgency: lead.node.urgency } : null };
     });
-  return {
+  const result = {
     guideline: graph.id,
     version: graph.version,
     status: pending ? "needs_input" : "complete",
@@ -411,6 +423,7 @@ export function run(graph, facts) {
     questions,
     path: graph.nodes.filter((node) => active.has(node.id)).map((node) => node.id),
   };
+  return { result, trace };
 }
 
 /** The entry with the lowest rank (urgency, then graph order), ignoring missing ones. */
@@ -448,20 +461,21 @@ function prepare(graph) {
  */
 function decide(node, env) {
   const values = node.lines.map((line) => evaluate(line.guard, env));
-  const fired = [], asked = [];
+  const fired = [], asked = [], branches = [];
+  const fire = (i) => { fired.push(i < node.lines.length ? node.lines[i].targets : node.otherwise); branches.push(i); };
   if (node.policy === "first") {
     const decisive = values.findIndex((v) => v !== false);
-    if (decisive >= 0 && values[decisive] === true) fired.push(node.lines[decisive].targets);
+    if (decisive >= 0 && values[decisive] === true) fire(decisive);
     if (decisive >= 0 && values[decisive] === null) asked.push(node.lines[decisive]);
   } else if (node.policy === "unique") {
     const first = values.indexOf(true);
-    if (first >= 0) fired.push(node.lines[first].targets);
+    if (first >= 0) fire(first);
     else node.lines.forEach((line, i) => { if (values[i] === null) asked.push(line); });
   } else {
     const reached = new Set();
-    node.lines.forEach((line, i) => { if (values[i] === true) { fired.push(line.targets); line.targets.forEach((t) => reached.add(t)); } });
+    node.lines.forEach((line, i) => { if (values[i] === true) { fire(i); line.targets.forEach((t) => reached.add(t)); } });
     node.lines.forEach((line, i) => { if (values[i] === null && !line.targets.every((t) => reached.has(t))) asked.push(line); });
   }
-  if (values.every((v) => v === false) && node.otherwise.length) fired.push(node.otherwise);
-  return { fired, asked };
+  if (values.every((v) => v === false) && node.otherwise.length) fire(node.lines.length);
+  return { fired, asked, branches };
 }

@@ -118,6 +118,7 @@ def _node_label(node: ChartNode) -> str:
     if node.citations:
         title += f" <small>{escape(node.citations)}</small>"
     parts.append(title)
+    parts += [f"<small>℞ {escape(dose)}</small>" for dose in node.doses]
     if node.needs:
         needs = "<br/>".join(escape(line) for line in wrap("waiting for: " + ", ".join(node.needs), 30))
         parts.append(f"<i>{needs}</i>")
@@ -145,11 +146,13 @@ def _write(chart: Chart, graph: ir.Graph) -> str:
     for index, edge in enumerate(chart.edges):
         if edge.jump:
             source = nodes[edge.source]
-            label = f"<small>{escape(edge.jump_label[0])} ▸</small><br/>" + "<br/>".join(
-                escape(line) for line in edge.jump_label[1:]
-            )
+            title = "<br/>".join(escape(line) for line in edge.jump_label[1:])
             home = None if source.external else source.section
-            connectors.setdefault(home, []).append(f'j_{index}>"{label}"]')
+            if edge.jump_end:  # an end point of its own, not "go to" another section
+                connectors.setdefault(home, []).append(f'j_{index}(["{title}"])')
+            else:
+                label = f"<small>{escape(edge.jump_label[0])} ▸</small><br/>{title}"
+                connectors.setdefault(home, []).append(f'j_{index}>"{label}"]')
             targets.append(f"j_{index}")
         else:
             targets.append(_node_id(edge.target))

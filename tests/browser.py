@@ -1,0 +1,106 @@
+"""A real browser for the viewer page: Playwright driving Debian's Chromium.
+
+`make setup` installs the `playwright` Python package (the driver) and the `chromium`
+Debian package (the browser); Playwright's own browser download is never used, so
+nothing is fetched at test time. `open_browser()` starts Chromium headless with the
+flags that keep it off the network; `fill_facts` enters a patient's facts through the
+page's form the way a user does: clicking radio buttons, choosing from lists, typing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the `playwright` package is not installed (make setup installs it)"
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        return f"Chromium is not at {CHROMIUM} (make setup installs Debian's `chromium`)"
+    return None
+
+
+@contextlib.contextmanager
+def open_browser() -> Iterator[Any]:
+    """A headless Chromium (a Playwright `Browser`), closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_page(browser: Any, path: Path, **context_options: Any) -> Any:
+    """The page at `path` in a fresh context, once its script has run."""
+    page = browser.new_context(**context_options).new_page()
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector("body[data-ready=true]")
+    return page
+
+
+def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any]) -> None:
+    """Enter `facts` (as a facts file holds them) through the form, as a user would.
+
+    The form's field for the guideline's i-th input has the id `fact-i`; its radio
+    buttons are `fact-i-0`, `fact-i-1`, … in the order of the choices (Yes, No for a
+    boolean), then Unknown.
+    """
+    names = [input_.name for input_ in graph.inputs]
+    for name, value in facts.items():
+        index = names.index(name)
+        field = f"#fact-{index}"
+        kind = graph.inputs[index].type.kind
+        if kind == "boolean":
+            page.click(f"{field}-{0 if value else 1}")
+        elif kind == "enum" and page.locator(f"select{field}").count():
+            page.locator(field).focus()
+            page.select_option(field, value)
+        elif kind == "enum":
+            page.click(f"{field}-{graph.inputs[index].type.members.index(value)}")
+        else:
+            number, unit = (value["value"], value["unit"]) if isinstance(value, dict) else (value, None)
+            page.click(field)
+            page.keyboard.press("Control+A")
+            page.keyboard.type(str(number))
+            if unit is not None:
+                page.select_option(f"{field}-unit", unit)
+
+
+def shown_actions(page: Any) -> list[str]:
+    """The action ids the page lists, top to bottom."""
+    return page.eval_on_selector_all("[data-action-id]", "items => items.map(i => i.dataset.actionId)")
+
+
+def shown_questions(page: Any) -> list[str]:
+    """The input names the page asks for next, top to bottom."""
+    return page.eval_on_selector_all("#questions [data-input]", "items => items.map(i => i.dataset.input)")
+
+
+def load_facts_file(page: Any, path: Path) -> None:
+    """Choose a facts file in the page's file picker and wait until the page has read it."""
+    page.set_input_files("#facts-file", str(path))
+    page.wait_for_function(
+        "name => document.getElementById('loaded').textContent.includes(name)", arg=path.name
+    )

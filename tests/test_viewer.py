@@ -1,0 +1,245 @@
+"""The viewer page (`carepath export --format html`) in a real browser.
+
+Chromium, driven by Playwright, loads the page built for the reference guideline,
+enters scenarios' facts through the form with clicks and keys, and the page must show
+what the Python runtime (`carepath.run`) says: the same actions in the same order,
+the same pending questions (ordered most urgent first). axe-core finds no serious or
+critical accessibility violation; the print view fits one page; a hostile guideline's
+markup shows as text and runs nothing. The page is also checked without a browser:
+self-contained, a Content-Security-Policy that allows only its own script and style.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import attrs
+import pytest
+
+from carepath import compile_file, compile_text, run
+from targets.html import to_html
+from targets.html.view import view_model
+from targets.json.export import export_graph
+from targets.json.load import load_graph_text
+from targets.runtime.facts import scenario_facts
+from tests import browser
+
+ROOT = Path(__file__).parent.parent
+REFERENCE = ROOT / "guidelines" / "leg_numbness_cramping.cpath"
+PATIENT = ROOT / "examples" / "patients" / "absent_pulse_unilateral.json"
+
+needs_browser = pytest.mark.skipif(browser.missing() is not None, reason=browser.missing() or "")
+
+HOSTILE_QUOTE = '"Treat <b onmouseover="window.pwned = 10">now</b>", the source says.'
+HOSTILE_TITLE = "<script>window.pwned = 1</script><img src=x onerror=\"window.pwned = 2\">"
+HOSTILE = """guideline hostile "TITLE" version "1 <b>bold</b>"
+
+reference ref1 "<a href=\\"javascript:window.pwned = 3\\">click</a>" 2025
+
+input abi: number from 0 to 2
+  ask "<svg onload=\\"window.pwned = 4\\"></svg> ABI?"
+input pulses: one of present, absent
+  ask "javascript:window.pwned = 5"
+
+start -> kind
+
+decide kind "<iframe src=\\"javascript:window.pwned = 6\\"></iframe>" (first) [ref1]
+  when abi <= 0.90 or pulses = absent -> exercise
+  otherwise -> done
+
+action exercise "</script><script>window.pwned = 7</script>" [ref1]
+  urgency routine
+  then done
+
+end done "Done <style>body { display: none }</style>"
+
+scenario "<img src=x onerror=\\"window.pwned = 8\\">"
+  given abi = 0.8
+  expect exercise
+""".replace("TITLE", HOSTILE_TITLE.replace('"', '\\"'))
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return compile_file(REFERENCE)
+
+
+@pytest.fixture(scope="module")
+def page_file(reference, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("viewer") / "viewer.html"
+    path.write_text(to_html(reference), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with browser.open_browser() as opened:
+        yield opened
+
+
+def expected_questions(result) -> list[str]:
+    """The Python run's questions, in its order: most urgent action they could lead to first."""
+    return [question.input for question in result.questions]
+
+
+def form_facts(graph, scenario) -> dict:
+    """A scenario's facts as a user types them (numbers as the author wrote them)."""
+    index = [s.name for s in graph.scenarios].index(scenario.name)
+    return view_model(graph)["scenarios"][index]["facts"]
+
+
+# --- without a browser ------------------------------------------------------------------
+
+
+def test_page_is_self_contained_with_a_strict_policy(reference):
+    page = to_html(reference)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page), "the page loads something remote"
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', page).group(1)
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'none'"
+    assert re.fullmatch(r"'sha256-[A-Za-z0-9+/=]+'", directives["script-src"])
+    assert re.fullmatch(r"'sha256-[A-Za-z0-9+/=]+'", directives["style-src"])
+    assert page.count("<script") == 3  # two JSON data blocks and the one module script
+    runtime = (ROOT / "targets" / "js" / "carepath-runtime.mjs").read_text(encoding="utf-8")
+    assert runtime in page, "the runtime is inlined as it is at build time"
+    graph_block = re.search(r'<script type="application/json" id="carepath-graph">(.*?)</script>', page, re.S)
+    assert json.loads(graph_block.group(1)) == json.loads(export_graph(reference, spans=False))
+
+
+def test_hostile_text_is_escaped_in_the_markup():
+    page = to_html(compile_text(HOSTILE))
+    markup = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+    markup = re.sub(r'<script type="module">.*?</script>', "", markup, flags=re.S)
+    for tag in ("<script>", "<img", "<iframe", "<svg onload", "<a href", "<style>body"):
+        assert tag not in markup, tag
+    data = re.findall(r'<script type="application/json" id="[^"]+">(.*?)</script>', page, re.S)
+    assert all("<" not in block for block in data)
+
+
+# --- in Chromium --------------------------------------------------------------------------
+
+
+@needs_browser
+def test_scenarios_typed_into_the_form_agree_with_the_python_runtime(reference, page_file, chromium):
+    page = browser.open_page(chromium, page_file)
+    checked = 0
+    for scenario in reference.scenarios[::8]:
+        page.click("#clear-facts")
+        browser.fill_facts(page, reference, form_facts(reference, scenario))
+        result = run(reference, scenario_facts(reference, scenario))
+        where = f"scenario {scenario.name!r}"
+        assert browser.shown_actions(page) == [action.id for action in result.actions], where
+        assert sorted(browser.shown_questions(page)) == sorted(result.needs), where
+        assert browser.shown_questions(page) == expected_questions(result), where
+        assert page.inner_text("#status").startswith("Complete" if result.complete else "Needs input"), where
+        checked += 1
+    assert checked >= 6
+
+
+@needs_browser
+def test_every_scenario_loads_with_one_click(reference, page_file, chromium):
+    page = browser.open_page(chromium, page_file)
+    for index, scenario in enumerate(reference.scenarios):
+        page.select_option("#scenario-select", str(index))
+        page.click("#scenario-load")
+        result = run(reference, scenario_facts(reference, scenario))
+        assert browser.shown_actions(page) == [action.id for action in result.actions], scenario.name
+        assert browser.shown_questions(page) == expected_questions(result), scenario.name
+
+
+@needs_browser
+def test_path_lights_up_and_pending_decisions_are_shaded(reference, page_file, chromium):
+    page = browser.open_page(chromium, page_file)
+    browser.load_facts_file(page, PATIENT)
+    facts = json.loads(PATIENT.read_text(encoding="utf-8"))
+    result = run(reference, facts)
+    assert browser.shown_actions(page) == [action.id for action in result.actions]
+    lit = page.eval_on_selector_all("#chart-svg .node.on-path:not(.condition), #chart-svg .node.pending", "gs => gs.map(g => g.id)")
+    assert sorted(lit) == sorted(f"node-{node}" for node in result.path)
+    shaded = page.eval_on_selector_all("#chart-svg .node.pending", "gs => gs.map(g => g.id)")
+    assert shaded == [f"node-{step.decision}" for step in result.trace if step.pending]
+    assert shaded, "this patient leaves a decision waiting"
+
+
+@needs_browser
+def test_an_answer_button_moves_focus_to_its_field(reference, page_file, chromium):
+    page = browser.open_page(chromium, page_file)
+    first_question = browser.shown_questions(page)[0]
+    page.locator("#questions button").first.focus()
+    page.keyboard.press("Enter")
+    index = [i.name for i in reference.inputs].index(first_question)
+    assert page.evaluate("document.activeElement.id").startswith(f"fact-{index}")
+
+
+@needs_browser
+def test_a_number_that_is_not_a_number_is_named_at_its_field(reference, page_file, chromium):
+    page = browser.open_page(chromium, page_file)
+    index = [i.name for i in reference.inputs].index("abi")
+    page.click(f"#fact-{index}")
+    page.keyboard.type("0,8x")
+    assert "enter a number" in page.inner_text(f"#fact-{index}-problem")
+    assert page.is_visible("#input-problems")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("3")  # out of the input's range 0 to 2: the runtime refuses it
+    assert "outside" in page.inner_text(f"#fact-{index}-problem")
+
+
+@needs_browser
+@pytest.mark.skipif(not browser.AXE.exists(), reason="axe-core is not installed (make setup runs `npm ci`)")
+def test_no_serious_accessibility_violation(reference, page_file, chromium):
+    axe = browser.AXE.read_text(encoding="utf-8")
+    for width in (390,):  # a phone: the narrower layout, where overflow and target sizes bite
+        # axe is injected as a script of our own: the page's policy would refuse it.
+        page = browser.open_page(chromium, page_file, bypass_csp=True, viewport={"width": width, "height": 900})
+        browser.load_facts_file(page, PATIENT)
+        page.add_script_tag(content=axe)
+        report = page.evaluate(
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        )
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in report["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == [], f"at {width} px wide"
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px wide"
+
+
+@needs_browser
+def test_print_view_is_one_page(reference, page_file, chromium):
+    page = browser.open_page(chromium, page_file)
+    browser.load_facts_file(page, PATIENT)
+    pdf = page.pdf(format="A4")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+
+
+@needs_browser
+@pytest.mark.parametrize("bypass_csp", [False, True], ids=["with the policy", "escaping alone"])
+def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
+    # The action quotes its source document (the IR's `source`), with markup in the quote.
+    compiled = compile_text(HOSTILE)
+    quoted = tuple(attrs.evolve(n, source=HOSTILE_QUOTE) if n.id == "exercise" else n for n in compiled.nodes)
+    graph = attrs.evolve(compiled, nodes=quoted)
+    # Ids cannot hold markup in a .cpath, but a graph JSON's can: rename a node.
+    hostile_id = '"><img src=x onerror="window.pwned = 9">'
+    document = export_graph(graph).replace('"exercise"', json.dumps(hostile_id))
+    path = tmp_path / "hostile.html"
+    path.write_text(to_html(load_graph_text(document)), encoding="utf-8")
+    page = browser.open_page(chromium, path, bypass_csp=bypass_csp)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    abi = [i.name for i in graph.inputs].index("abi")
+    page.click(f"#fact-{abi}")
+    page.keyboard.type("0.5")
+    page.select_option("#scenario-select", "0")
+    page.click("#scenario-load")
+    assert page.evaluate("window.pwned") is None
+    assert dialogs == []
+    assert page.inner_text("h1") == HOSTILE_TITLE
+    assert "</script><script>window.pwned = 7</script>" in page.inner_text("#actions")
+    assert browser.shown_actions(page) == [hostile_id]
+    assert page.inner_text("#actions .source-quote") == HOSTILE_QUOTE
+    assert page.locator("#actions img, #actions script, #questions svg, form iframe").count() == 0
