@@ -8,11 +8,12 @@ here (`mkstemp` alone would make it private, 0600, which breaks a published char
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic
@@ -26,6 +27,27 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as stream:
             stream.write(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[object]:
+    """A binary stream whose contents replace `path` only when the block ends without an error.
+
+    For outputs written a piece at a time (batch results): the temporary file grows
+    beside the target and is renamed over it at the end, or removed on failure.
+    """
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            yield stream
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)

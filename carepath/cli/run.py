@@ -1,14 +1,17 @@
-"""`carepath run GUIDELINE --facts F` (one patient) and `--batch IN.jsonl -o OUT.jsonl` (many).
+"""`carepath run GUIDELINE --facts F` (one patient) and `--batch IN -o OUT` (many).
 
 One patient: the facts file is checked against the guideline's inputs (every
 problem listed with its JSON path, exit 2, nothing run), then the result is printed
 as the clinician's text report or as the JSON object of the DESIGN.md contract.
 
-Batch: one facts object per line of IN.jsonl, one result object per line of
-OUT.jsonl in the same order (blank lines are skipped). A bad line becomes
-`{"line": n, "errors": [...]}` in the output and is reported on stderr with its
-line number; the exit code is then 2. OUT.jsonl is written to a temporary file and
-renamed, so it is never half-written.
+Batch: IN and OUT are JSON Lines, CSV or Parquet (by extension, or
+`--input-format`/`--output-format`; `-` is standard input or output for JSON Lines
+and CSV). Rows stream through `targets/runtime/batch.py` in constant memory, each
+result in its row's place, the `--id` field carried along. A bad row becomes an
+error result naming its row number, is reported on stderr, and the rest still run;
+the exit code is then 2. OUT is written to a temporary file and renamed, so it is
+never half-written. `--engine duckdb` runs the SQL export of the graph inside
+DuckDB instead (`targets/sql`), for large files in declared units.
 """
 
 from __future__ import annotations
@@ -17,34 +20,68 @@ import sys
 
 import click
 
-
 @click.command()
 @click.argument("guideline", type=click.Path(dir_okay=False))
 @click.option("--facts", "facts_path", type=click.Path(dir_okay=False), default=None,
               help="The patient's facts: a JSON object from input name to value.")
-@click.option("--batch", "batch_path", type=click.Path(dir_okay=False), default=None,
-              help="Many patients: a JSON-lines file, one facts object per line (needs -o).")
-@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), default=None,
-              help="Where --batch writes its results, one JSON object per line.")
+@click.option("--batch", "batch_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Many patients: JSON Lines, CSV or Parquet, one patient per row (needs -o; - for stdin).")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Where --batch writes its results: JSON Lines, CSV or Parquet (- for stdout).")
 @click.option("--format", "style", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="text: a report for clinicians; json: the result object.")
 @click.option("--trace", is_flag=True, help="Also show every decision evaluated and each guard's value.")
+@click.option("--id", "id_field", default="id", show_default=True,
+              help="--batch: the field that identifies a patient, carried to its result, never an input.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="--batch: worker processes running patients.")
+@click.option("--input-format", type=click.Choice(("jsonl", "csv", "parquet")), default=None,
+              help="--batch: the format of IN (default: from its extension; JSON Lines for -).")
+@click.option("--output-format", type=click.Choice(("jsonl", "csv", "parquet")), default=None,
+              help="--batch: the format of OUT (default: from its extension; JSON Lines for -).")
+@click.option("--engine", type=click.Choice(("python", "duckdb")), default="python", show_default=True,
+              help="--batch: the Python runtime, or the graph's SQL run inside DuckDB.")
 def run(guideline: str, facts_path: str | None, batch_path: str | None, output_path: str | None,
-        style: str, trace: bool) -> None:
+        style: str, trace: bool, id_field: str, jobs: int, input_format: str | None, output_format: str | None,
+        engine: str) -> None:
     """Run a guideline on a patient's facts: what to do, how urgently, and why."""
     from carepath.cli.common import fail_input, load_guideline
 
     if (facts_path is None) == (batch_path is None):
         fail_input("give exactly one of --facts FILE (one patient) or --batch FILE -o OUT (many)")
     if batch_path is not None and output_path is None:
-        fail_input("--batch needs -o OUT.jsonl for the results")
+        fail_input("--batch needs -o OUT (a .jsonl, .csv or .parquet file, or - for standard output)")
     if facts_path is not None and output_path is not None:
         fail_input("-o is for --batch; a single run prints its result")
-    graph = load_guideline(guideline)
-    if facts_path is not None:
+    if batch_path is None:
+        graph = load_guideline(guideline)
         _run_one(graph, facts_path, style, trace)
+        return
+    from carepath.cli.batch import BatchRequest, run_batch_command
+
+    request = BatchRequest(batch_path, output_path, _format(batch_path, input_format, "--input-format"),
+                           _format(output_path, output_format, "--output-format"), id_field, jobs, trace, engine)
+    graph = load_guideline(guideline)
+    run_batch_command(graph, request)
+
+
+def _format(path: str, given: str | None, option: str) -> str:
+    from carepath.cli.common import fail_input
+    from targets.runtime.batch import format_of
+
+    if given is not None:
+        chosen = given
+    elif path == "-":
+        chosen = "jsonl"
     else:
-        _run_batch(graph, batch_path, output_path, trace)
+        chosen = format_of(path)
+        if chosen is None:
+            fail_input(f"cannot tell the format of `{path}` from its name: name it .jsonl, .csv or .parquet, "
+                       f"or say {option} jsonl|csv|parquet")
+    if path == "-" and chosen == "parquet":
+        fail_input(f"Parquet cannot stream through standard {'input' if option == '--input-format' else 'output'}: "
+                   "give a file")
+    return chosen
 
 
 def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
@@ -65,37 +102,6 @@ def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
         click.echo(json.dumps(result.to_json(trace), indent=2, ensure_ascii=False))
     else:
         click.echo(render_text(graph, result, trace), nl=False)
-
-
-def _run_batch(graph, batch_path: str, output_path: str, trace: bool) -> None:
-    import json
-    from pathlib import Path
-
-    from carepath.cli.common import EXIT_INPUT, fail_input
-    from carepath.files import write_atomically
-    from targets.runtime.execute import execute
-    from targets.runtime.facts import FactsError, read_facts_text
-
-    out_lines, bad = [], 0
-    for number, line in enumerate(_read(batch_path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            facts = read_facts_text(graph, line, f"line {number}: $")
-        except FactsError as error:
-            bad += 1
-            _report_problems(batch_path, error.problems, f"line {number} was not run")
-            out_lines.append(json.dumps({"line": number, "errors": [p.to_json() for p in error.problems]},
-                                        ensure_ascii=False))
-            continue
-        out_lines.append(json.dumps(execute(graph, facts.values).to_json(trace), ensure_ascii=False))
-    try:
-        write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines))
-    except OSError as error:
-        fail_input(f"cannot write `{output_path}`: {error.strerror or error}")
-    click.echo(f"{output_path}: {len(out_lines) - bad} patients run" + (f", {bad} bad lines" if bad else ""), err=True)
-    if bad:
-        sys.exit(EXIT_INPUT)
 
 
 def _read(path: str) -> str:

@@ -1,0 +1,341 @@
+"""Graph → one SQL query over a facts table: per patient, the status, the ordered actions, the needs, the path.
+
+The facts table has one column per input (named as the input; NULL is unknown;
+booleans, enum member names as text, numbers and quantities as exact DECIMALs in
+the input's declared unit) and an id column carried through. The query is a chain
+of CTEs, each adding columns to every row (`SELECT *, … FROM previous`):
+
+1. `define_<n>`: one CTE per define, in dependency order, holding its value;
+2. `guards`: every decision line's guard, a nullable boolean;
+3. `fires`: for every line, whether it fires by its decision's hit policy, and per
+   decision whether it is pending and which of its lines asks (pure functions of
+   the guards, so one CTE holds them all);
+4. `active_<k>`: whether each node is active, one CTE per depth of the DAG (a node's
+   activity reads only nodes of smaller depth);
+5. the final SELECT: status, actions (static urgency-then-graph order, so a
+   filtered constant list), needs (declared order), path (graph order).
+
+SQL's three-valued logic *is* Kleene logic (`AND`, `OR`, `NOT`, comparisons and
+`IN` on NULL), so guards translate operator for operator; only `known x`
+(`x IS NOT NULL`), division (`NULLIF(b, 0)`: division by zero is unknown) and
+`count`/`sum` (NULL as soon as a condition is unknown) need care. Everything
+follows docs/semantics.md; `tests/test_sql.py` holds it to the Python runtime.
+Dialects differ only in quoting, list functions and the DECIMAL type (`Dialect`).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from attrs import frozen
+
+from compiler import ir
+
+URGENCY_ORDER = (ir.Urgency.EMERGENT, ir.Urgency.URGENT, ir.Urgency.ROUTINE)
+
+
+@frozen
+class Dialect:
+    """What differs between the SQL engines carepath targets."""
+
+    name: str
+    quote_char: str
+    text_type: str
+    decimal_type: str  # the type of number and quantity columns
+
+    def quote(self, name: str) -> str:
+        return f"{self.quote_char}{name.replace(self.quote_char, self.quote_char * 2)}{self.quote_char}"
+
+    def list_of(self, items: list[str]) -> str:
+        """A list of the non-NULL items, in order (each item a text expression or NULL)."""
+        elements = ", ".join([f"CAST(NULL AS {self.text_type})", *items])
+        if self.name == "duckdb":
+            return f"list_filter([{elements}], lambda v: v IS NOT NULL)"
+        return f"filter(array({elements}), v -> v IS NOT NULL)"
+
+
+DUCKDB = Dialect("duckdb", '"', "VARCHAR", "DECIMAL(38, 12)")
+SPARK = Dialect("spark", "`", "STRING", "DECIMAL(38, 12)")
+DIALECTS = {d.name: d for d in (DUCKDB, SPARK)}
+
+
+def column_types(graph: ir.Graph, dialect: Dialect) -> dict[str, str]:
+    """The SQL type of each input's column in the facts table."""
+    types = {}
+    for input_ in graph.inputs:
+        declared = input_.type
+        if isinstance(declared, ir.BooleanType):
+            types[input_.name] = "BOOLEAN"
+        elif isinstance(declared, ir.EnumType):
+            types[input_.name] = dialect.text_type
+        else:
+            types[input_.name] = dialect.decimal_type
+    return types
+
+
+def sql_query(graph: ir.Graph, dialect: Dialect = DUCKDB, facts_table: str = "facts", id_column: str = "id",
+              carry: tuple[str, ...] = ()) -> str:
+    """The SQL text of the query: `id`, `status`, `actions`, `needs`, `path`, one row per facts row.
+
+    `carry` names further columns of the facts table passed through to the result.
+    """
+    return _Builder(graph, dialect).query(facts_table, id_column, carry)
+
+
+def number_text(value: bool | int | float | Fraction | Decimal) -> str:
+    """An exact decimal literal; a number with no finite decimal form becomes a DECIMAL division."""
+    fraction = Fraction(value) if not isinstance(value, float) else Fraction(repr(value))
+    denominator = fraction.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return f"({fraction.numerator} / {fraction.denominator})"
+    text = format(Decimal(fraction.numerator) / Decimal(fraction.denominator), "f")
+    if "." not in text:
+        text += ".0"  # a DECIMAL literal, never an INTEGER that engines divide as integers
+    return text if fraction >= 0 else f"({text})"
+
+
+class _Builder:
+    """Names every intermediate column and writes the CTE chain for one graph and dialect."""
+
+    def __init__(self, graph: ir.Graph, dialect: Dialect) -> None:
+        self.graph, self.dialect = graph, dialect
+        self.defines = {d.name: d.expr for d in graph.defines}
+        self.outgoing: dict[str, list[ir.Edge]] = {n.id: [] for n in graph.nodes}
+        for edge in graph.edges:
+            self.outgoing[edge.source].append(edge)
+
+    # --- naming -----------------------------------------------------------------------------
+
+    def column(self, *parts: object) -> str:
+        """An internal column: dotted, so it can never clash with an input (inputs are identifiers)."""
+        return self.dialect.quote(".".join(str(p) for p in parts))
+
+    # --- expressions ------------------------------------------------------------------------
+
+    def expr(self, e: ir.Expr) -> str:
+        q = self.dialect.quote
+        if isinstance(e, ir.Literal):
+            if isinstance(e.value, bool):
+                return "TRUE" if e.value else "FALSE"
+            if isinstance(e.value, str):
+                return "'" + e.value.replace("'", "''") + "'"
+            return number_text(e.value)
+        if isinstance(e, ir.InputRef):
+            return q(e.name)
+        if isinstance(e, ir.DefineRef):
+            return self.column("define", e.name)
+        if isinstance(e, ir.Known):
+            return f"({q(e.name)} IS NOT NULL)"
+        if isinstance(e, ir.Not):
+            return f"(NOT {self.expr(e.operand)})"
+        if isinstance(e, ir.And):
+            return "(" + " AND ".join(self.expr(o) for o in e.operands) + ")"
+        if isinstance(e, ir.Or):
+            return "(" + " OR ".join(self.expr(o) for o in e.operands) + ")"
+        if isinstance(e, ir.Compare):
+            op = "<>" if e.op == "!=" else e.op
+            return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
+        if isinstance(e, ir.Arithmetic):
+            if e.op == "/":
+                return f"({self.expr(e.left)} / NULLIF({self.expr(e.right)}, 0))"
+            return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+        if isinstance(e, ir.Membership):
+            members = ", ".join(self.expr(m) for m in e.members)
+            return f"({self.expr(e.operand)} IN ({members}))"
+        if isinstance(e, ir.ConditionSum):
+            # CASE with no ELSE is NULL for an unknown condition, and + carries NULL: unknown as a whole
+            terms = " + ".join(f"CASE WHEN {self.expr(t.condition)} THEN {number_text(t.weight)} "
+                               f"WHEN NOT {self.expr(t.condition)} THEN 0.0 END" for t in e.terms)
+            return f"({terms})"
+        raise ValueError(f"{type(e).__name__} cannot be evaluated on a patient")
+
+    # --- the query ---------------------------------------------------------------------------
+
+    def query(self, facts_table: str, id_column: str, carry: tuple[str, ...]) -> str:
+        layers: list[tuple[str, list[str]]] = []
+        for depth, names in enumerate(self._define_layers()):
+            layers.append((f"defines_{depth}", [f"{self.expr(self.defines[n])} AS {self.column('define', n)}"
+                                                for n in names]))
+        decisions = [n for n in self.graph.nodes if n.kind is ir.NodeKind.DECIDE]
+        guards, fires = [], []
+        for node in decisions:
+            lines = self._lines(node)
+            for index, (guard, _targets) in enumerate(lines):
+                if guard is not None:
+                    guards.append(f"{self.expr(guard)} AS {self.column('guard', node.id, index)}")
+            fires.extend(self._fire_columns(node, lines))
+        layers.append(("guards", guards))
+        layers.append(("fires", fires))
+        for depth, nodes in enumerate(self._layers()):
+            layers.append((f"active_{depth}", [f"{self._activity(n)} AS {self.column('active', n.id)}" for n in nodes]))
+        layers = [(name, columns) for name, columns in layers if columns]
+
+        pending = [f"({self.column('active', n.id)} AND {self.column('pending', n.id)})" for n in decisions]
+        status = (f"CASE WHEN {' OR '.join(pending)} THEN 'needs_input' ELSE 'complete' END"
+                  if pending else "'complete'")
+        kept = [self.dialect.quote(c) for c in (id_column, *carry)]
+        final = [*kept, f"{status} AS status", f"{self._actions()} AS actions",
+                 f"{self._needs(decisions)} AS needs", f"{self._path()} AS path"]
+        # Each layer passes on only the columns later layers read: a wide row copied through
+        # every layer would cost memory in proportion to layers × columns.
+        needed = set(kept) | self._references(final)
+        selects: list[list[str]] = []
+        for _name, columns in reversed(layers):
+            made = {column.rpartition(" AS ")[2] for column in columns}
+            passed = sorted(needed - made)
+            selects.append(passed + columns)
+            needed = (needed - made) | self._references(columns)
+        selects.reverse()
+        parts, previous = [], self.dialect.quote(facts_table)
+        for (name, _columns), columns in zip(layers, selects):
+            parts.append(f"{name} AS (\n  SELECT\n    " + ",\n    ".join(columns) + f"\n  FROM {previous}\n)")
+            previous = name
+        select = "SELECT\n  " + ",\n  ".join(final) + f"\nFROM {previous}"
+        return ("WITH\n" + ",\n".join(parts) + "\n" if parts else "") + select + "\n"
+
+    def _references(self, columns: list[str]) -> set[str]:
+        """The quoted column names that SQL expressions read (string literals hold no quote character)."""
+        mark = re.escape(self.dialect.quote_char)
+        pattern = re.compile(f"{mark}(?:[^{mark}]|{mark}{mark})*{mark}")
+        found: set[str] = set()
+        for column in columns:
+            expression, as_, alias = column.rpartition(" AS ")
+            found.update(pattern.findall(expression if as_ else column))
+        return found
+
+    def _define_layers(self) -> list[list[str]]:
+        """Defines grouped so that each group reads only defines of earlier groups."""
+        depth: dict[str, int] = {}
+        for name in self._defines_in_order():
+            read = [sub.name for sub in ir.walk(self.defines[name]) if isinstance(sub, ir.DefineRef)]
+            depth[name] = 1 + max((depth[r] for r in read), default=-1)
+        layers: list[list[str]] = [[] for _ in range(1 + max(depth.values(), default=-1))]
+        for name in self._defines_in_order():
+            layers[depth[name]].append(name)
+        return layers
+
+    def _defines_in_order(self) -> list[str]:
+        """Defines so that each comes after the defines it reads."""
+        ordered: dict[str, None] = {}
+
+        def visit(name: str) -> None:
+            if name in ordered:
+                return
+            for sub in ir.walk(self.defines[name]):
+                if isinstance(sub, ir.DefineRef):
+                    visit(sub.name)
+            ordered[name] = None
+
+        for define in self.graph.defines:
+            visit(define.name)
+        return list(ordered)
+
+    def _lines(self, node: ir.Node) -> list[tuple[ir.Expr | None, tuple[str, ...]]]:
+        """A decision's lines in order, `otherwise` (guard None) last, with their targets."""
+        edges = self.outgoing[node.id]
+        lines: dict[int, list[ir.Edge]] = {}
+        for edge in edges:
+            lines.setdefault(edge.branch if edge.branch is not None else len(edges), []).append(edge)
+        ordered = sorted(lines, key=lambda i: (lines[i][0].otherwise, i))
+        return [(None if lines[i][0].otherwise or lines[i][0].guard is None else lines[i][0].guard,
+                 tuple(e.target for e in lines[i])) for i in ordered]
+
+    def _fire_columns(self, node: ir.Node, lines) -> list[str]:
+        """`fire.<node>.<i>` per line, `asks.<node>.<i>` per guarded line, `pending.<node>`."""
+        policy = node.policy or ir.HitPolicy.FIRST
+        guard = {i: self.column("guard", node.id, i) for i, (g, _) in enumerate(lines) if g is not None}
+        true = {i: f"COALESCE({g}, FALSE)" for i, g in guard.items()}
+        false = {i: f"NOT COALESCE({g}, TRUE)" for i, g in guard.items()}
+        unknown = {i: f"({g} IS NULL)" for i, g in guard.items()}
+        all_false = " AND ".join(false.values()) or "TRUE"
+        columns, asks = [], {}
+        for i, (g, targets) in enumerate(lines):
+            if g is None:
+                fire = all_false
+            elif policy is ir.HitPolicy.ANY:
+                fire = true[i]
+            elif policy is ir.HitPolicy.FIRST:
+                fire = " AND ".join([*(false[j] for j in guard if j < i), true[i]])
+                asks[i] = " AND ".join([*(false[j] for j in guard if j < i), unknown[i]])
+            else:  # unique: the first true line fires; unknown lines ask when none is true
+                fire = " AND ".join([*(f"NOT {true[j]}" for j in guard if j < i), true[i]])
+                asks[i] = " AND ".join([unknown[i], *(f"NOT {true[j]}" for j in guard)])
+            columns.append(f"({fire}) AS {self.column('fire', node.id, i)}")
+        if policy is ir.HitPolicy.ANY:
+            for i, (g, targets) in enumerate(lines):
+                if g is None:
+                    continue
+                # an unknown line asks unless true lines already reach every node it leads to
+                covered = [" OR ".join(true[j] for j, (h, other) in enumerate(lines)
+                                       if h is not None and target in other) for target in targets]
+                asks[i] = " AND ".join([unknown[i], f"NOT ({' AND '.join(f'({c})' for c in covered)})"])
+        for i, condition in asks.items():
+            columns.append(f"({condition}) AS {self.column('asks', node.id, i)}")
+        pending = " OR ".join(f"({condition})" for condition in asks.values()) or "FALSE"
+        columns.append(f"({pending}) AS {self.column('pending', node.id)}")
+        return columns
+
+    def _layers(self) -> list[list[ir.Node]]:
+        """Nodes grouped by depth (longest path from `start`), each group in graph order."""
+        depth: dict[str, int] = {}
+        incoming: dict[str, list[str]] = {n.id: [] for n in self.graph.nodes}
+        for edge in self.graph.edges:
+            incoming[edge.target].append(edge.source)
+        for node in self.graph.nodes:  # graph order is topological
+            depth[node.id] = 1 + max((depth[s] for s in incoming[node.id]), default=-1)
+        layers: list[list[ir.Node]] = [[] for _ in range(1 + max(depth.values(), default=0))]
+        for node in self.graph.nodes:
+            layers[depth[node.id]].append(node)
+        return layers
+
+    def _activity(self, node: ir.Node) -> str:
+        if node.id == ir.Graph.START:
+            return "TRUE"
+        ways = []
+        for source in self.graph.nodes:
+            for condition, targets in self._ways_from(source):
+                if node.id in targets:
+                    active = self.column("active", source.id)
+                    ways.append(active if condition is None else f"({active} AND {condition})")
+        return "(" + " OR ".join(dict.fromkeys(ways)) + ")" if ways else "FALSE"
+
+    def _ways_from(self, source: ir.Node) -> list[tuple[str | None, tuple[str, ...]]]:
+        """(firing condition or None for always, targets) for each way out of `source`."""
+        if source.kind is ir.NodeKind.END:
+            return []
+        if source.kind is not ir.NodeKind.DECIDE:
+            return [(None, tuple(e.target for e in self.outgoing[source.id]))]
+        return [(self.column("fire", source.id, i), targets) for i, (_, targets) in enumerate(self._lines(source))]
+
+    def _actions(self) -> str:
+        actions = [n for n in self.graph.nodes if n.kind is ir.NodeKind.ACTION]
+        actions.sort(key=lambda n: URGENCY_ORDER.index(n.urgency))  # stable: graph order within an urgency
+        return self.dialect.list_of([self._if_active(n.id) for n in actions])
+
+    def _path(self) -> str:
+        return self.dialect.list_of([self._if_active(n.id) for n in self.graph.nodes])
+
+    def _if_active(self, node_id: str) -> str:
+        return f"CASE WHEN {self.column('active', node_id)} THEN '{node_id}' END"
+
+    def _needs(self, decisions: list[ir.Node]) -> str:
+        """An input is needed when it is unknown and read by a line that asks, of an active decision."""
+        askers: dict[str, list[str]] = {i.name: [] for i in self.graph.inputs}
+        for node in decisions:
+            for index, (guard, _targets) in enumerate(self._lines(node)):
+                if guard is None:
+                    continue
+                for name in ir.inputs_read(guard, self.defines):
+                    askers[name].append(f"({self.column('active', node.id)} AND {self.column('asks', node.id, index)})")
+        items = []
+        for input_ in self.graph.inputs:
+            if askers[input_.name]:
+                items.append(f"CASE WHEN {self.dialect.quote(input_.name)} IS NULL AND "
+                             f"({' OR '.join(askers[input_.name])}) THEN '{input_.name}' END")
+        return self.dialect.list_of(items)
+
