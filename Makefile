@@ -12,6 +12,9 @@ $(VENV)/.installed: pyproject.toml
 	@command -v dot >/dev/null 2>&1 || { echo "installing Graphviz (dot)"; \
 	  (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || \
 	  { echo "could not install Graphviz: install the 'graphviz' package and retry" >&2; exit 1; }; }
+	@command -v java >/dev/null 2>&1 || { echo "installing Java 17 (Spark SQL tests)"; \
+	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null) || \
+	  echo "could not install Java: the Spark SQL tests will be skipped" >&2; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
