@@ -1,7 +1,8 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-Only the graph JSON (`carepath.graph/1`, docs/graph-json.md) is written here; the
-standards (FHIR PlanDefinition, ELM, SQL) are refused with exit 2 until they exist.
+The graph JSON (`carepath.graph/1`, docs/graph-json.md) and the SQL query over a
+facts table (`--format sql`, `--dialect duckdb|spark`, docs/scale.md); FHIR and ELM
+are refused with exit 2 until they exist.
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -16,7 +17,7 @@ import click
 from carepath.files import write_atomically
 
 FORMATS = ("json", "fhir", "elm", "sql")
-SUPPORTED = ("json",)
+SUPPORTED = ("json", "sql")
 
 
 @click.command()
@@ -27,15 +28,22 @@ SUPPORTED = ("json",)
               help="Output file (`-` for standard output).")
 @click.option("--spans/--no-spans", default=True, show_default=True,
               help="Record source positions, so diagnostics about the graph point at the .cpath.")
-def export(guideline: str, format_: str, output: str, spans: bool) -> None:
+@click.option("--dialect", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
+              help="--format sql: the SQL engine the query is written for.")
+def export(guideline: str, format_: str, output: str, spans: bool, dialect: str) -> None:
     """Export GUIDELINE as a compiled graph for other runtimes."""
     from carepath.cli.common import fail_input, load_guideline
 
     if format_ not in SUPPORTED:
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
-    from targets.json.export import export_graph
+    if format_ == "sql":
+        from targets.sql.query import DIALECTS, export_sql
 
-    text = export_graph(load_guideline(guideline), spans=spans)
+        text = export_sql(load_guideline(guideline), DIALECTS[dialect])
+    else:
+        from targets.json.export import export_graph
+
+        text = export_graph(load_guideline(guideline), spans=spans)
     if output == "-":
         sys.stdout.write(text)
         return

@@ -82,8 +82,8 @@ def read_csv(stream: IO[bytes], graph: ir.Graph, id_field: str) -> Iterator[RawR
     Cells are typed by the input's declared type: `true`/`false`, numbers, enum
     members, and for quantities a number in the declared unit or `21 d`.
     """
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-    reader = csv.reader(text)
+    # lines of a binary stream end at `\n` only; csv joins the lines of a quoted multi-line cell
+    reader = csv.reader(line.decode("utf-8") for line in stream)
     header = next(reader, None) or []
     check_columns(graph, header, id_field)  # before the first row is asked for
     return _csv_rows(reader, header, {i.name: i.type for i in graph.inputs}, id_field)
@@ -325,19 +325,25 @@ class CsvWriter:
     """Lists are space-separated ids (ids never hold spaces); problems are a JSON array."""
 
     def __init__(self, stream: IO[bytes], id_field: str) -> None:
-        self.text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
-        self.writer = csv.writer(self.text, lineterminator="\n")
+        self.stream, self.buffer = stream, io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
         self.writer.writerow((id_field, *FLAT_COLUMNS))
+        self._flush()
+
+    def _flush(self) -> None:
+        self.stream.write(self.buffer.getvalue().encode("utf-8"))
+        self.buffer.seek(0)
+        self.buffer.truncate()
 
     def write(self, outcomes: list[Outcome]) -> None:
         self.writer.writerows(
             ("" if o.id is None else o.id, o.row, o.status, " ".join(o.actions), " ".join(o.needs), " ".join(o.path),
              json.dumps([p.to_json() for p in o.problems], ensure_ascii=False) if o.problems else "")
             for o in outcomes)
+        self._flush()
 
     def close(self) -> None:
-        self.text.flush()
-        self.text.detach()
+        self.stream.flush()
 
 
 class ParquetWriter:

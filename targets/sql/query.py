@@ -363,3 +363,15 @@ class _Builder:
                              f"({' OR '.join(askers[input_.name])}) THEN '{input_.name}' END")
         return self.dialect.list_of(items)
 
+
+
+def export_sql(graph: ir.Graph, dialect: Dialect = DUCKDB, facts_table: str = "facts", id_column: str = "id") -> str:
+    """The query as a file: a comment naming the facts table it expects, then the query and a `;`."""
+    types = column_types(graph, dialect)
+    width = max((len(name) for name in types), default=0)
+    columns = "\n".join(f"--   {name.ljust(width)}  {types[name]}" for name in types)
+    header = (f"-- carepath: {graph.id} {graph.version} as one SQL query ({dialect.name} dialect).\n"
+              f"-- Reads the table `{facts_table}`: the column `{id_column}` (carried to the result) and one\n"
+              f"-- column per input, NULL when unknown, quantities in their declared unit:\n{columns}\n"
+              f"-- Returns per patient: {id_column}, status, actions (in order), needs, path.\n")
+    return header + sql_query(graph, dialect, facts_table, id_column).rstrip("\n") + ";\n"
