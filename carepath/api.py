@@ -14,7 +14,7 @@ from pathlib import Path
 from attrs import frozen
 
 from compiler import ir
-from compiler.diagnostics import CompileError, Diagnostic, Sink
+from carepath.diagnostics import CompileError, Diagnostic, Sink
 from compiler.passes.load import SourceFile
 from compiler.pipeline import PASSES, UNVERIFIED_PASSES, run_passes
 

@@ -9,14 +9,14 @@ here (`mkstemp` alone would make it private, 0600, which breaks a published char
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic
+from compiler import exact_json
+from carepath.diagnostics import Diagnostic
 
 
 def write_atomically(path: Path, data: str | bytes) -> None:
@@ -70,7 +70,7 @@ def write_counterexamples(diagnostics: Iterable[Diagnostic], directory: str | Pa
         if diagnostic.counterexample is None:
             continue
         target = _free_name(directory, _file_stem(diagnostic), written)
-        write_atomically(target, json.dumps(dict(diagnostic.counterexample), indent=2, ensure_ascii=False) + "\n")
+        write_atomically(target, exact_json.dumps(dict(diagnostic.counterexample), indent=2, ensure_ascii=False) + "\n")
         written.append(target)
     return written
 

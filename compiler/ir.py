@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Union
 
 from attrs import field, frozen
 
-from dsl.source import UNKNOWN_SPAN, Span
+from carepath.diagnostics import UNKNOWN_SPAN, Span
 
 
 def _span_field():
@@ -71,16 +72,16 @@ class BooleanType:
 
 @frozen
 class NumberType:
-    low: float | None = None
-    high: float | None = None
+    low: Fraction | None = None
+    high: Fraction | None = None
     kind = "number"
 
 
 @frozen
 class QuantityType:
     unit: str  # UCUM code, e.g. "mm[Hg]", "wk", "%"
-    low: float | None = None
-    high: float | None = None
+    low: Fraction | None = None
+    high: Fraction | None = None
     kind = "quantity"
 
 
@@ -98,22 +99,31 @@ Type = Union[BooleanType, NumberType, QuantityType, EnumType]
 
 @frozen
 class Quantity:
-    """A number with a UCUM unit; `unit` is "" for a plain number."""
+    """A number with a UCUM unit (`unit` is "" for a plain number), and the number as written."""
 
-    value: float
+    value: Fraction
     unit: str = ""
+    text: str = ""  # the number as the author wrote it: "0.90"
+
+    @property
+    def number_text(self) -> str:
+        return self.text or number_text(self.value)
 
     def __str__(self) -> str:
-        number = f"{self.value:g}"
-        return f"{number} {self.unit}" if self.unit else number
+        return f"{self.number_text} {self.unit}" if self.unit else self.number_text
 
 
 @frozen
 class Literal:
-    """A constant: a boolean, a number, a quantity (`unit` set) or an enum member (str)."""
+    """A constant: a boolean, an exact number (`unit` set for a quantity) or an enum member (str).
 
-    value: bool | float | str
+    A number's `value` is in `unit`; `text` is what the author wrote (`"0.90"`,
+    `"21 d"` for a literal lowered into a `wk` comparison as 3 wk), for printing.
+    """
+
+    value: bool | Fraction | str
     unit: str = ""
+    text: str = ""
     span: Span = _span_field()
 
 
@@ -168,6 +178,21 @@ class Arithmetic:
 
 
 @frozen
+class Convert:
+    """A quantity expression expressed in another unit: `operand × factor` (exact).
+
+    Lowering inserts it where two quantity expressions in different units meet
+    (`window` in `wk` against `symptom_duration` in `d`); printers show the operand
+    as the author wrote it.
+    """
+
+    operand: Expr
+    unit: str  # the unit the result is in
+    factor: Fraction
+    span: Span = _span_field()
+
+
+@frozen
 class Membership:
     """`operand in {a, b}`: true when the operand equals one of the members."""
 
@@ -178,15 +203,17 @@ class Membership:
 
 @frozen
 class Term:
-    weight: float
+    weight: Fraction
     condition: Expr
+    text: str = ""  # the weight as written
 
 
 @frozen
 class ConditionSum:
     """Sum of the weights of the conditions that hold: `count(...)` has weights 1.
 
-    Unknown when any condition is unknown (Kleene: no guessing a score).
+    With unknown conditions the sum lies between bounds (each unknown term adds
+    between min(0, w) and max(0, w)); a comparison decided by the bounds is decided.
     """
 
     terms: tuple[Term, ...]
@@ -218,6 +245,7 @@ Expr = Union[
     Or,
     Compare,
     Arithmetic,
+    Convert,
     Membership,
     ConditionSum,
     Known,
@@ -251,6 +279,7 @@ class Define:
     name: str
     expr: Expr
     type: Type
+    source: str | None = None
     span: Span = _span_field()
 
 
@@ -282,7 +311,7 @@ class Timing:
         if self.high is None:
             return f"{self.relation} {self.low}"
         if self.low.unit == self.high.unit:
-            return f"{self.relation} {self.low.value:g} to {self.high}"
+            return f"{self.relation} {self.low.number_text} to {self.high}"
         return f"{self.relation} {self.low} to {self.high}"
 
 
@@ -299,35 +328,116 @@ class Dose:
             return self.drug
         if self.high is None:
             return f"{self.drug} {self.low}"
-        return f"{self.drug} {self.low.value:g}–{self.high}"
+        return f"{self.drug} {self.low.number_text}–{self.high}"
 
 
 @frozen
-class Node:
-    """A step of the workup. Fields that do not apply to a kind are left empty."""
+class Line:
+    """One `when` line of a decision: its guard and the nodes it leads to."""
 
-    id: str
-    kind: NodeKind
-    title: str
-    section: str | None = None  # Section.id
-    citations: tuple[str, ...] = ()
-    text: str | None = None  # longer explanation or evidence, for tooltips and reports
-    policy: HitPolicy | None = None  # decide
-    urgency: Urgency | None = None  # action
-    timing: Timing | None = None  # action
-    doses: tuple[Dose, ...] = ()  # action
-    collects: tuple[str, ...] = ()  # assess: input names the step gathers
+    guard: Expr
+    targets: tuple[str, ...]
     span: Span = _span_field()
 
 
 @frozen
+class Start:
+    id: str
+    targets: tuple[str, ...]
+    title: str = "Start"
+    section: str | None = None
+    citations: tuple[str, ...] = ()
+    text: str | None = None
+    source: str | None = None
+    span: Span = _span_field()
+    kind = NodeKind.START
+
+
+@frozen
+class Assess:
+    """Gathers inputs (`collects`) and goes on to every target."""
+
+    id: str
+    title: str
+    targets: tuple[str, ...]
+    collects: tuple[str, ...] = ()
+    section: str | None = None
+    citations: tuple[str, ...] = ()
+    text: str | None = None
+    source: str | None = None
+    span: Span = _span_field()
+    kind = NodeKind.ASSESS
+
+
+@frozen
+class Decide:
+    """A decision: its `when` lines in order and the `otherwise` targets (empty: none)."""
+
+    id: str
+    title: str
+    policy: HitPolicy
+    lines: tuple[Line, ...]
+    otherwise: tuple[str, ...] = ()
+    section: str | None = None
+    citations: tuple[str, ...] = ()
+    text: str | None = None
+    source: str | None = None
+    otherwise_span: Span = _span_field()
+    span: Span = _span_field()
+    kind = NodeKind.DECIDE
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every node a line or the `otherwise` leads to, each once, in line order."""
+        seen = dict.fromkeys(t for line in self.lines for t in line.targets)
+        seen.update(dict.fromkeys(self.otherwise))
+        return tuple(seen)
+
+
+@frozen
+class Action:
+    id: str
+    title: str
+    urgency: Urgency
+    targets: tuple[str, ...] = ()
+    timing: Timing | None = None
+    doses: tuple[Dose, ...] = ()
+    section: str | None = None
+    citations: tuple[str, ...] = ()
+    text: str | None = None
+    source: str | None = None
+    span: Span = _span_field()
+    kind = NodeKind.ACTION
+
+
+@frozen
+class End:
+    id: str
+    title: str
+    section: str | None = None
+    citations: tuple[str, ...] = ()
+    text: str | None = None
+    source: str | None = None
+    span: Span = _span_field()
+    kind = NodeKind.END
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return ()
+
+
+Node = Union[Start, Assess, Decide, Action, End]
+NODE_CLASSES: tuple[type, ...] = (Start, Assess, Decide, Action, End)
+
+
+@frozen
 class Edge:
-    """A way from one node to the next.
+    """A way from one node to the next, derived from the nodes (`Graph.edges`).
 
     On a decision, `branch` is the index of the `when` line the edge belongs to
     (several targets on one line share it) and `guard` its condition; the
-    `otherwise` line has `otherwise=True` and no guard. Other nodes' edges have
-    neither: they are always taken when their source is.
+    `otherwise` line has `otherwise=True`, no guard and the index after the last
+    line. Other nodes' edges have neither: they are always taken.
     """
 
     source: str
@@ -361,6 +471,16 @@ class Assertion:
     other: str | None = None
     input: str | None = None
     citations: tuple[str, ...] = ()
+    source: str | None = None
+    span: Span = _span_field()
+
+
+@frozen
+class NotEncoded:
+    """A sentence of the source document deliberately left out of the guideline, and why."""
+
+    quote: str
+    reason: str
     span: Span = _span_field()
 
 
@@ -400,7 +520,13 @@ class Scenario:
 
 @frozen
 class Graph:
-    """A compiled guideline: the verified decision graph."""
+    """A compiled guideline: the verified decision graph.
+
+    `nodes` are in graph order (a topological order, declaration order breaking
+    ties: docs/semantics.md), `start` first. Edges, the node index and the
+    predecessors are derived from the nodes once, on first use, and kept on the
+    graph (`derived`), as is whatever a back end computes once per graph.
+    """
 
     id: str
     title: str
@@ -410,27 +536,76 @@ class Graph:
     references: tuple[Reference, ...]
     sections: tuple[Section, ...]
     nodes: tuple[Node, ...]
-    edges: tuple[Edge, ...]
     assertions: tuple[Assertion, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    not_encoded: tuple[NotEncoded, ...] = ()
     source_sha256: str = ""
     compiler_version: str = ""
     span: Span = _span_field()
+    derived: dict = field(factory=dict, init=False, eq=False, repr=False)
 
     START = "start"
 
+    def cached(self, key: str, build):
+        """`build(self)`, computed once per graph and kept with it (a back end's per-graph tables)."""
+        try:
+            return self.derived[key]
+        except KeyError:
+            value = self.derived[key] = build(self)
+            return value
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        """Node ids in graph order."""
+        return self.cached("order", lambda g: tuple(n.id for n in g.nodes))
+
+    @property
+    def index(self) -> Mapping[str, Node]:
+        return self.cached("index", lambda g: {n.id: n for n in g.nodes})
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every edge, source by source in graph order, lines in order, `otherwise` last."""
+        return self.cached("edges", _edges)
+
+    @property
+    def inputs_by_name(self) -> Mapping[str, Input]:
+        return self.cached("inputs_by_name", lambda g: {i.name: i for i in g.inputs})
+
+    @property
+    def define_exprs(self) -> Mapping[str, Expr]:
+        return self.cached("define_exprs", lambda g: {d.name: d.expr for d in g.defines})
+
     def node(self, node_id: str) -> Node:
-        return self._node_index()[node_id]
+        return self.index[node_id]
 
     def input(self, name: str) -> Input:
-        return {i.name: i for i in self.inputs}[name]
+        return self.inputs_by_name[name]
 
     def outgoing(self, node_id: str) -> tuple[Edge, ...]:
         """Edges leaving a node, in branch order."""
-        return tuple(e for e in self.edges if e.source == node_id)
+        by_source = self.cached("outgoing", _outgoing)
+        return by_source.get(node_id, ())
 
-    def _node_index(self) -> dict[str, Node]:
-        return {n.id: n for n in self.nodes}
+
+def _edges(graph: Graph) -> tuple[Edge, ...]:
+    edges: list[Edge] = []
+    for node in graph.nodes:
+        if isinstance(node, Decide):
+            for index, line in enumerate(node.lines):
+                edges += [Edge(node.id, t, line.guard, index, span=line.span) for t in line.targets]
+            edges += [Edge(node.id, t, None, len(node.lines), True, span=node.otherwise_span)
+                      for t in node.otherwise]
+        else:
+            edges += [Edge(node.id, t, span=node.span) for t in node.targets]
+    return tuple(edges)
+
+
+def _outgoing(graph: Graph) -> dict[str, tuple[Edge, ...]]:
+    by_source: dict[str, list[Edge]] = {}
+    for edge in graph.edges:
+        by_source.setdefault(edge.source, []).append(edge)
+    return {source: tuple(edges) for source, edges in by_source.items()}
 
 
 def subexpressions(expr: Expr) -> tuple[Expr, ...]:
@@ -441,6 +616,8 @@ def subexpressions(expr: Expr) -> tuple[Expr, ...]:
         return expr.operands
     if isinstance(expr, (Compare, Arithmetic)):
         return (expr.left, expr.right)
+    if isinstance(expr, Convert):
+        return (expr.operand,)
     if isinstance(expr, Membership):
         return (expr.operand, *expr.members)
     if isinstance(expr, ConditionSum):
@@ -476,3 +653,29 @@ def inputs_read(expr: Expr, defines: Mapping[str, Expr]) -> tuple[str, ...]:
         else:
             stack.extend(reversed(subexpressions(node)))
     return tuple(found)
+
+
+def number_text(value: Fraction | int) -> str:
+    """An exact number in canonical text: an integer, a terminating decimal (`0.9`), else `n/d`.
+
+    The graph JSON writes numbers this way, so every runtime reads them exactly.
+    """
+    value = Fraction(value)
+    numerator, denominator = value.numerator, value.denominator
+    if denominator == 1:
+        return str(numerator)
+    twos = fives = 0
+    rest = denominator
+    while rest % 2 == 0:
+        rest //= 2
+        twos += 1
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return f"{numerator}/{denominator}"
+    places = max(twos, fives)
+    scaled = abs(numerator) * 10**places // denominator
+    digits = str(scaled).rjust(places + 1, "0")
+    sign = "-" if numerator < 0 else ""
+    return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")

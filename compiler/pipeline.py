@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compiler import ir
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from compiler.passes.check_types import check_types
 from compiler.passes.load import SourceFile, load
 from compiler.passes.lower import lower

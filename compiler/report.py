@@ -10,16 +10,16 @@ One record (`Diagnostic`), three renderings, as Elm does:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
-from compiler.diagnostics import Diagnostic
+from compiler import exact_json
+from carepath.diagnostics import Diagnostic
 
 
 def render(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], style: str = "human") -> str:
     diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
     if style == "json":
-        return json.dumps([as_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
+        return exact_json.dumps([as_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
     if style == "short":
         return "".join(short(d) + "\n" for d in diagnostics)
     return "".join(human(d, sources) + "\n" for d in diagnostics)
@@ -36,7 +36,8 @@ def summary(diagnostics: Iterable[Diagnostic]) -> str:
 
 
 def short(d: Diagnostic) -> str:
-    where = f"{d.span}: " if d.span else ""
+    where = _where(d)
+    where = f"{where}: " if where else ""
     line = f"{where}{d.severity.value}[{d.code}]: {d.message}"
     if d.hint:
         line += f" (hint: {d.hint})"
@@ -63,6 +64,8 @@ def human(d: Diagnostic, sources: Mapping[str, str]) -> str:
             lines.append(f"{pad} |")
         prefix = f"{pad} = "
     else:
+        if d.location or (span is not None and span.file != "<unknown>"):
+            lines.append(f" --> {_where(d)}")
         prefix = "  = "
     for note in d.notes:
         lines.append(f"{prefix}note: {note}")
@@ -86,8 +89,23 @@ def as_json(d: Diagnostic) -> dict:
         "hint": d.hint,
         "notes": list(d.notes),
     }
+    if d.location is not None:
+        out["location"] = d.location
+        if span is not None and span.line == 0:
+            out["line"] = out["column"] = out["end_line"] = out["end_column"] = None
     if d.counterexample is not None:
         out["counterexample"] = dict(d.counterexample)
     if d.path:
         out["path"] = list(d.path)
     return out
+
+
+def _where(d: Diagnostic) -> str:
+    """`file:line:col`, or `file: $.json.path` for a problem in a JSON input."""
+    span = d.span
+    if span is not None and span.line > 0:
+        return str(span)
+    parts = [span.file] if span is not None and span.file != "<unknown>" else []
+    if d.location:
+        parts.append(d.location)
+    return ": ".join(parts)

@@ -1,25 +1,35 @@
-"""UCUM units: parse a code, tell its dimension, convert between commensurable units.
+"""UCUM units: parse a code, tell its dimension, convert exactly between commensurable units.
 
-We do not keep a unit table of our own: `ucumvert` parses UCUM codes (it is a Lark
-grammar of the UCUM specification) into `pint` quantities, which know dimensions
-and conversion factors. This module narrows that to what the language needs and
-adds the one clinical rule UCUM lacks: UCUM calls every dimensionless unit
-commensurable, but HbA1c 58 mmol/mol is about 7.5 %, not 5.8 %, so conversions
-between *different* dimensionless units are refused instead of scaled.
+UCUM defines every unit by an exact decimal multiple of other units (`m[Hg]` is
+133.3220 kPa, `wk` is 7 d), so conversion factors are exact rationals: 1 wk is
+exactly 7 d, 1 d exactly 24 h. We read those definitions from the UCUM
+specification's own table (`ucum-essence.xml`, shipped inside the `ucumvert`
+package) and compute with `Fraction`s, never with binary floats, so that every
+runtime and the verifier agree on the value of a converted fact
+(docs/semantics.md, "Numbers are exact").
 
-The registry takes a few hundred milliseconds to build, so it is built on first
-use only (a guideline without quantities never pays for it) and pint's definition
-cache is kept under the user's cache directory.
+The UCUM syntax itself is small (terms joined by `.` and `/`, parentheses,
+exponents, prefixes on metric atoms, `{annotations}`), parsed here by a short
+recursive descent. One clinical rule UCUM lacks is added: UCUM calls every
+dimensionless unit commensurable, but HbA1c 58 mmol/mol is about 7.5 %, not 5.8 %,
+so conversions between *different* dimensionless units are refused instead of
+scaled. For the same reason the mole is treated as a dimension of its own
+(substance), as clinical laboratories do, not as the number 6.02214076 × 10²³.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import os
-from pathlib import Path
+import re
+from fractions import Fraction
+from importlib import resources
+from xml.etree import ElementTree
 
 from attrs import frozen
+
+TIME = (("T", 1),)  # the dimension of a duration
+MAX_EXPONENT = 30  # 10*30 is past any clinical unit; larger exponents only make huge numbers
+MAX_CODE_LENGTH = 200
 
 
 class UnitError(ValueError):
@@ -29,8 +39,8 @@ class UnitError(ValueError):
 @frozen
 class Unit:
     code: str  # the UCUM code as written
-    dimension: tuple[tuple[str, float], ...]  # sorted (base dimension, exponent); () if dimensionless
-    factor: float  # size of one of this unit in SI base units
+    dimension: tuple[tuple[str, int], ...]  # sorted (base dimension, exponent); () if dimensionless
+    factor: Fraction  # size of one of this unit in the base units, exactly
 
     @property
     def dimensionless(self) -> bool:
@@ -40,36 +50,60 @@ class Unit:
         if not self.dimension:
             return "a dimensionless ratio"
         return " · ".join(
-            name.strip("[]") + ("" if exp == 1 else f"^{exp:g}") for name, exp in self.dimension
+            _DIMENSION_NAMES.get(name, name) + ("" if exp == 1 else f"^{exp}") for name, exp in self.dimension
         )
 
 
+_DIMENSION_NAMES = {"L": "length", "M": "mass", "T": "time", "A": "plane angle", "C": "temperature",
+                    "Q": "electric charge", "F": "luminous intensity", "N": "substance"}
+
+
+@frozen
+class _Atom:
+    code: str
+    metric: bool
+    definition: tuple[str, str] | None  # (unit expression, decimal value); None for a base unit
+    base: str | None = None  # the dimension of a base unit
+    special: str | None = None  # why a special (non-ratio) unit cannot be converted by a factor
+    arbitrary: bool = False
+
+
 @functools.cache
-def _registry():
-    from ucumvert import PintUcumRegistry
+def _table() -> tuple[dict[str, _Atom], dict[str, Fraction]]:
+    """UCUM's atoms and prefixes, from the specification's XML."""
+    xml = resources.files("ucumvert").joinpath("vendor/ucum-essence.xml").read_bytes()
+    root = ElementTree.fromstring(xml)
+    ns = {"u": "http://unitsofmeasure.org/ucum-essence"}
+    prefixes = {p.get("Code"): Fraction(p.find("u:value", ns).get("value")) for p in root.iterfind("u:prefix", ns)}
+    atoms: dict[str, _Atom] = {}
+    for base in root.iterfind("u:base-unit", ns):
+        atoms[base.get("Code")] = _Atom(base.get("Code"), True, None, base=base.get("dim"))
+    for unit in root.iterfind("u:unit", ns):
+        code, value = unit.get("Code"), unit.find("u:value", ns)
+        metric = unit.get("isMetric") == "yes"
+        if unit.get("isSpecial") == "yes":
+            name = unit.findtext("u:name", namespaces=ns)
+            reason = (f"{name} is an offset or logarithmic scale, not a multiple of another unit, "
+                      "so it cannot be converted by a factor")
+            atoms[code] = _Atom(code, metric, None, special=reason)
+        elif unit.get("isArbitrary") == "yes":
+            atoms[code] = _Atom(code, metric, None, base=code, arbitrary=True)
+        else:
+            atoms[code] = _Atom(code, metric, (value.get("Unit"), value.get("value")))
+    atoms["mol"] = _Atom("mol", True, None, base="N")  # a clinical dimension, not a count
+    return atoms, prefixes
 
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "carepath" / "pint"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        return PintUcumRegistry(cache_folder=str(cache))
-    except OSError:
-        return PintUcumRegistry()
 
-
-@functools.cache
+@functools.lru_cache(maxsize=4096)
 def parse_unit(code: str) -> Unit:
     """The `Unit` for a UCUM code; raises `UnitError` when the code is not UCUM."""
     if not code or code.strip() != code:
         raise UnitError(f"`{code}` is not a UCUM unit")
-    registry = _registry()
-    try:
-        parsed = registry.from_ucum(code)
-        quantity = parsed if hasattr(parsed, "to_base_units") else 1 * registry(parsed)
-        base = (1 * quantity).to_base_units()
-    except Exception as error:  # ucumvert and pint raise many kinds; all mean "not a unit we can use"
-        raise UnitError(f"`{code}` is not a UCUM unit we can convert ({_first_line(error)})") from None
-    dimension = tuple(sorted((str(k), float(v)) for k, v in dict(quantity.dimensionality).items()))
-    return Unit(code, dimension, float(base.magnitude))
+    if len(code) > MAX_CODE_LENGTH:
+        raise UnitError(f"a unit code of {len(code)} characters is longer than any UCUM unit "
+                        f"(at most {MAX_CODE_LENGTH})")
+    factor, dimension = _Parser(code).main()
+    return Unit(code, tuple(sorted((k, v) for k, v in dimension.items() if v)), factor)
 
 
 def commensurable(a: str, b: str) -> bool:
@@ -82,34 +116,159 @@ def commensurable(a: str, b: str) -> bool:
     return ua.dimension == ub.dimension
 
 
-def conversion_factor(source: str, target: str) -> float:
-    """The number to multiply a value in `source` by to express it in `target`."""
+def conversion_factor(source: str, target: str) -> Fraction:
+    """The exact number to multiply a value in `source` by to express it in `target`."""
     if source == target:
-        return 1.0
+        return Fraction(1)
     if not commensurable(source, target):
         us, ut = parse_unit(source), parse_unit(target)
         raise UnitError(
             f"`{source}` ({us.describe_dimension()}) cannot be converted to "
             f"`{target}` ({ut.describe_dimension()})"
         )
-    return _round(parse_unit(source).factor / parse_unit(target).factor)
+    return parse_unit(source).factor / parse_unit(target).factor
 
 
-def convert(value: float, source: str, target: str) -> float:
-    """`value` in unit `source`, expressed in unit `target`."""
+def convert(value: Fraction | int, source: str, target: str) -> Fraction | int:
+    """`value` in unit `source`, expressed exactly in unit `target`."""
     if source == target:
         return value
-    conversion_factor(source, target)  # refuses incommensurable units
-    return _round(value * parse_unit(source).factor / parse_unit(target).factor)
+    return value * conversion_factor(source, target)
 
 
-def _round(x: float) -> float:
-    """Round to 12 significant digits, so that 0.1 L is exactly 100 mL."""
-    if x == 0 or not math.isfinite(x):
-        return x
-    return round(x, 11 - int(math.floor(math.log10(abs(x)))))
+# --- the UCUM syntax -----------------------------------------------------------------------
+
+_EXPONENT = re.compile(r"^(.*?[^+\-0-9])([+-]?[0-9]+)$")
+_INTEGER = re.compile(r"^[0-9]+$")
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+class _Parser:
+    """main := '/'? term;  term := component (('.' | '/') component)*;
+    component := '(' term ')' | symbol exponent? annotation? | annotation."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.at = 0
+        self.depth = 0
+
+    def main(self) -> tuple[Fraction, dict[str, int]]:
+        if self._peek() == "/":
+            self.at += 1
+            factor, dimension = self.term()
+            result = (1 / factor, {k: -v for k, v in dimension.items()})
+        else:
+            result = self.term()
+        if self.at != len(self.code):
+            self._fail(f"unexpected `{self.code[self.at]}`")
+        return result
+
+    def term(self) -> tuple[Fraction, dict[str, int]]:
+        factor, dimension = self.component()
+        while self._peek() in (".", "/"):
+            operator = self.code[self.at]
+            self.at += 1
+            other, other_dimension = self.component()
+            sign = 1 if operator == "." else -1
+            factor = factor * other if sign == 1 else factor / other
+            for name, exponent in other_dimension.items():
+                dimension[name] = dimension.get(name, 0) + sign * exponent
+        return factor, dimension
+
+    def component(self) -> tuple[Fraction, dict[str, int]]:
+        if self._peek() == "(":
+            self.depth += 1
+            if self.depth > 20:
+                self._fail("parentheses nested too deeply")
+            self.at += 1
+            result = self.term()
+            if self._peek() != ")":
+                self._fail("a `(` is not closed")
+            self.at += 1
+            self.depth -= 1
+            self._annotation()
+            return result
+        if self._peek() == "{":
+            self._annotation()
+            return Fraction(1), {}
+        symbol = self._symbol()
+        self._annotation()
+        return _resolve_symbol(symbol, self.code)
+
+    def _symbol(self) -> str:
+        start, brackets = self.at, 0
+        while self.at < len(self.code):
+            char = self.code[self.at]
+            if char == "[":
+                brackets += 1
+            elif char == "]":
+                brackets -= 1
+            elif brackets == 0 and char in "./(){}":
+                break
+            self.at += 1
+        if self.at == start:
+            self._fail("a unit is missing" if self.at == len(self.code) else f"unexpected `{self.code[self.at]}`")
+        return self.code[start:self.at]
+
+    def _annotation(self) -> None:
+        if self._peek() != "{":
+            return
+        end = self.code.find("}", self.at)
+        if end < 0:
+            self._fail("a `{` annotation is not closed")
+        self.at = end + 1
+
+    def _peek(self) -> str:
+        return self.code[self.at] if self.at < len(self.code) else ""
+
+    def _fail(self, why: str):
+        raise UnitError(f"`{self.code}` is not a UCUM unit ({why})")
+
+
+def _resolve_symbol(symbol: str, code: str) -> tuple[Fraction, dict[str, int]]:
+    if _INTEGER.match(symbol):
+        if len(symbol) > MAX_EXPONENT:
+            raise UnitError(f"`{code}` holds a factor of {len(symbol)} digits")
+        return Fraction(int(symbol)), {}
+    exponent = 1
+    match = _EXPONENT.match(symbol)
+    if match and match.group(1) not in _table()[0] and symbol in _table()[0]:
+        match = None  # the whole symbol is an atom (none ends in a digit, but be exact)
+    if match:
+        symbol, exponent_text = match.group(1), match.group(2)
+        exponent = int(exponent_text)
+        if abs(exponent) > MAX_EXPONENT:
+            raise UnitError(f"`{code}`: the exponent {exponent_text} is out of range (at most ±{MAX_EXPONENT})")
+    factor, dimension = _atom_with_prefix(symbol, code)
+    return factor**exponent, {k: v * exponent for k, v in dimension.items()}
+
+
+def _atom_with_prefix(symbol: str, code: str) -> tuple[Fraction, dict[str, int]]:
+    atoms, prefixes = _table()
+    if symbol in atoms:
+        return _atom_value(symbol, code)
+    for length in (2, 1):
+        prefix, rest = symbol[:length], symbol[length:]
+        if prefix in prefixes and rest in atoms and atoms[rest].metric:
+            factor, dimension = _atom_value(rest, code)
+            return prefixes[prefix] * factor, dimension
+    raise UnitError(f"`{code}` is not a UCUM unit (`{symbol}` is no UCUM unit symbol)")
+
+
+@functools.cache
+def _atom_definition(symbol: str) -> tuple[Fraction, tuple[tuple[str, int], ...]]:
+    atom = _table()[0][symbol]
+    if atom.special is not None:
+        raise UnitError(f"`{symbol}`: {atom.special}")
+    if atom.definition is None:
+        return Fraction(1), ((atom.base, 1),)
+    expression, value = atom.definition
+    factor, dimension = (Fraction(1), {}) if expression == "1" else _Parser(expression).main()
+    return Fraction(value) * factor, tuple(sorted(dimension.items()))
+
+
+def _atom_value(symbol: str, code: str) -> tuple[Fraction, dict[str, int]]:
+    try:
+        factor, dimension = _atom_definition(symbol)
+    except UnitError as error:
+        raise UnitError(f"`{code}` cannot be used: {str(error).split(': ', 1)[-1]}") from None
+    return factor, dict(dimension)

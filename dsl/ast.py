@@ -8,11 +8,13 @@ equality so that `parse(format(parse(text))) == parse(text)` can be asserted.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from typing import Union
 
 from attrs import field, frozen
 
-from dsl.source import UNKNOWN_SPAN, Span
+from carepath.diagnostics import UNKNOWN_SPAN, Span
 
 
 def _span():
@@ -45,7 +47,7 @@ class NameRef:
 class QuantityLit:
     """A number, with its UCUM unit when one was written (`6 wk`, `0.90`)."""
 
-    value: float
+    value: Fraction
     unit: str = ""
     text: str = ""  # the number as written, so the formatter keeps `0.90`
     span: Span = _span()
@@ -83,7 +85,7 @@ class Membership:
 
 @frozen
 class WeightedTerm:
-    weight: float
+    weight: Fraction
     weight_text: str
     condition: Expr
     span: Span = _span()
@@ -162,7 +164,7 @@ class BooleanTypeExpr:
 
 @frozen
 class Bound:
-    value: float
+    value: Fraction
     text: str
 
 

@@ -18,7 +18,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl import ast
-from dsl.source import Span
+from carepath.diagnostics import Span
 from dsl.syntax_errors import EXAMPLES, describe_expected
 from dsl.transform import ToAst
 

@@ -8,11 +8,13 @@ that the message can be specific; those go to `self.problems`.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from attrs import evolve
 from lark import Token, Transformer, v_args
 
 from dsl import ast
-from dsl.source import Span
+from carepath.diagnostics import Span
 
 
 def _unescape(token: Token) -> str:
@@ -136,7 +138,7 @@ class ToAst(Transformer):
         return number
 
     def number(self, meta, children):
-        return ast.Bound(float(children[0]), str(children[0]))
+        return ast.Bound(Fraction(str(children[0])), str(children[0]))
 
     def ask(self, meta, children):
         return _Ask(_unescape(children[1]), self._span(meta))

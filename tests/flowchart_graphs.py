@@ -8,14 +8,17 @@ backslashes and newlines into every piece of text a chart shows.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from compiler import ir
+from tests.ir_build import graph, node
 
 N = ir.NodeKind
 
 
 def claudication() -> ir.Graph:
-    abi_low = ir.Compare("<=", ir.InputRef("abi"), ir.Literal(0.9))
-    return ir.Graph(
+    abi_low = ir.Compare("<=", ir.InputRef("abi"), ir.Literal(Fraction("0.9"), text="0.90"))
+    return graph(
         id="calf_pain",
         title="Calf pain on walking",
         version="1.2.0",
@@ -39,15 +42,15 @@ def claudication() -> ir.Graph:
             ir.Section("follow_up", "Follow-up"),
         ),
         nodes=(
-            ir.Node("start", N.START, "Calf pain on walking"),
-            ir.Node(
+            node("start", N.START, "Calf pain on walking"),
+            node(
                 "pulse_check",
                 N.ASSESS,
                 "Palpate pedal pulses and look for the 6 P's",
                 section="immediate",
                 collects=("pedal_pulses", "pallor", "paralysis", "limb_pain"),
             ),
-            ir.Node(
+            node(
                 "ischemia_screen",
                 N.DECIDE,
                 "Signs of acute limb ischemia?",
@@ -55,7 +58,7 @@ def claudication() -> ir.Graph:
                 citations=("ref1",),
                 policy=ir.HitPolicy.FIRST,
             ),
-            ir.Node(
+            node(
                 "vascular_consult",
                 N.ACTION,
                 "Emergency vascular surgery consultation",
@@ -65,8 +68,8 @@ def claudication() -> ir.Graph:
                 timing=ir.Timing("within", ir.Quantity(6, "h")),
                 text="Do not delay for imaging.",
             ),
-            ir.Node("measure_abi", N.ASSESS, "Measure the ankle-brachial index", section="workup", collects=("abi",)),
-            ir.Node(
+            node("measure_abi", N.ASSESS, "Measure the ankle-brachial index", section="workup", collects=("abi",)),
+            node(
                 "claudication_type",
                 N.DECIDE,
                 "Vascular claudication?",
@@ -74,7 +77,7 @@ def claudication() -> ir.Graph:
                 citations=("ref2",),
                 policy=ir.HitPolicy.ANY,
             ),
-            ir.Node(
+            node(
                 "vascular_referral",
                 N.ACTION,
                 "Refer to vascular medicine",
@@ -83,7 +86,7 @@ def claudication() -> ir.Graph:
                 urgency=ir.Urgency.URGENT,
                 timing=ir.Timing("in", ir.Quantity(2, "wk"), ir.Quantity(4, "wk")),
             ),
-            ir.Node(
+            node(
                 "exercise",
                 N.ACTION,
                 "Supervised exercise programme",
@@ -92,7 +95,7 @@ def claudication() -> ir.Graph:
                 urgency=ir.Urgency.ROUTINE,
                 doses=(ir.Dose("cilostazol", ir.Quantity(100, "mg"), None),),
             ),
-            ir.Node(
+            node(
                 "review",
                 N.ACTION,
                 "Review in clinic",
@@ -101,7 +104,7 @@ def claudication() -> ir.Graph:
                 urgency=ir.Urgency.ROUTINE,
                 timing=ir.Timing("every", ir.Quantity(6, "mo")),
             ),
-            ir.Node("done", N.END, "Workup complete", section="follow_up"),
+            node("done", N.END, "Workup complete", section="follow_up"),
         ),
         edges=(
             ir.Edge("start", "pulse_check"),
@@ -163,7 +166,7 @@ HOSTILE_TEXT = 'He said "stop" <script>alert(1)</script> & {braces} \\N \\G </B>
 def hostile() -> ir.Graph:
     """Every label holds markup, quotes, braces, backslashes and a newline."""
     text = HOSTILE_TEXT
-    return ir.Graph(
+    return graph(
         id="hostile",
         title=f"<b>Title</b> {text}",
         version='1.0 "beta" <i>',
@@ -172,8 +175,8 @@ def hostile() -> ir.Graph:
         references=(ir.Reference("ref1", f"<svg onload=alert(1)> {text}", 2020, "<Publisher & Co>"),),
         sections=(ir.Section("s1", f"Section <img src=x> {text}"),),
         nodes=(
-            ir.Node("start", N.START, f"Start {text}"),
-            ir.Node(
+            node("start", N.START, f"Start {text}"),
+            node(
                 "ask",
                 N.DECIDE,
                 f"Decide\n{text}",
@@ -182,7 +185,7 @@ def hostile() -> ir.Graph:
                 policy=ir.HitPolicy.FIRST,
                 text=f"Evidence\n{text}",
             ),
-            ir.Node(
+            node(
                 "act",
                 N.ACTION,
                 f"<script>document.write('x')</script> {text}",
@@ -191,7 +194,7 @@ def hostile() -> ir.Graph:
                 urgency=ir.Urgency.EMERGENT,
                 doses=(ir.Dose(f'"drug" <{text}>'),),
             ),
-            ir.Node("stop", N.END, f"</text></svg><svg> {text}"),
+            node("stop", N.END, f"</text></svg><svg> {text}"),
         ),
         edges=(
             ir.Edge("start", "ask"),
@@ -215,30 +218,29 @@ def generated_guideline(size: int, seed: int = 5) -> ir.Graph:
     rng = random.Random(seed)
     sections = tuple(ir.Section(f"s{i}", f"Section {i + 1}") for i in range(8))
     inputs = tuple(ir.Input(f"x{i}", ir.NumberType(0, 100)) for i in range(20))
-    nodes = [ir.Node("start", N.START, "Start")]
+    nodes = [node("start", N.START, "Start")]
     edges: list[ir.Edge] = []
     last = size - 1
     for i in range(1, size):
         section = sections[min(7, (i - 1) * 8 // (size - 1))].id
         node_id = f"step{i}"
         if i == last:
-            nodes.append(ir.Node(node_id, N.END, "Follow-up complete", section=section))
+            nodes.append(node(node_id, N.END, "Follow-up complete", section=section))
             continue
         if i % 3 == 0:
-            nodes.append(ir.Node(node_id, N.DECIDE, f"Decision {i}: which way?", section=section,
+            nodes.append(node(node_id, N.DECIDE, f"Decision {i}: which way?", section=section,
                                  policy=ir.HitPolicy.FIRST))
             targets = sorted({i + 1, min(last, i + rng.randint(2, 8)), rng.choice([min(last, i + 1), last])})
             for branch, target in enumerate(targets[:-1]):
-                guard = ir.Compare(">=", ir.InputRef(f"x{rng.randrange(20)}"), ir.Literal(float(rng.randrange(100))))
+                guard = ir.Compare(">=", ir.InputRef(f"x{rng.randrange(20)}"), ir.Literal(rng.randrange(100)))
                 edges.append(ir.Edge(node_id, f"step{target}", guard=guard, branch=branch))
             edges.append(ir.Edge(node_id, f"step{targets[-1]}", branch=len(targets) - 1, otherwise=True))
         else:
             kind = N.ASSESS if i % 3 == 1 else N.ACTION
-            urgency = ir.Urgency.ROUTINE if kind == N.ACTION else None
-            nodes.append(ir.Node(node_id, kind, f"Step {i} of the workup", section=section, urgency=urgency))
+            nodes.append(node(node_id, kind, f"Step {i} of the workup", section=section))
             edges.append(ir.Edge(node_id, f"step{i + 1}"))
     edges.insert(0, ir.Edge("start", "step1"))
-    return ir.Graph(
+    return graph(
         id=f"generated_{size}",
         title=f"Generated guideline of {size} steps",
         version="1",

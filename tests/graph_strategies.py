@@ -17,7 +17,9 @@ import random
 
 from hypothesis import strategies as st
 
-from compiler import ir
+from fractions import Fraction
+
+from compiler import exact_json, ir, units
 
 # Quantity units the random graphs declare, each with units its facts may come in.
 UNIT_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -29,7 +31,7 @@ UNIT_VARIANTS: dict[str, tuple[str, ...]] = {
     "%": ("%",),
 }
 # Thresholds: numbers a guard compares with, and facts land on them and near them.
-GRID = (0.0, 0.5, 0.9, 1.0, 1.5, 2.0, 3.0, 6.0, 10.0, 30.0, 126.0)
+GRID = tuple(Fraction(x) for x in ("0", "0.5", "0.9", "1", "1.5", "2", "3", "6", "10", "30", "126", "0.1", "0.2", "0.3"))
 NAMES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")
 MEMBERS = ("present", "absent", "uncertain", "worsening")
 
@@ -41,15 +43,23 @@ def input_types(draw) -> ir.Type:
         return ir.BooleanType()
     if kind == "enum":
         return ir.EnumType(tuple(draw(st.lists(st.sampled_from(MEMBERS), min_size=2, max_size=4, unique=True))))
-    low = draw(st.sampled_from((None, 0.0)))
-    high = draw(st.sampled_from((None, 200.0)))
+    low = draw(st.sampled_from((None, Fraction(0))))
+    high = draw(st.sampled_from((None, Fraction(200))))
     if kind == "number":
         return ir.NumberType(low, high)
     return ir.QuantityType(draw(st.sampled_from(sorted(UNIT_VARIANTS))), low, high)
 
 
 def _literal(type_: ir.Type, value) -> ir.Literal:
-    return ir.Literal(value, type_.unit if isinstance(type_, ir.QuantityType) else "")
+    value = Fraction(value)
+    unit = type_.unit if isinstance(type_, ir.QuantityType) else ""
+    return ir.Literal(value, unit, f"{ir.number_text(value)} {unit}".strip())
+
+
+def _written_in(type_: ir.QuantityType, value: Fraction, other: str) -> ir.Literal:
+    """A threshold the author wrote in another unit (`21 d` against a `wk` input), lowered exactly."""
+    written = units.convert(value, type_.unit, other)
+    return ir.Literal(value, type_.unit, f"{ir.number_text(written)} {other}")
 
 
 @st.composite
@@ -66,10 +76,11 @@ def conditions(draw, inputs: tuple[ir.Input, ...], defines: tuple[str, ...], dep
         return (ir.And if choice == "and" else ir.Or)(operands)
     if choice == "sum":
         terms = tuple(
-            ir.Term(draw(st.sampled_from((1.0, 2.0, 0.5))), draw(conditions(inputs, defines, depth - 1)))
-            for _ in range(draw(st.integers(1, 3)))
+            ir.Term(Fraction(draw(st.sampled_from(("1", "2", "0.5", "-2")))), draw(conditions(inputs, defines, depth - 1)))
+            for _ in range(draw(st.integers(1, 4)))
         )
-        return ir.Compare(draw(st.sampled_from((">=", ">", "="))), ir.ConditionSum(terms), ir.Literal(draw(st.sampled_from((1.0, 2.0)))))
+        threshold = Fraction(draw(st.sampled_from(("1", "2", "0.5"))))
+        return ir.Compare(draw(st.sampled_from((">=", ">", "=", "<", "!="))), ir.ConditionSum(terms), _literal(ir.NumberType(), threshold))
     return draw(atoms(inputs))
 
 
@@ -88,11 +99,31 @@ def atoms(draw, inputs: tuple[ir.Input, ...]) -> ir.Expr:
         return ir.Compare(draw(st.sampled_from(("=", "!="))), ref, ir.Literal(draw(st.sampled_from(type_.members))))
     op = draw(st.sampled_from(ir.COMPARISON_OPERATORS))
     threshold = _literal(type_, draw(st.sampled_from(GRID)))
-    if draw(st.integers(0, 4)) == 0:  # arithmetic on the left: x * 2 > 3, x - 1 <= 0.5
+    if isinstance(type_, ir.QuantityType) and draw(st.integers(0, 3)) == 0:
+        threshold = _written_in(type_, threshold.value, draw(st.sampled_from(UNIT_VARIANTS[type_.unit])))
+    same_kind = [i for i in inputs if i.name != input_.name and _commensurable(i.type, type_)]
+    shape = draw(st.integers(0, 5))
+    if shape == 0:  # arithmetic on the left: x * 2 > 3, x - 1.1 <= 0.9, x / 3 = 1
         operation = draw(st.sampled_from(ir.ARITHMETIC_OPERATORS))
-        operand = _literal(type_, draw(st.sampled_from((0.0, 1.0, 2.0)))) if operation in "+-" else ir.Literal(draw(st.sampled_from((0.0, 2.0, 0.5))))
+        constant = draw(st.sampled_from(("0", "1", "1.1", "2", "0.1") if operation in "+-" else ("0", "2", "0.5", "3")))
+        operand = _literal(type_, constant) if operation in "+-" else _literal(ir.NumberType(), constant)
         return ir.Compare(op, ir.Arithmetic(operation, ref, operand), threshold)
+    if shape == 1 and same_kind:  # two inputs: a + b > 0.3, or a quantity against one in another unit
+        other = draw(st.sampled_from(same_kind))
+        other_ref = ir.InputRef(other.name)
+        if isinstance(type_, ir.QuantityType) and other.type.unit != type_.unit:
+            other_ref = ir.Convert(other_ref, type_.unit, units.conversion_factor(other.type.unit, type_.unit))
+        if draw(st.booleans()):
+            return ir.Compare(op, ref, other_ref)
+        return ir.Compare(op, ir.Arithmetic(draw(st.sampled_from("+-")), ref, other_ref), threshold)
     return ir.Compare(op, ref, threshold)
+
+
+def _commensurable(a: ir.Type, b: ir.Type) -> bool:
+    if isinstance(a, ir.NumberType) and isinstance(b, ir.NumberType):
+        return True
+    return (isinstance(a, ir.QuantityType) and isinstance(b, ir.QuantityType)
+            and units.commensurable(a.unit, b.unit))
 
 
 @st.composite
@@ -109,53 +140,47 @@ def graphs(draw, max_inputs: int = 5, max_steps: int = 7) -> ir.Graph:
                           min_size=1, max_size=max_steps))
     ids = ["start", *(f"{kind.value}_{i}" for i, kind in enumerate(kinds, 1)), "done"]
     all_kinds = [ir.NodeKind.START, *kinds, ir.NodeKind.END]
-    nodes, edges = [], []
+    nodes: list[ir.Node] = []
     for index, (node_id, kind) in enumerate(zip(ids, all_kinds, strict=True)):
         later = ids[index + 1:]
-        nodes.append(ir.Node(
-            node_id, kind, f"Step {node_id}",
-            citations=("ref1",) if kind is ir.NodeKind.ACTION else (),
-            policy=draw(st.sampled_from(tuple(ir.HitPolicy))) if kind is ir.NodeKind.DECIDE else None,
-            urgency=draw(st.sampled_from(tuple(ir.Urgency))) if kind is ir.NodeKind.ACTION else None,
-        ))
+        title = f"Step {node_id}"
         if kind is ir.NodeKind.END:
+            nodes.append(ir.End(node_id, title))
             continue
-        if kind is not ir.NodeKind.DECIDE:
-            for target in draw(st.lists(st.sampled_from(later), min_size=1, max_size=2, unique=True)):
-                edges.append(ir.Edge(node_id, target))
-            continue
-        targets = draw(st.lists(st.sampled_from(later), min_size=1, max_size=min(4, len(later)), unique=True))
-        has_otherwise = len(targets) > 1 and draw(st.booleans())
-        guarded = targets[:-1] if has_otherwise else targets
-        for branch, target in enumerate(guarded):
-            edges.append(ir.Edge(node_id, target, draw(conditions(inputs, define_names)), branch))
-        if has_otherwise:
-            edges.append(ir.Edge(node_id, targets[-1], None, len(guarded), otherwise=True))
+        targets = tuple(draw(st.lists(st.sampled_from(later), min_size=1, max_size=2, unique=True)))
+        if kind is ir.NodeKind.START:
+            nodes.append(ir.Start(node_id, targets))
+        elif kind is ir.NodeKind.ASSESS:
+            nodes.append(ir.Assess(node_id, title, targets))
+        elif kind is ir.NodeKind.ACTION:
+            nodes.append(ir.Action(node_id, title, draw(st.sampled_from(tuple(ir.Urgency))), targets, citations=("ref1",)))
+        else:
+            chosen = draw(st.lists(st.sampled_from(later), min_size=1, max_size=min(4, len(later)), unique=True))
+            has_otherwise = len(chosen) > 1 and draw(st.booleans())
+            guarded = chosen[:-1] if has_otherwise else chosen
+            lines = tuple(ir.Line(draw(conditions(inputs, define_names)), (target,)) for target in guarded)
+            nodes.append(ir.Decide(node_id, title, draw(st.sampled_from(tuple(ir.HitPolicy))), lines,
+                                   (chosen[-1],) if has_otherwise else ()))
     return ir.Graph(
         id="random", title="A random guideline", version="0.0.1",
         inputs=inputs, defines=tuple(defines),
         references=(ir.Reference("ref1", "A reference", 2024),), sections=(),
-        nodes=tuple(nodes), edges=tuple(edges),
+        nodes=tuple(nodes),
     )
 
 
-_THRESHOLDS: dict[int, tuple[ir.Graph, list[float]]] = {}
+def _thresholds(graph: ir.Graph) -> list[Fraction]:
+    """Every number a guard or define compares with, and its neighbours (kept on the graph)."""
+    return graph.cached("tests.thresholds", _find_thresholds)
 
 
-def _thresholds(graph: ir.Graph) -> list[float]:
-    """Every number a guard or define compares with, and its neighbours (kept per graph)."""
-    cached = _THRESHOLDS.get(id(graph))
-    if cached is None or cached[0] is not graph:
-        cached = _THRESHOLDS[id(graph)] = (graph, _find_thresholds(graph))
-    return cached[1]
-
-
-def _find_thresholds(graph: ir.Graph) -> list[float]:
+def _find_thresholds(graph: ir.Graph) -> list[Fraction]:
     found = set(GRID)
 
     def walk(expr):
-        if isinstance(expr, ir.Literal) and isinstance(expr.value, int | float) and not isinstance(expr.value, bool):
-            found.update((expr.value, expr.value - 0.01, expr.value + 0.01))
+        if isinstance(expr, ir.Literal) and isinstance(expr.value, Fraction) and exact_json.number(expr.value) == expr.value:
+            step = Fraction(1, 100)
+            found.update((expr.value, expr.value - step, expr.value + step))
         for child in (getattr(expr, name, None) for name in ("operand", "left", "right")):
             if child is not None:
                 walk(child)
@@ -208,7 +233,10 @@ def _in_other_unit(rng: random.Random, value: float, unit: str) -> dict:
     from compiler.units import convert
 
     other = rng.choice(UNIT_VARIANTS.get(unit, (unit,)))
-    return {"value": convert(value, unit, other), "unit": other}
+    converted = convert(value, unit, other)
+    if isinstance(exact_json.number(converted), str):  # no short decimal writes it: a facts file cannot hold it
+        other, converted = unit, value
+    return {"value": converted, "unit": other}
 
 
 def _invalid_fact(rng: random.Random, graph: ir.Graph) -> dict:

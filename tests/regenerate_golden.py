@@ -16,6 +16,7 @@ GENERATORS: dict[str, str] = {
     "flowcharts": "tests.test_flowchart_golden:regenerate",
     "json": "tests.test_graph_json:regenerate",
     "conformance": "tests.test_conformance:regenerate_vectors",
+    "corpus": "tests.test_conformance_corpus:regenerate",
     "runtime": "tests.test_runtime_golden:regenerate",
 }
 

@@ -84,7 +84,7 @@ def test_text_report_groups_by_urgency_with_reasons_sources_needs_and_path(vascu
     assert "sources: Vascular source (2025)" in text
     assert "[within 6 h]" in text
     assert "Status: NEEDS INPUT: relief, diabetic" in text
-    assert "Still needed to complete the workup:" in text
+    assert "Still needed to complete the workup (the answers that could lead to the most urgent action first):" in text
     assert "Path: start → triage → consult → streams → quit → followup → done" in text
     assert "\x1b[" not in text  # no colour codes when not on a terminal
 
@@ -99,10 +99,10 @@ def test_json_output_is_the_contract_and_trace_is_opt_in(vascular, tmp_path):
     facts = write_json(tmp_path / "p.json", {"pulses": "present", "abi": 0.85, "relief": {"value": 0.1, "unit": "h"},
                                              "smoker": False, "diabetic": False})
     data = json.loads(invoke("run", vascular, "--facts", facts, "--format", "json").stdout)
-    assert list(data) == ["guideline", "version", "status", "actions", "needs", "path"]
+    assert list(data) == ["guideline", "version", "status", "actions", "needs", "questions", "path"]
     assert data["status"] == "complete" and data["needs"] == []
     exercise = next(a for a in data["actions"] if a["id"] == "exercise")
-    assert exercise["because"] == ["pad: abi ≤ 0.9 (abi = 0.85)", "abi ≥ 0.5 (abi = 0.85)",
+    assert exercise["because"] == ["pad: abi ≤ 0.90 (abi = 0.85)", "abi ≥ 0.5 (abi = 0.85)",
                                    "relief ≤ 10 min (relief = 6 min)"]
     traced = json.loads(invoke("run", vascular, "--facts", facts, "--format", "json", "--trace").stdout)
     assert [d["decision"] for d in traced["trace"]] == ["triage", "severity", "streams"]
@@ -119,11 +119,20 @@ def test_text_trace_shows_each_guard_value(vascular, tmp_path):
 
 def test_every_bad_fact_is_listed_and_nothing_runs(vascular, tmp_path):
     facts = write_json(tmp_path / "bad.json", {"abi": 7, "pulse": "absent", "relief": {"value": 3, "unit": "kg"}})
-    result = invoke("run", vascular, "--facts", facts, "--format", "json")
+    result = invoke("run", vascular, "--facts", facts)
     assert result.exit_code == 2 and result.stdout == ""
-    for expected in ("CP0605]: $.abi", "CP0602]: $.pulse", "did you mean `pulses`", "CP0606]: $.relief.unit",
-                     "3 problems; nothing was run"):
+    for expected in ("error[CP0605]", f"--> {facts}: $.abi", "error[CP0602]", f"--> {facts}: $.pulse",
+                     "did you mean `pulses`", f"--> {facts}: $.relief.unit", "3 errors; nothing was run"):
         assert expected in result.stderr
+
+
+def test_bad_facts_come_out_as_json_diagnostics_with_format_json(vascular, tmp_path):
+    facts = write_json(tmp_path / "bad.json", {"abi": 7, "pulse": "absent"})
+    result = invoke("run", vascular, "--facts", facts, "--format", "json")
+    assert result.exit_code == 2
+    found = json.loads(result.stdout)
+    assert sorted((d["code"], d["file"], d["location"]) for d in found) == [
+        ("CP0602", str(facts), "$.pulse"), ("CP0605", str(facts), "$.abi")]
 
 
 @pytest.mark.parametrize(("content", "expected"), [

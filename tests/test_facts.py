@@ -3,6 +3,8 @@ quantities in other units are converted before anything runs."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -58,9 +60,15 @@ def problems(graph, data):
 def test_quantities_are_converted_into_the_declared_unit(graph):
     facts = parse_facts(graph, {"since_infection": {"value": 21, "unit": "d"},
                                 "toe_pressure": {"value": 3.5, "unit": "kPa"}, "hba1c": 7.1})
-    assert facts.values["since_infection"] == pytest.approx(3.0)
-    assert facts.values["toe_pressure"] == pytest.approx(26.2531, abs=1e-3)
-    assert facts.values["hba1c"] == 7.1
+    assert facts.values["since_infection"] == 3  # exactly: 1 wk is 7 d
+    assert facts.values["toe_pressure"] == Fraction("3.5") * 1000 / Fraction("133.3220")  # UCUM: mm[Hg] = 133.3220 Pa
+    assert facts.values["hba1c"] == Fraction("7.1")  # the decimal written, not the nearest binary float
+
+
+def test_facts_text_is_read_exactly(graph):
+    facts = read_facts_text(graph, '{"hba1c": 7.1, "toe_pressure": {"value": 0.1, "unit": "kPa"}}')
+    assert facts.values["hba1c"] == Fraction(71, 10)
+    assert facts.values["toe_pressure"] == Fraction(100) / Fraction("133.3220")
 
 
 def test_converted_facts_decide_like_facts_in_the_declared_unit(graph):
@@ -117,7 +125,7 @@ def test_every_problem_is_reported_at_once_with_its_json_path(graph):
 
 def test_a_converted_value_out_of_range_shows_both_units(graph):
     _, error = problems(graph, {"toe_pressure": {"value": 50, "unit": "kPa"}})
-    assert "50 kPa (= 375.031 mm[Hg])" in error.problems[0].message
+    assert "50 kPa (= ≈375.032 mm[Hg])" in error.problems[0].message
 
 
 def test_a_close_enum_member_is_suggested(graph):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import re
 import shutil
 import struct
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import ir
+from tests.ir_build import graph, node
 from targets.flowchart import Highlight, build_chart, format_expr, humanize
 from targets.flowchart.chart import SectionUnknown, State, wrap_guard
 from targets.graphviz import RenderError, render, to_dot
@@ -27,7 +30,7 @@ needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `do
 
 def test_guards_print_as_a_clinician_writes_them():
     abi, pulses, relief = ir.InputRef("abi"), ir.InputRef("pedal_pulses"), ir.InputRef("rest_relief_time")
-    assert format_expr(ir.Compare("<=", abi, ir.Literal(0.9))) == "ABI ≤ 0.9"
+    assert format_expr(ir.Compare("<=", abi, ir.Literal(Fraction("0.9"), text="0.90"))) == "ABI ≤ 0.90"
     assert format_expr(ir.Compare("<=", relief, ir.Literal(10, "min"))) == "rest relief time ≤ 10 min"
     assert format_expr(ir.Compare("=", pulses, ir.Literal("absent"))) == "pedal pulses = absent"
     assert format_expr(ir.Compare(">=", ir.InputRef("toe_pressure"), ir.Literal(30, "mm[Hg]"))) == "toe pressure ≥ 30 mmHg"
@@ -49,7 +52,7 @@ def test_parentheses_only_where_precedence_needs_them():
 
 def test_negations_read_naturally():
     assert format_expr(ir.Not(ir.InputRef("saddle_anesthesia"))) == "no saddle anesthesia"
-    assert format_expr(ir.Not(ir.Compare("<=", ir.InputRef("abi"), ir.Literal(0.9)))) == "ABI > 0.9"
+    assert format_expr(ir.Not(ir.Compare("<=", ir.InputRef("abi"), ir.Literal(Fraction("0.9"), text="0.90")))) == "ABI > 0.90"
     assert format_expr(ir.Not(ir.Known("abi"))) == "ABI unknown"
     members = (ir.Literal("absent"), ir.Literal("diminished"))
     assert format_expr(ir.Membership(ir.InputRef("pedal_pulses"), members)) == "pedal pulses is absent or diminished"
@@ -283,19 +286,19 @@ def test_the_mermaid_example_in_the_docs_is_what_carepath_renders():
 
 def _fan_in_graph() -> ir.Graph:
     """Five branches in two sections all lead to one follow-up step in a third section."""
-    nodes = [ir.Node("start", ir.NodeKind.START, "Start")]
+    nodes = [node("start", ir.NodeKind.START, "Start")]
     edges = [ir.Edge("start", "router")]
-    nodes.append(ir.Node("router", ir.NodeKind.DECIDE, "Which?", section="a", policy=ir.HitPolicy.ANY))
+    nodes.append(node("router", ir.NodeKind.DECIDE, "Which?", section="a", policy=ir.HitPolicy.ANY))
     for index in range(5):
         section = "a" if index < 2 else "b"
-        nodes.append(ir.Node(f"treat{index}", ir.NodeKind.ACTION, f"Treatment {index}", section=section,
+        nodes.append(node(f"treat{index}", ir.NodeKind.ACTION, f"Treatment {index}", section=section,
                              urgency=ir.Urgency.ROUTINE))
         edges.append(ir.Edge("router", f"treat{index}", guard=ir.InputRef(f"x{index}"), branch=index))
         edges.append(ir.Edge(f"treat{index}", "follow_up"))
     edges.append(ir.Edge("router", "local", branch=5, otherwise=True))
-    nodes.append(ir.Node("local", ir.NodeKind.END, "Nothing to treat", section="a"))
-    nodes.append(ir.Node("follow_up", ir.NodeKind.END, "Follow-up visit: everything", section="c"))
-    return ir.Graph(
+    nodes.append(node("local", ir.NodeKind.END, "Nothing to treat", section="a"))
+    nodes.append(node("follow_up", ir.NodeKind.END, "Follow-up visit: everything", section="c"))
+    return graph(
         id="fan", title="Fan", version="1",
         inputs=tuple(ir.Input(f"x{i}", ir.BooleanType()) for i in range(5)), defines=(), references=(),
         sections=(ir.Section("a", "A"), ir.Section("b", "B"), ir.Section("c", "Later")),

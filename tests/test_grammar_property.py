@@ -1,12 +1,15 @@
 """Grammar-driven property tests: no input makes the front end crash.
 
-Texts come from `hypothesis.extra.lark.from_lark` over our own grammar, with
-explicit strategies for names, texts, numbers and units, and a space around every
-keyword and punctuation mark: without them hypothesis glues tokens together
-(`inputx`), which only ever tests the lexer (hypothesis issue 2437). Generated
-texts are mostly nonsense guidelines, which is the point: whatever the text,
-`parse` returns an AST or reports located problems, and `compile_text` returns a
-graph or raises `CompileError` whose every diagnostic points inside the text.
+Texts are drawn by strategies written rule for rule from `dsl/grammar.lark`
+(`tests/text_strategies.py`): every declaration, clause and expression form, with a
+space around every token and compound operands in parentheses, so every draw is a
+text the grammar accepts and hypothesis spends its time on guidelines rather than on
+discarded draws (`from_lark` over our recursive grammar threw away about 80 % of its
+draws, "max depth exceeded"). Generated texts are mostly nonsense guidelines, which
+is the point: whatever the text, `parse` returns an AST or reports located problems,
+and `compile_text` returns a graph or raises `CompileError` whose every diagnostic
+points inside the text. A last test checks that the strategies still cover every
+keyword of the grammar, so a rule added to the grammar is not silently left out.
 """
 
 from __future__ import annotations
@@ -14,56 +17,14 @@ from __future__ import annotations
 import re
 
 from hypothesis import given, settings, strategies as st
-from hypothesis.extra.lark import from_lark
 from lark import Lark
 
 from carepath import CompileError, compile_text
 from dsl.parser import GRAMMAR, ParseFailed, parse
+from tests.text_strategies import KEYWORDS_DRAWN, expressions, guideline_texts
 
-NAMES = st.sampled_from(["a", "abi", "pulses", "absent", "present", "x1", "done", "ref1", "t", "smoker"])
-UNITS = st.sampled_from(["mg", "wk", "d", "min", "mm[Hg]", "%", "mg/dL", "kPa", "a", "furlong"])
-
-
-def _spaced(strategy):
-    return strategy.map(lambda s: f" {s} ")
-
-
-def _reachable_terminals(lark: Lark, start: str) -> set[str]:
-    expansions: dict[str, list] = {}
-    for rule in lark.rules:
-        expansions.setdefault(rule.origin.name, []).append(rule.expansion)
-    seen, terminals, stack = set(), set(), [start]
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        for expansion in expansions.get(name, []):
-            for symbol in expansion:
-                (terminals.add if symbol.is_term else stack.append)(symbol.name)
-    return terminals | {"COMMENT", "WS"}
-
-
-def _explicit(lark: Lark, start: str) -> dict:
-    explicit = {
-        "NAME": _spaced(NAMES),
-        "STRING": _spaced(st.text(alphabet=st.characters(blacklist_characters='"\\\n', codec="utf-8"),
-                                  max_size=12).map(lambda s: f'"{s}"')),
-        "INT": _spaced(st.integers(0, 300).map(str)),
-        "DECIMAL": _spaced(st.decimals(0, 300, places=2, allow_nan=False).map(str)),
-        "UNIT": _spaced(UNITS),
-        "COMMENT": st.just(" # a comment\n"),
-    }
-    for terminal in lark.terminals:
-        if terminal.name not in explicit and terminal.pattern.type == "str":
-            explicit[terminal.name] = st.just(f" {terminal.pattern.value} ")
-    reachable = _reachable_terminals(lark, start)
-    return {name: strategy for name, strategy in explicit.items() if name in reachable}
-
-
-LARK = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start=["module", "expr"], lexer="basic")
-PROGRAMS = from_lark(LARK, start="module", explicit=_explicit(LARK, "module"))
-EXPRESSIONS = from_lark(LARK, start="expr", explicit=_explicit(LARK, "expr"))
+PROGRAMS = guideline_texts()
+EXPRESSIONS = expressions()
 
 # A guideline in which the generated names mean something, so generated
 # expressions get past name resolution and exercise types, units and lowering.
@@ -84,9 +45,7 @@ end done "Done"
 """
 
 
-# Drawing from the grammar slows down sharply as hypothesis explores deeper trees, so
-# even the long `make fuzz` campaign caps these tests at 1,000 texts each.
-grammar_budget = settings(max_examples=min(settings.default.max_examples, 1000))
+grammar_budget = settings(max_examples=settings.default.max_examples)
 
 
 def _inside(span, text: str) -> bool:
@@ -143,3 +102,9 @@ def test_corrupted_text_never_crashes(text, position, insert):
     except ParseFailed as failure:
         for problem in failure.problems:
             assert _inside(problem.span, corrupted)
+
+
+def test_the_strategies_draw_every_keyword_of_the_grammar():
+    lark = Lark(GRAMMAR.read_text(encoding="utf-8"), parser="lalr", start="module")
+    keywords = {t.pattern.value for t in lark.terminals if t.pattern.type == "str" and t.pattern.value.isalpha()}
+    assert keywords <= KEYWORDS_DRAWN, sorted(keywords - KEYWORDS_DRAWN)

@@ -19,7 +19,7 @@ from hypothesis import given
 
 from carepath import CompileError, compile_file, compile_text
 from carepath.cli import main
-from compiler import ir
+from compiler import exact_json, ir
 from targets.json.export import FORMAT, export_graph, graph_document, to_json_value
 from targets.json.load import load_graph, load_graph_file, load_graph_text, schema
 from tests.graph_strategies import graphs
@@ -33,6 +33,12 @@ GOLDEN = ROOT / "tests/golden/json"
 
 def schema_errors(document) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message}" for e in VALIDATOR.iter_errors(document)]
+
+
+def guarded_lines(document) -> list[tuple[str, dict]]:
+    """Every decision line of a graph document, with its JSON path."""
+    return [(f"$.nodes[{n}].lines[{i}]", line) for n, node in enumerate(document["nodes"]) if node["kind"] == "decide"
+            for i, line in enumerate(node["lines"])]
 
 
 def codes_and_paths(document, **kwargs) -> list[tuple[str, str]]:
@@ -76,7 +82,7 @@ def test_export_sorts_keys_and_records_provenance():
     assert document["source_sha256"] == hashlib.sha256(FEATURES.read_text().encode()).hexdigest()
     assert document["compiler_version"] == graph.compiler_version != ""
     assert list(document) == sorted(document)
-    guard = next(e["guard"] for e in document["edges"] if e["guard"] is not None)
+    guard = guarded_lines(document)[0][1]["guard"]
     assert guard["expr"] == "not" and guard["operand"] == {"expr": "known", "name": "abi", "span": guard["operand"]["span"]}
     assert guard["span"]["file"] == str(FEATURES) and guard["span"]["line"] > 0
     abi = document["inputs"][0]
@@ -100,40 +106,48 @@ def document():
 
 
 def test_unsupported_format_version_is_refused_first(document):
-    document["format"] = "carepath.graph/2"
+    document["format"] = "carepath.graph/9"
     document["nodes"] = "garbage"
     assert codes_and_paths(document) == [("CP0702", "$.format")]
 
 
 def test_schema_problems_are_all_listed_with_their_paths(document):
-    document["nodes"][3]["urgency"] = "soon"
-    document["edges"][0]["extra"] = 1
+    action = next(i for i, n in enumerate(document["nodes"]) if n["kind"] == "action")
+    document["nodes"][action]["urgency"] = "soon"
+    where, line = guarded_lines(document)[0]
+    line["extra"] = 1
     del document["inputs"][1]["question"]
-    assert sorted(codes_and_paths(document)) == [
-        ("CP0703", "$.edges[0]"),
+    assert sorted(codes_and_paths(document)) == sorted([
+        ("CP0703", where),
         ("CP0703", "$.inputs[1]"),
-        ("CP0703", "$.nodes[3].urgency"),
-    ]
+        ("CP0703", f"$.nodes[{action}].urgency"),
+    ])
+
+
+def test_a_node_kind_holds_only_its_own_fields(document):
+    start = document["nodes"][0]
+    start["urgency"] = "emergent"
+    assert codes_and_paths(document) == [("CP0703", "$.nodes[0]")]
 
 
 def test_unknown_operator_and_expression_kind(document):
-    guards = [e for e in document["edges"] if e["guard"] is not None]
-    guards[0]["guard"]["expr"] = "xor"
+    where, line = guarded_lines(document)[0]
+    line["guard"]["expr"] = "xor"
     document["defines"][0]["expr"]["op"] = "=<"
     assert sorted(codes_and_paths(document)) == [
         ("CP0704", "$.defines[0].expr.op"),
-        ("CP0704", f"$.edges[{document['edges'].index(guards[0])}].guard.expr"),
+        ("CP0704", f"{where}.guard.expr"),
     ]
 
 
 def test_dangling_edges_duplicates_and_undeclared_names(document):
-    document["edges"][0]["target"] = "nowhere"
+    document["nodes"][0]["targets"][0] = "nowhere"
     document["nodes"].append(copy.deepcopy(document["nodes"][-1]))
     document["defines"][0]["expr"]["left"]["name"] = "abi_left"
     document["nodes"][1]["citations"] = ["ref9"]
     document["assertions"][0]["formula"]["operands"][1]["node"] = "gone"
     assert sorted(codes_and_paths(document)) == [
-        ("CP0705", "$.edges[0].target"),
+        ("CP0705", "$.nodes[0].targets[0]"),
         ("CP0706", f"$.nodes[{len(document['nodes']) - 1}].id"),
         ("CP0707", "$.assertions[0].formula.operands[1].node"),
         ("CP0707", "$.defines[0].expr.left.name"),
@@ -146,13 +160,13 @@ def test_nodes_out_of_graph_order_and_define_cycles(document):
     document["defines"][0]["expr"] = {"expr": "define_ref", "name": document["defines"][-1]["name"]}
     found = codes_and_paths(document)
     assert ("CP0709", "$.defines[0]") in found
-    assert any(code == "CP0709" and path.startswith("$.edges[") for code, path in found)
+    assert any(code == "CP0709" and path.startswith("$.nodes[") for code, path in found)
 
 
 def test_reaches_outside_an_assertion_is_refused(document):
-    edge = next(e for e in document["edges"] if e["guard"] is not None)
-    edge["guard"] = {"expr": "reaches", "node": "done"}
-    assert codes_and_paths(document) == [("CP0707", f"$.edges[{document['edges'].index(edge)}].guard")]
+    where, line = guarded_lines(document)[0]
+    line["guard"] = {"expr": "reaches", "node": "done"}
+    assert codes_and_paths(document) == [("CP0707", f"{where}.guard")]
 
 
 def test_stale_graph_is_refused_when_its_source_is_at_hand(tmp_path):
@@ -172,10 +186,10 @@ def test_stale_graph_is_refused_when_its_source_is_at_hand(tmp_path):
 
 @pytest.mark.parametrize("depth", [900, 100_000])
 def test_absurdly_deep_expressions_are_an_input_error_not_a_crash(document, depth):
-    next(e for e in document["edges"] if e["guard"] is not None)["guard"] = "DEEP"
+    guarded_lines(document)[0][1]["guard"] = "DEEP"
     deep = '{"expr": "not", "operand": ' * depth + '{"expr": "input_ref", "name": "abi"}' + "}" * depth
     with pytest.raises(CompileError) as caught:
-        load_graph_text(json.dumps(document).replace('"DEEP"', deep))
+        load_graph_text(exact_json.dumps(document).replace('"DEEP"', deep))
     assert [d.code for d in caught.value.diagnostics] in (["CP0701"], ["CP0703"])
 
 
@@ -212,13 +226,13 @@ def test_cli_export_refuses_formats_not_built_yet(tmp_path, format_):
 
 def test_cli_bad_graph_json_exits_2_with_paths_and_writes_nothing(tmp_path):
     document = graph_document(compile_file(FEATURES), spans=False)
-    document["edges"][0]["target"] = "nowhere"
+    document["nodes"][0]["targets"][0] = "nowhere"
     broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps(document))
+    broken.write_text(exact_json.dumps(document))
     out = tmp_path / "out.json"
     result = CliRunner().invoke(main, ["export", str(broken), "-o", str(out)])
     assert result.exit_code == 2
-    assert "CP0705" in result.output and "$.edges[0].target" in result.output
+    assert "CP0705" in result.output and "$.nodes[0].targets[0]" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
 
@@ -238,7 +252,8 @@ def test_every_expression_and_type_class_has_a_schema_definition():
 
     definitions = schema()["$defs"]
     assert {tag for key, tag in TAGS.values() if key == "expr"} == set(definitions["expr"]["properties"]["expr"]["enum"])
-    assert {tag for key, tag in TAGS.values() if key == "kind"} == set(definitions["type"]["properties"]["kind"]["enum"])
+    kinds = {tag for key, tag in TAGS.values() if key == "kind"}
+    assert kinds == set(definitions["type"]["properties"]["kind"]["enum"]) | set(definitions["node"]["properties"]["kind"]["enum"])
     assert set(ir.COMPARISON_OPERATORS) == set(definitions["compare"]["properties"]["op"]["enum"])
 
 
@@ -277,14 +292,48 @@ def test_schema_lists_exactly_the_fields_of_every_ir_class():
 
     definitions = schema()["$defs"]
     checked = []
-    for cls in (ir.Input, ir.Define, ir.Reference, ir.Section, ir.Node, ir.Edge, ir.Assertion, ir.Fact,
+    for cls in (ir.Input, ir.Define, ir.Reference, ir.Section, ir.Line, ir.NotEncoded, ir.Assertion, ir.Fact,
                 ir.Expectation, ir.Scenario, ir.Timing, ir.Dose, ir.Quantity, ir.Code, *TAGS):
-        name = TAGS[cls][1] if cls in TAGS and TAGS[cls][0] == "expr" else _snake_case(cls.__name__)
+        name = TAGS[cls][1] if cls in TAGS and TAGS[cls][0] == "expr" or cls in ir.NODE_CLASSES \
+            else _snake_case(cls.__name__)
         properties = set(definitions[name]["properties"])
         tag = {TAGS[cls][0]} if cls in TAGS else set()
         assert properties == {f.name for f in attrs.fields(cls)} | tag, cls.__name__
         checked.append(cls)
     term = definitions["condition_sum"]["properties"]["terms"]["items"]["properties"]
     assert set(term) == {f.name for f in attrs.fields(ir.Term)}
-    assert set(schema()["properties"]) == {f.name for f in attrs.fields(ir.Graph)} | {"format"}
+    assert set(schema()["properties"]) == {f.name for f in attrs.fields(ir.Graph) if f.init} | {"format"}
     assert len(checked) == 14 + len(TAGS)
+
+
+def test_a_graph_of_format_1_still_loads_and_runs_the_same():
+    """`carepath.graph/1` files (edges beside the nodes, float numbers) load as the same graph."""
+    legacy = json.loads((ROOT / "tests/conformance/features.graph-1.json").read_text(encoding="utf-8"))
+    assert legacy["format"] == "carepath.graph/1"
+    loaded = load_graph(legacy, "old.json")
+    current = compile_file(FEATURES)
+    assert [n.id for n in loaded.nodes] == [n.id for n in current.nodes]
+    assert [(e.source, e.target, e.branch, e.otherwise) for e in loaded.edges] == \
+        [(e.source, e.target, e.branch, e.otherwise) for e in current.edges]
+    assert export_graph(loaded).startswith('{\n  "assertions"') and '"format": "carepath.graph/2"' in export_graph(loaded)
+
+
+def test_numbers_are_written_exactly():
+    graph = compile_text("""guideline g "G"
+input abi: number 0 to 2
+input t: quantity wk
+start -> d
+decide d "D"
+  when abi <= 0.90 -> a
+  when t <= 1 d -> a
+  otherwise -> done
+action a "A" [r]
+  urgency routine
+  then done
+end done "Done"
+reference r "R"
+""", "g.cpath")
+    text = export_graph(graph)
+    assert '"text": "0.90",\n' in text and '"value": 0.9\n' in text  # the author's digits, and the exact value
+    assert '"text": "1 d",' in text and '"value": "1/7"' in text  # no decimal writes 1 d in weeks
+    assert load_graph_text(text) == graph

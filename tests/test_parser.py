@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from dsl import ast
@@ -78,7 +80,7 @@ def test_comparison_operators(op, written):
 
 def test_quantities_keep_unit_and_text():
     assert expr("t <= 6 wk") == ast.Binary("<=", ast.NameRef("t"), ast.QuantityLit(6, "wk", "6"))
-    assert expr("abi <= 0.90").right == ast.QuantityLit(0.9, "", "0.90")
+    assert expr("abi <= 0.90").right == ast.QuantityLit(Fraction("0.9"), "", "0.90")
     assert expr("p > 30 mm[Hg]").right.unit == "mm[Hg]"
     assert expr("g >= 126 mg/dL").right.unit == "mg/dL"
     assert expr("h >= 6.5 %").right.unit == "%"

@@ -4,6 +4,7 @@ action order and de-duplication, reasons, trace, and properties over random pati
 from __future__ import annotations
 
 import functools
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -11,8 +12,10 @@ from hypothesis import strategies as st
 
 from carepath import compile_text, run
 from compiler import ir
-from targets.runtime.execute import execute, index_for
-from targets.runtime.expressions import Compiler, Env, format_number
+from compiler.printer import number_display
+from targets.runtime.execute import execute, plan_for
+from compiler.semantics import Num
+from targets.runtime.expressions import Compiler, Env
 from tests.runtime_guidelines import VASCULAR, any_guideline, policy_guideline
 
 T, F, U = True, False, None
@@ -24,7 +27,7 @@ def graph_of(text: str) -> ir.Graph:
 
 
 def evaluate(expr: ir.Expr, **facts) -> bool | float | str | None:
-    graph = ir.Graph("g", "G", "1", inputs=(), defines=(), references=(), sections=(), nodes=(), edges=())
+    graph = ir.Graph("g", "G", "1", inputs=(), defines=(), references=(), sections=(), nodes=())
     known = {name: value for name, value in facts.items() if value is not None}
     return Compiler(graph).compile(expr)(Env(known))
 
@@ -54,14 +57,34 @@ def test_not_truth_table(a):
 
 def test_unknown_propagates_through_comparison_arithmetic_membership_and_sums():
     x = ir.InputRef("x")
-    assert evaluate(ir.Compare("<=", x, ir.Literal(0.9)), x=None) is None
-    assert evaluate(ir.Compare("<=", x, ir.Literal(0.9)), x=0.9) is True
-    assert evaluate(ir.Arithmetic("/", ir.Literal(1.0), x), x=0.0) is None  # division by zero
+    nine_tenths = ir.Literal(Fraction("0.9"))
+    assert evaluate(ir.Compare("<=", x, nine_tenths), x=None) is None
+    assert evaluate(ir.Compare("<=", x, nine_tenths), x=Fraction("0.9")) is True
+    assert evaluate(ir.Arithmetic("/", ir.Literal(Fraction(1)), x), x=0) is None  # division by zero
     assert evaluate(ir.Membership(x, (ir.Literal("a"), ir.Literal("b"))), x=None) is None
     assert evaluate(ir.Membership(x, (ir.Literal("a"), ir.Literal("b"))), x="b") is True
-    total = ir.ConditionSum((ir.Term(2.0, A), ir.Term(1.0, B)))
-    assert evaluate(total, a=True, b=None) is None  # never guesses a score
-    assert evaluate(total, a=True, b=False) == 2.0
+    total = ir.ConditionSum((ir.Term(Fraction(2), A), ir.Term(Fraction(1), B)))
+    assert evaluate(total, a=True, b=False) == 2
+    assert evaluate(total, a=True, b=None) == Num(2, 3, True)  # between bounds, never a guess
+    assert evaluate(total, a=None, b=None) == Num(0, 3, True)
+
+
+@pytest.mark.parametrize(("op", "threshold", "expected"), [(">=", 2, True), (">=", 3, None), (">", 3, False),
+                                                            ("<", 2, False), ("=", 4, False), ("!=", 4, True)])
+def test_a_sum_whose_known_terms_decide_its_comparison_is_decided(op, threshold, expected):
+    total = ir.ConditionSum((ir.Term(Fraction(2), A), ir.Term(Fraction(1), B)))
+    assert evaluate(ir.Compare(op, total, ir.Literal(Fraction(threshold))), a=True, b=None) is expected
+
+
+def test_exact_numbers():
+    x, y = ir.InputRef("x"), ir.InputRef("y")
+    point_three = ir.Literal(Fraction("0.3"))
+    assert evaluate(ir.Compare(">", ir.Arithmetic("+", x, y), point_three), x=Fraction("0.1"), y=Fraction("0.2")) is False
+    assert evaluate(ir.Compare("=", ir.Arithmetic("+", x, y), point_three), x=Fraction("0.1"), y=Fraction("0.2")) is True
+    assert evaluate(ir.Compare(">=", ir.Arithmetic("-", ir.Literal(Fraction(2)), x), ir.Literal(Fraction("0.9"))),
+                    x=Fraction("1.1")) is True
+    third = ir.Arithmetic("/", ir.Literal(Fraction(1)), ir.Literal(Fraction(3)))
+    assert evaluate(ir.Compare("=", ir.Arithmetic("*", third, ir.Literal(Fraction(3))), ir.Literal(Fraction(1)))) is True
 
 
 def test_known_is_never_unknown():
@@ -160,7 +183,7 @@ def test_reasons_name_the_guards_that_held_with_the_patients_values_and_units():
     assert by_id["exercise"].because == ("pulses = absent", "unilateral", "relief ≤ 10 min (relief = 5 min)")
     assert by_id["consult"].timing == "within 6 h"
     low = run(graph, {"pulses": "present", "abi": 0.85, "smoker": False, "diabetic": False, "relief": 30})
-    assert {a.id: a for a in low.actions}["workup"].because == ("pad: abi ≤ 0.9 (abi = 0.85)",)
+    assert {a.id: a for a in low.actions}["workup"].because == ("pad: abi ≤ 0.90 (abi = 0.85)",)
 
 
 def test_trace_lists_each_evaluated_guard_with_its_value():
@@ -182,29 +205,24 @@ def test_trace_lists_each_evaluated_guard_with_its_value():
 def test_json_contract_fields():
     result = run(graph_of(VASCULAR), {"pulses": "absent", "unilateral": True, "smoker": True})
     data = result.to_json()
-    assert list(data) == ["guideline", "version", "status", "actions", "needs", "path"]
+    assert list(data) == ["guideline", "version", "status", "actions", "needs", "questions", "path"]
     assert list(data["actions"][0]) == ["id", "urgency", "title", "timing", "citations", "because"]
     assert list(data["actions"][1]) == ["id", "urgency", "title", "citations", "because"]  # quit: no timing
     assert "trace" in result.to_json(trace=True)
 
 
-def test_the_index_is_built_once_per_graph_object_and_dropped_with_it():
-    import gc
-
-    from targets.runtime import execute as module
-
+def test_the_run_plan_is_built_once_per_graph_and_kept_on_it():
     graph = compile_text(VASCULAR, "t.cpath")
-    assert index_for(graph) is index_for(graph)
-    key = id(graph)
-    del graph
-    gc.collect()
-    assert key not in module._indexes
+    assert plan_for(graph) is plan_for(graph)
+    assert graph.derived["runtime.plan"] is plan_for(graph)  # kept on the graph, gone with it
+    copy = compile_text(VASCULAR, "t.cpath")
+    assert copy == graph and plan_for(copy) is not plan_for(graph)
 
 
-@pytest.mark.parametrize(("value", "text"), [(0.9, "0.9"), (42.0, "42"), (1 / 7, "0.142857"), (26.25, "26.25"),
-                                             (-3.0, "-3"), (1234567.0, "1234570")])
+@pytest.mark.parametrize(("value", "text"), [(Fraction(9, 10), "0.9"), (42, "42"), (Fraction(1, 7), "≈0.142857"),
+                                             (Fraction("26.25"), "26.25"), (-3, "-3"), (1234567, "1234567")])
 def test_number_format_of_reasons(value, text):
-    assert format_number(value) == text
+    assert number_display(value) == text
 
 
 # --- properties over random patients ---------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given, strategies as st
 
@@ -32,18 +34,26 @@ def guard_of(graph: ir.Graph) -> ir.Expr:
 
 def test_commensurable_quantity_literal_is_converted_into_the_inputs_unit(compile_ok):
     graph = compile_ok(decide("t <= 21 d", "input t: quantity wk"))
-    assert guard_of(graph) == ir.Compare("<=", ir.InputRef("t"), ir.Literal(3.0, "wk"))
+    assert guard_of(graph) == ir.Compare("<=", ir.InputRef("t"), ir.Literal(Fraction(3), "wk", "21 d"))
+
+
+@pytest.mark.parametrize(("written", "declared", "exact"), [("1 d", "wk", Fraction(1, 7)), ("1 wk", "d", 7),
+                                                            ("1 d", "h", 24), ("1 h", "min", 60), ("1 min", "s", 60)])
+def test_unit_conversion_is_exact(compile_ok, written, declared, exact):
+    graph = compile_ok(decide(f"t <= {written}", f"input t: quantity {declared}"))
+    assert guard_of(graph).right.value == exact
 
 
 def test_pressure_in_kpa_is_converted_to_mm_hg(compile_ok):
     graph = compile_ok(decide("p <= 4 kPa", "input p: quantity mm[Hg]"))
     literal = guard_of(graph).right
-    assert literal.unit == "mm[Hg]" and literal.value == pytest.approx(30.0024, abs=1e-3)
+    assert literal.unit == "mm[Hg]" and literal.value == Fraction(4000, 133322) * 1000  # 4 kPa, mm[Hg] = 133.3220 Pa exactly (UCUM)
+    assert literal.text == "4 kPa"  # what the author wrote, for every printer
 
 
 def test_two_quantity_inputs_in_different_units_meet_through_a_factor(compile_ok):
     graph = compile_ok(decide("a > b", "input a: quantity d\ninput b: quantity wk"))
-    assert guard_of(graph) == ir.Compare(">", ir.InputRef("a"), ir.Arithmetic("*", ir.InputRef("b"), ir.Literal(7.0)))
+    assert guard_of(graph) == ir.Compare(">", ir.InputRef("a"), ir.Convert(ir.InputRef("b"), "d", Fraction(7)))
 
 
 def test_implies_and_chains_are_lowered(compile_ok):
@@ -58,8 +68,8 @@ def test_count_and_weighted_sum_lower_to_condition_sums(compile_ok):
     left = guard_of(graph).left
     assert left == ir.Arithmetic(
         "+",
-        ir.ConditionSum((ir.Term(1.0, ir.InputRef("x")), ir.Term(1.0, ir.InputRef("y")))),
-        ir.ConditionSum((ir.Term(2.0, ir.InputRef("x")),)),
+        ir.ConditionSum((ir.Term(Fraction(1), ir.InputRef("x"), "1"), ir.Term(Fraction(1), ir.InputRef("y"), "1"))),
+        ir.ConditionSum((ir.Term(Fraction(2), ir.InputRef("x"), "2"),)),
     )
 
 
@@ -77,7 +87,7 @@ def test_define_type_is_recorded(compile_ok):
     text = decide("pad", "input abi: number from 0 to 2\ndefine pad: abi <= 0.90")
     graph = compile_ok(text)
     (define,) = graph.defines
-    assert define == ir.Define("pad", ir.Compare("<=", ir.InputRef("abi"), ir.Literal(0.9)), ir.BooleanType())
+    assert define == ir.Define("pad", ir.Compare("<=", ir.InputRef("abi"), ir.Literal(Fraction("0.9"), text="0.90")), ir.BooleanType())
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ boundary value, a missing fact), so the tests pin the exact patient and path.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import re
 from pathlib import Path
 
@@ -61,7 +63,7 @@ def test_unique_overlap_at_the_shared_boundary():
     assert finding.code == "CP0401"
     assert finding.message == "lines 1 and 2 of unique decision `d` can both hold"
     assert finding.span.line == 10 and finding.label == "overlaps with line 1"
-    assert finding.counterexample == {"abi": 0.9, "pain": True}
+    assert finding.counterexample == {"abi": Fraction(9, 10), "pain": True}  # exact, written as 0.9
     assert finding.path == ("start", "intake", "d", "a", "done")
 
 
@@ -276,7 +278,7 @@ def test_check_writes_counterexamples_that_run_replays(tmp_path):
 
 
 def _unverified(text: str):
-    from compiler.diagnostics import Sink
+    from carepath.diagnostics import Sink
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes
@@ -285,7 +287,7 @@ def _unverified(text: str):
 
 
 def test_a_solver_time_out_is_a_warning_never_a_proof(monkeypatch):
-    from compiler.diagnostics import Severity
+    from carepath.diagnostics import Severity
     from compiler.logic.prover import Outcome, Prover
     from compiler.passes.verify_logic import logic_findings
 

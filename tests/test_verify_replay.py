@@ -10,12 +10,13 @@ Both directions:
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler import ir
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from compiler.passes.load import SourceFile
 from compiler.passes.verify_logic import logic_findings, verify_logic
 from compiler.pipeline import PASSES, run_passes
@@ -23,11 +24,18 @@ from targets.runtime.execute import execute
 from targets.runtime.expressions import Compiler, Env
 from targets.runtime.facts import parse_facts
 
-NUMBERS = [0, 1, 2.5, 4, 5, 7.5, 10]
+NUMBERS = ["0", "1", "2.5", "4", "5", "7.5", "10", "0.3", "0.9"]
 ATOMS = (
     [f"a {op} {c}" for op in ("<", "<=", ">", ">=", "=") for c in NUMBERS]
     + ["k = low", "k = high", "k != mid", "k in {low, mid}", "p", "not p", "known a", "known k",
-       "count(p, a > 5, k = high) >= 2", "a + 2 > 6"]
+       "count(p, a > 5, k = high) >= 2", "a + 2 > 6",
+       # exact arithmetic: what binary floats get wrong
+       "a + b > 0.3", "a + b <= 0.3", "a + b = 0.3", "a - b >= 0.9", "a - b < 0.9", "a / b = 2", "a / b > 0.5",
+       "a * 3 <= 7.5", "a - 1.1 >= 0.9",
+       # mixed units: two inputs in wk and d, literals in other units
+       "w >= s", "s <= w", "w = s", "s > w", "w > 21 d", "s <= 1 wk", "w >= 168 h", "s = 7 d",
+       # scores whose known terms may decide them
+       "sum(2 if p, 1 if a > 5, -2 if k = high) >= 1", "count(p, b > 1, w > 1 wk) >= 2"]
 )
 guards = st.one_of(
     st.sampled_from(ATOMS),
@@ -43,8 +51,9 @@ def guidelines(draw) -> str:
     d0_targets = ["d1"] + draw(st.lists(st.sampled_from(["x0", "x1", "x2"]), max_size=2, unique=True))
     d1_targets = draw(st.lists(st.sampled_from(["x1", "x2", "x3"]), min_size=1, max_size=3, unique=True))
     lines = ['guideline rnd "Random" version "1.0.0"', 'reference r1 "R" 2020',
-             "input a: number from 0 to 10", "input k: one of low, mid, high", "input p: boolean",
-             "start -> intake", 'assess intake "Intake" collects a, k, p then d0']
+             "input a: number from 0 to 10", "input b: number from 0 to 10", "input k: one of low, mid, high",
+             "input p: boolean", "input w: quantity wk from 0 to 10", "input s: quantity d from 0 to 70",
+             "start -> intake", 'assess intake "Intake" collects a, b, k, p, w, s then d0']
     used: set[str] = set()
     for name, targets in (("d0", d0_targets), ("d1", d1_targets)):
         lines.append(f'decide {name} "{name}" ({draw(policies)}) [r1]')
@@ -69,12 +78,17 @@ def guidelines(draw) -> str:
         elif kind == "before" and node != other:
             lines.append(f'assert "p{number}" always {node} before {other}')
         elif kind == "depends":
-            lines.append(f'assert "p{number}" always {node} depends on {draw(st.sampled_from("akp"))}')
+            lines.append(f'assert "p{number}" always {node} depends on {draw(st.sampled_from("abkpws"))}')
     return "\n".join(lines) + "\n"
 
 
+DECIMALS = [Fraction(n) for n in NUMBERS + ["3", "6", "9", "0.1", "0.2", "1.1", "2"]]
+DURATIONS = [Fraction(n) for n in ("0", "1", "3", "6", "7", "21", "42")]
 facts_strategy = st.fixed_dictionaries({}, optional={
-    "a": st.sampled_from(NUMBERS + [3, 6, 9]), "k": st.sampled_from(["low", "mid", "high"]), "p": st.booleans()})
+    "a": st.sampled_from(DECIMALS), "b": st.sampled_from(DECIMALS), "k": st.sampled_from(["low", "mid", "high"]),
+    "p": st.booleans(),
+    "w": st.one_of(st.sampled_from(DURATIONS[:4]), st.sampled_from(DURATIONS).map(lambda d: {"value": d, "unit": "d"})),
+    "s": st.one_of(st.sampled_from(DURATIONS), st.sampled_from(DURATIONS[:3]).map(lambda w: {"value": w, "unit": "wk"}))})
 
 
 def structured(text: str) -> ir.Graph | None:

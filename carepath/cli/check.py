@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from compiler import exact_json
+
 STYLES = ("human", "short", "json")
 
 
@@ -23,11 +25,10 @@ STYLES = ("human", "short", "json")
               help="Write each logic finding's counterexample patient as a facts file into this directory.")
 def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) -> None:
     """Check guideline files: syntax, names, types and units, structure and logic."""
-    import json
-
+    
     from carepath.api import check_file
     from carepath.cli.common import EXIT_OK, exit_code, report
-    from compiler.diagnostics import CompileError
+    from carepath.diagnostics import CompileError
     from compiler.report import as_json
 
     worst, collected = EXIT_OK, []
@@ -49,7 +50,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
         if graph is not None and style != "json":
             click.echo(f"{file}: ok ({_describe(graph)})")
     if style == "json":
-        click.echo(json.dumps(collected, indent=2, ensure_ascii=False))
+        click.echo(exact_json.dumps(collected, indent=2, ensure_ascii=False))
     sys.exit(worst)
 
 

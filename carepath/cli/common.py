@@ -14,12 +14,12 @@ import click
 
 from compiler import ir
 from compiler.codes import CODES
-from compiler.diagnostics import CompileError
+from carepath.diagnostics import CompileError
 from compiler.report import render, summary
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # an unreadable file or a bad graph JSON (CP07xx): input errors, not findings
-INPUT_CODES = {"CP0004", *(code for code in CODES if code.startswith("CP07"))}
+INPUT_CODES = {"CP0004", *(code for code in CODES if code.startswith(("CP06", "CP07", "CP09")))}
 
 
 LOGIC_CODES = ("CP04", "CP05")
@@ -55,22 +55,24 @@ def load_guideline(path: str, style: str = "human") -> ir.Graph:
         report_and_exit(error, style)
 
 
-def report(error: CompileError, style: str = "human") -> None:
+def report(error: CompileError, style: str = "human", consequence: str | None = None) -> None:
+    """Every diagnostic of `error`, by the one renderer: JSON on stdout, text on stderr."""
     if style == "json":
         click.echo(render(error.diagnostics, error.sources, "json"), nl=False)
         return
     click.echo(render(error.diagnostics, error.sources, style), nl=False, err=True)
-    click.echo(f"{summary(error.diagnostics)}", err=True)
+    click.echo(summary(error.diagnostics) + (f"; {consequence}" if consequence else ""), err=True)
 
 
 def exit_code(error: CompileError) -> int:
+    """2 for input errors (an unreadable file, a bad graph JSON, bad facts), 1 for findings."""
     if any(d.code in INPUT_CODES for d in error.diagnostics):
         return EXIT_INPUT
     return EXIT_FINDINGS if any(d.is_error for d in error.diagnostics) else EXIT_OK
 
 
-def report_and_exit(error: CompileError, style: str = "human"):
-    report(error, style)
+def report_and_exit(error: CompileError, style: str = "human", consequence: str | None = None):
+    report(error, style, consequence)
     sys.exit(exit_code(error))
 
 

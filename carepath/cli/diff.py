@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from compiler import exact_json
+
 
 @click.command()
 @click.argument("old")
@@ -25,18 +27,16 @@ import click
               help="Stop after this many regions of changed patients.")
 def diff(old: str, new: str, style: str, max_regions: int) -> None:
     """Show which patients get a different set of actions, or first action, in NEW than in OLD."""
-    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, fail_input
+    from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, report_and_exit
     from compiler.logic.diff import DiffInputError, diff_graphs
 
     graphs = [_load(path) for path in (old, new)]
     try:
         result = diff_graphs(*graphs, max_regions=max_regions)
     except DiffInputError as error:
-        for problem in error.problems[:-1]:
-            click.echo(f"error: {problem}", err=True)
-        fail_input(error.problems[-1])
+        report_and_exit(error, "json" if style == "json" else "human")
     if style == "json":
-        click.echo(json.dumps(_as_json(result), indent=2, ensure_ascii=False))
+        click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
         click.echo(_as_text(result, old, new), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
@@ -45,7 +45,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
 def _load(path: str):
     """The graph of one version, or exit 2 with its diagnostics."""
     from carepath.cli.common import EXIT_INPUT, report
-    from compiler.diagnostics import CompileError, Sink
+    from carepath.diagnostics import CompileError, Sink
     from compiler.passes.load import SourceFile
     from compiler.passes.verify_logic import verify_logic
     from compiler.pipeline import PASSES, run_passes
@@ -82,7 +82,7 @@ def _as_text(result, old: str, new: str) -> str:
                      f"({old} → {new}):")
     for number, region in enumerate(result.regions, 1):
         lines += ["", f"{number}. {region.condition}",
-                  f"   example patient: {json.dumps(region.example, ensure_ascii=False)}"]
+                  f"   example patient: {exact_json.dumps(region.example, ensure_ascii=False)}"]
         lost = [a for a in region.old.actions if a not in region.new.actions]
         gained = [a for a in region.new.actions if a not in region.old.actions]
         if lost:

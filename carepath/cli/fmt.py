@@ -25,7 +25,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
 
     from carepath.cli.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, report
     from carepath.files import write_atomically
-    from compiler.diagnostics import CompileError, Diagnostic
+    from carepath.diagnostics import CompileError, Diagnostic
     from dsl.format import format_text
     from dsl.parser import ParseFailed
 

@@ -31,7 +31,7 @@ def render(
     guideline: str, output: str, format_: str | None, facts_path: str | None, section: str | None
 ) -> None:
     """Draw GUIDELINE as a flowchart (SVG, PNG, PDF, DOT or Mermaid)."""
-    from carepath.cli.common import fail_input, load_guideline
+    from carepath.cli.common import fail_input, load_guideline, report_and_exit
 
     fmt = format_ or _format_from_suffix(output)
     if fmt is None:
@@ -51,7 +51,7 @@ def render(
     try:
         data = render_flowchart(graph, fmt, facts, section)
     except (RenderError, MermaidError) as error:
-        fail_input("\n       ".join(error.problems))
+        report_and_exit(error)
     try:
         write_atomically(Path(output), data)
     except OSError as error:

@@ -87,7 +87,7 @@ def _format(path: str, given: str | None, option: str) -> str:
 def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
     import json
 
-    from carepath.cli.common import EXIT_INPUT
+    from carepath.cli.common import report_and_exit
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
     from targets.runtime.report import render_text
@@ -95,8 +95,7 @@ def _run_one(graph, facts_path: str, style: str, trace: bool) -> None:
     try:
         facts = read_facts_text(graph, _read(facts_path), "$")
     except FactsError as error:
-        _report_problems(facts_path, error.problems)
-        sys.exit(EXIT_INPUT)
+        report_and_exit(error.in_file(facts_path), "json" if style == "json" else "human", "nothing was run")
     result = execute(graph, facts.values)
     if style == "json":
         click.echo(json.dumps(result.to_json(trace), indent=2, ensure_ascii=False))
@@ -113,9 +112,3 @@ def _read(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         fail_input(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}")
-
-
-def _report_problems(path: str, problems, consequence: str = "nothing was run") -> None:
-    for problem in problems:
-        click.echo(f"{path}: {problem}", err=True)
-    click.echo(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; {consequence}", err=True)

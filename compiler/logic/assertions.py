@@ -17,7 +17,7 @@ from __future__ import annotations
 import z3
 
 from compiler import ir
-from compiler.diagnostics import Diagnostic, Severity
+from carepath.diagnostics import Diagnostic, Severity
 from compiler.logic.encode import Encoder
 from compiler.logic.prover import Outcome, Prover
 from compiler.logic.reach import Activation

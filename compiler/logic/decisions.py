@@ -15,7 +15,7 @@ from __future__ import annotations
 import z3
 
 from compiler import ir
-from compiler.diagnostics import Diagnostic, Severity
+from carepath.diagnostics import Diagnostic, Severity
 from compiler.logic.prover import Outcome, Prover
 from compiler.logic.reach import Activation, Branch, Decision
 from compiler.logic.slicing import PathQueries

@@ -16,13 +16,16 @@ cannot be compared: `DiffInputError`.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from collections.abc import Iterable
 from typing import Any
 
 import z3
 from attrs import frozen
 
-from compiler import ir
+from carepath.diagnostics import ProblemsError
+from compiler import printer, ir
 from compiler.logic.encode import Encoder, Inputs, rational
 from compiler.logic import DEFAULT_TIMEOUT_MS
 from compiler.logic.prover import Prover
@@ -30,12 +33,10 @@ from compiler.logic.reach import Activation
 from compiler.logic.witness import facts_of, path_of, simplest
 
 
-class DiffInputError(Exception):
+class DiffInputError(ProblemsError):
     """The two versions cannot be compared; `problems` lists every reason."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    code = "CP0903"
 
 
 @frozen
@@ -239,7 +240,8 @@ def _changed_nodes(old: ir.Graph, new: ir.Graph) -> list[str]:
         ways: dict[str, list] = {n.id: [] for n in graph.nodes}
         for edge in graph.edges:
             ways[edge.source].append((edge.target, edge.guard, edge.branch, edge.otherwise))
-        return {n.id: (n.kind, n.policy, n.urgency, tuple(ways[n.id])) for n in graph.nodes}
+        return {n.id: (n.kind, getattr(n, "policy", None), getattr(n, "urgency", None), tuple(ways[n.id]))
+                for n in graph.nodes}
 
     before, after = shape(old), shape(new)
     ids = [n.id for n in old.nodes] + [n.id for n in new.nodes if n.id not in before]
@@ -275,13 +277,11 @@ def _shown(value: Any) -> str:
 
 
 def _number(fraction) -> str:
-    return f"{float(fraction):g}"
+    return printer.number_display(fraction)
 
 
-def _fraction(number: float):
-    from fractions import Fraction
-
-    return Fraction(repr(number)) if isinstance(number, float) else Fraction(number)
+def _fraction(number):
+    return Fraction(number)
 
 
 def _z3(fraction) -> z3.ArithRef:
@@ -308,8 +308,8 @@ def _comparisons(expr: ir.Expr):
     """(input, constant) for every `input <op> constant` in an expression tree."""
     for node in ir.walk(expr):
         match node:
-            case ir.Compare(left=ir.InputRef(name=name), right=ir.Literal(value=float() | int() as c)) | \
-                    ir.Compare(left=ir.Literal(value=float() | int() as c), right=ir.InputRef(name=name)):
+            case ir.Compare(left=ir.InputRef(name=name), right=ir.Literal(value=Fraction() as c)) | \
+                    ir.Compare(left=ir.Literal(value=Fraction() as c), right=ir.InputRef(name=name)):
                 if not isinstance(c, bool):
                     yield name, c
 
@@ -365,7 +365,8 @@ def _declared(declaration: ir.Input | None) -> str | None:
         return "one of " + ", ".join(kind.members)
     span = ""
     if kind.low is not None or kind.high is not None:
-        span = f" from {kind.low:g} to {kind.high:g}" if kind.low is not None and kind.high is not None else \
-            f" ({'≥ ' + format(kind.low, 'g') if kind.low is not None else '≤ ' + format(kind.high, 'g')})"
+        low, high = (printer.number_display(b) if b is not None else None for b in (kind.low, kind.high))
+        span = f" from {low} to {high}" if low is not None and high is not None else \
+            f" ({'≥ ' + low if low is not None else '≤ ' + high})"
     unit = f" {kind.unit}" if isinstance(kind, ir.QuantityType) else ""
     return f"{kind.kind}{unit}{span}"

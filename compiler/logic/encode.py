@@ -3,11 +3,10 @@
 Every input becomes two z3 constants: its value (a Bool, a Real in the declared
 unit, or an Int indexing the enum's members) constrained to its domain, and a
 Bool saying whether the fact is known. A condition becomes a `Tri`, a pair of
-z3 Bools (is true, is false); "unknown" is neither. This follows
-docs/semantics.md line by line, so what the solver proves is what a runtime
-executes: Kleene `and`/`or`/`not`, comparisons and arithmetic unknown when a side
-is, division by zero unknown, a condition sum unknown when any condition is, and
-`known x` never unknown.
+z3 Bools (is true, is false); "unknown" is neither. Connectives,
+comparisons, arithmetic and condition sums are the semantics kernel's
+(`compiler.semantics`), the same functions the runtime applies to a patient's
+values, run here on z3 terms; numbers are exact z3 reals; `known x` is never unknown.
 """
 
 from __future__ import annotations
@@ -18,7 +17,8 @@ from fractions import Fraction
 import z3
 from attrs import frozen
 
-from compiler import ir
+from compiler import ir, semantics
+from compiler.semantics import Num
 
 
 @frozen
@@ -35,14 +35,14 @@ class Tri:
 
 @frozen
 class Value:
-    """A non-condition value: a number, a quantity or an enum member, and whether it is known.
+    """An enum input's value (`term`, the index of the member) and whether it is known.
 
-    `members` is set for enums: `term` is then the index of the member.
+    Numbers and quantities are the kernel's `Num`; conditions are `Tri`s.
     """
 
     term: z3.ExprRef
     known: z3.BoolRef
-    members: tuple[str, ...] | None = None
+    members: tuple[str, ...]
 
 
 @frozen
@@ -56,10 +56,56 @@ TRUE = Tri(z3.BoolVal(True), z3.BoolVal(False))
 FALSE = Tri(z3.BoolVal(False), z3.BoolVal(True))
 
 
-def rational(number: float | int) -> z3.RatNumRef:
-    """The exact decimal the author wrote (0.9 is 9/10, not the nearest binary float)."""
-    fraction = Fraction(repr(number)) if isinstance(number, float) else Fraction(number)
+def rational(number: Fraction | int) -> z3.RatNumRef:
+    """An exact number as a z3 real (0.9 is 9/10, not the nearest binary float)."""
+    fraction = Fraction(number)
     return z3.RealVal(f"{fraction.numerator}/{fraction.denominator}")
+
+
+class Z3Logic:
+    """The kernel's logic on z3 terms: a truth is a `Tri`, a condition a z3 Bool, a number a z3 Real."""
+
+    TRUE = z3.BoolVal(True)
+    FALSE = z3.BoolVal(False)
+
+    @staticmethod
+    def truth(true: z3.BoolRef, false: z3.BoolRef) -> Tri:
+        return Tri(true, false)
+
+    @staticmethod
+    def is_true(t: Tri) -> z3.BoolRef:
+        return t.true
+
+    @staticmethod
+    def is_false(t: Tri) -> z3.BoolRef:
+        return t.false
+
+    @staticmethod
+    def all(conditions) -> z3.BoolRef:
+        return z3.And(list(conditions))
+
+    @staticmethod
+    def any(conditions) -> z3.BoolRef:
+        return z3.Or(list(conditions))
+
+    @staticmethod
+    def negate(condition: z3.BoolRef) -> z3.BoolRef:
+        return z3.Not(condition)
+
+    @staticmethod
+    def choose(condition: z3.BoolRef, then, otherwise):
+        return z3.If(condition, then, otherwise)
+
+    @staticmethod
+    def constant(value: Fraction) -> z3.RatNumRef:
+        return rational(value)
+
+    @staticmethod
+    def divide(a, b):
+        return a / b
+
+
+Z3 = Z3Logic()
 
 
 class Inputs:
@@ -95,10 +141,11 @@ class Inputs:
         value, known = self.values[name], self.known[name]
         return Tri(z3.And(known, value), z3.And(known, z3.Not(value)))
 
-    def value(self, name: str) -> Value:
+    def value(self, name: str) -> Value | Num:
         kind = self.declarations[name].type
-        members = kind.members if isinstance(kind, ir.EnumType) else None
-        return Value(self.values[name], self.known[name], members)
+        if isinstance(kind, ir.EnumType):
+            return Value(self.values[name], self.known[name], kind.members)
+        return Num.exact(self.values[name], self.known[name])
 
     def is_condition(self, name: str) -> bool:
         return isinstance(self.declarations[name].type, ir.BooleanType)
@@ -120,19 +167,17 @@ class Encoder:
 
     def condition(self, expr: ir.Expr) -> Tri:
         encoded = self._encode(expr)
-        if isinstance(encoded, Value):  # a boolean compared or stored as a value
-            return Tri(z3.And(encoded.known, encoded.term), z3.And(encoded.known, z3.Not(encoded.term)))
         assert isinstance(encoded, Tri), f"not a condition: {expr!r}"
         return encoded
 
-    def _encode(self, expr: ir.Expr) -> Tri | Value | EnumName:
+    def _encode(self, expr: ir.Expr) -> Tri | Value | Num | EnumName:
         match expr:
             case ir.Literal(value=bool() as flag):
                 return TRUE if flag else FALSE
             case ir.Literal(value=str() as name):
                 return EnumName(name)
             case ir.Literal(value=number):
-                return Value(rational(number), z3.BoolVal(True))
+                return Num.exact(rational(number), Z3.TRUE)
             case ir.InputRef(name=name):
                 return self.inputs.condition(name) if self.inputs.is_condition(name) else self.inputs.value(name)
             case ir.DefineRef(name=name):
@@ -140,26 +185,22 @@ class Encoder:
                     self._define_cache[name] = self._encode(self.defines[name].expr)
                 return self._define_cache[name]
             case ir.Not(operand=operand):
-                inner = self.condition(operand)
-                return Tri(inner.false, inner.true)
+                return semantics.not_(Z3, self.condition(operand))
             case ir.And(operands=operands):
-                parts = [self.condition(o) for o in operands]
-                return Tri(z3.And([p.true for p in parts]), z3.Or([p.false for p in parts]))
+                return semantics.and_(Z3, [self.condition(o) for o in operands])
             case ir.Or(operands=operands):
-                parts = [self.condition(o) for o in operands]
-                return Tri(z3.Or([p.true for p in parts]), z3.And([p.false for p in parts]))
+                return semantics.or_(Z3, [self.condition(o) for o in operands])
             case ir.Compare(op=op, left=left, right=right):
                 return self._compare(op, self._encode(left), self._encode(right))
             case ir.Arithmetic(op=op, left=left, right=right):
-                return self._arithmetic(op, self._value(left), self._value(right))
+                return semantics.arithmetic(Z3, op, self._number(left), self._number(right))
+            case ir.Convert(operand=operand, factor=factor):
+                return semantics.arithmetic(Z3, "*", self._number(operand), Num.exact(rational(factor), Z3.TRUE))
             case ir.Membership(operand=operand, members=members):
                 value = self._encode(operand)
-                holds = [self._compare("=", value, self._encode(m)) for m in members]
-                return Tri(z3.Or([h.true for h in holds]), z3.And([h.false for h in holds]))
+                return semantics.or_(Z3, [self._compare("=", value, self._encode(m)) for m in members])
             case ir.ConditionSum(terms=terms):
-                parts = [(term.weight, self.condition(term.condition)) for term in terms]
-                total = z3.Sum([z3.If(c.true, rational(w), rational(0)) for w, c in parts])
-                return Value(total, z3.And([c.known for _, c in parts]))
+                return semantics.condition_sum(Z3, [(term.weight, self.condition(term.condition)) for term in terms])
             case ir.Known(name=name):
                 known = self._knownness(name)
                 return Tri(known, z3.Not(known))
@@ -173,51 +214,29 @@ class Encoder:
         if name in self.inputs.known:
             return self.inputs.known[name]
         encoded = self._encode(ir.DefineRef(name))
+        if isinstance(encoded, Num):
+            return encoded.defined if encoded.is_exact else z3.And(encoded.defined, encoded.low == encoded.high)
         return encoded.known
 
-    def _value(self, expr: ir.Expr) -> Value:
+    def _number(self, expr: ir.Expr) -> Num:
         encoded = self._encode(expr)
-        assert isinstance(encoded, Value), f"not a number: {expr!r}"
+        assert isinstance(encoded, Num), f"not a number: {expr!r}"
         return encoded
 
-    def _compare(self, op: str, left: Tri | Value | EnumName, right: Tri | Value | EnumName) -> Tri:
-        left, right = _as_value(left, right), _as_value(right, left)
-        known = z3.And(left.known, right.known)
-        holds = _COMPARE[op](left.term, right.term)
-        return Tri(z3.And(known, holds), z3.And(known, z3.Not(holds)))
-
-    def _arithmetic(self, op: str, left: Value, right: Value) -> Value:
-        known = z3.And(left.known, right.known)
-        if op == "/":
-            known = z3.And(known, right.term != 0)
-        return Value(_ARITHMETIC[op](left.term, right.term), known)
+    def _compare(self, op: str, left, right) -> Tri:
+        return semantics.compare(Z3, op, _as_num(left, right), _as_num(right, left))
 
 
-def _as_value(side: Tri | Value | EnumName, other: Tri | Value | EnumName) -> Value:
-    """A comparison operand as a `Value`: conditions as Bools, enum names as indices."""
+def _as_num(side: Tri | Value | Num | EnumName, other) -> Num:
+    """A comparison operand as the kernel's number: conditions as Bools, enum members as indices."""
+    if isinstance(side, Num):
+        return side
     if isinstance(side, Tri):
-        return Value(side.true, side.known)
+        return Num.exact(side.true, side.known)
     if isinstance(side, EnumName):
         assert isinstance(other, Value) and other.members is not None, f"enum member {side.name} compared with a non-enum"
-        return Value(z3.IntVal(other.members.index(side.name)), z3.BoolVal(True))
-    return side
-
-
-_COMPARE = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "=": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-}
-
-_ARITHMETIC = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-}
+        return Num.exact(z3.IntVal(other.members.index(side.name)), Z3.TRUE)
+    return Num.exact(side.term, side.known)
 
 
 def inputs_read(expr: ir.Expr, defines: dict[str, ir.Define]) -> set[str]:

@@ -3,11 +3,9 @@
 Computed once per node in graph order, each node's formula built from its
 predecessors' (so sub-formulas are shared, never re-derived per path, and the
 total size grows with the graph, not with its number of paths). The firing rule
-of each decision follows docs/semantics.md: under `first` an unknown guard met
-before any true one makes the decision pending and nothing fires; under
-`unique` the first true branch fires, else an unknown guard leaves it pending;
-under `any` every true branch fires even while others are unknown; `otherwise`
-fires only when every guard is false.
+of each decision is the semantics kernel's (`compiler.semantics.fire`), the
+very function the runtime applies to a patient's values, here applied to z3
+terms: what is proved is what runs.
 
 `flow` is the general form: activation started from chosen nodes, optionally
 ignoring some edges. The assertion checks use it for "reached through Y" and
@@ -16,14 +14,13 @@ ignoring some edges. The assertion checks use it for "reached through Y" and
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Mapping
 
 import z3
 from attrs import frozen
 
-from compiler import ir
-from compiler.logic.encode import Encoder, Tri, inputs_read
+from compiler import ir, semantics
+from compiler.logic.encode import Z3, Encoder, Tri, inputs_read
 
 
 @frozen
@@ -62,50 +59,26 @@ class Decision:
         return z3.And([b.guard.false for b in self.guarded])
 
 
-def graph_order(graph: ir.Graph) -> tuple[str, ...]:
-    """Kahn's algorithm with declaration order as the tie-break (docs/semantics.md)."""
-    position = {n.id: i for i, n in enumerate(graph.nodes)}
-    indegree = {n.id: 0 for n in graph.nodes}
-    successors: dict[str, list[str]] = {n.id: [] for n in graph.nodes}
-    for edge in graph.edges:
-        successors[edge.source].append(edge.target)
-        indegree[edge.target] += 1
-    order: list[str] = []
-    heap = [(position[n], n) for n, degree in indegree.items() if degree == 0]
-    heapq.heapify(heap)
-    while heap:
-        _, node = heapq.heappop(heap)
-        order.append(node)
-        for successor in successors[node]:
-            indegree[successor] -= 1
-            if indegree[successor] == 0:
-                heapq.heappush(heap, (position[successor], successor))
-    return tuple(order)
-
-
 class Activation:
     """The reach formula of every node of one graph, and its decisions' firing rules."""
 
     def __init__(self, graph: ir.Graph, encoder: Encoder):
         self.graph = graph
         self.encoder = encoder
-        self.order = graph_order(graph)
-        self.nodes = {n.id: n for n in graph.nodes}
+        self.order = graph.order
+        self.nodes = graph.index
         self.incoming: dict[str, list[tuple[ir.Edge, z3.BoolRef]]] = {n: [] for n in self.order}
         self.decisions: dict[str, Decision] = {}
-        outgoing: dict[str, list[ir.Edge]] = {n: [] for n in self.order}
-        for edge in graph.edges:
-            outgoing[edge.source].append(edge)
         for node_id in self.order:
             node = self.nodes[node_id]
-            if node.kind is ir.NodeKind.DECIDE:
-                decision = self._decision(node, outgoing[node_id])
+            if isinstance(node, ir.Decide):
+                decision = self._decision(node, graph.outgoing(node_id))
                 self.decisions[node_id] = decision
                 for branch in decision.branches:
                     for edge in branch.edges:
                         self.incoming[edge.target].append((edge, branch.fires))
-            elif node.kind is not ir.NodeKind.END:
-                for edge in outgoing[node_id]:
+            else:
+                for edge in graph.outgoing(node_id):
                     self.incoming[edge.target].append((edge, z3.BoolVal(True)))
         self._dominators()
         self.local: dict[str, z3.BoolRef] = {}
@@ -185,29 +158,19 @@ class Activation:
             read |= inputs_read(decision.branches[index].expr, self.encoder.defines)
         return read
 
-    def _decision(self, node: ir.Node, edges: list[ir.Edge]) -> Decision:
-        lines: dict[int, list[ir.Edge]] = {}
-        otherwise = [e for e in edges if e.otherwise]
-        for edge in edges:
-            if not edge.otherwise:
-                lines.setdefault(edge.branch, []).append(edge)
-        guarded = [(tuple(lines[i]), self.encoder.condition(lines[i][0].guard)) for i in sorted(lines)]
-        guards = [g for _, g in guarded]
-        all_false = z3.And([g.false for g in guards])
-        policy = node.policy or ir.HitPolicy.FIRST
-        branches: list[Branch] = []
-        for position, (line, guard) in enumerate(guarded):
-            earlier = guards[:position]
-            if policy is ir.HitPolicy.FIRST:
-                fires = z3.And([g.false for g in earlier] + [guard.true])
-                consulted = tuple(range(position + 1))
-            elif policy is ir.HitPolicy.UNIQUE:
-                fires = z3.And([z3.Not(g.true) for g in earlier] + [guard.true])
-                consulted = tuple(range(len(guarded)))
-            else:
-                fires = guard.true
-                consulted = (position,)
-            branches.append(Branch(position, line, guard, fires, consulted))
-        if otherwise:
-            branches.append(Branch(len(guarded), tuple(otherwise), None, all_false, tuple(range(len(guarded)))))
+    def _decision(self, node: ir.Decide, edges: tuple[ir.Edge, ...]) -> Decision:
+        """The decision's lines and when each fires: the kernel's rule (`semantics.fire`) on z3 terms."""
+        guards = [self.encoder.condition(line.guard) for line in node.lines]
+        firing = semantics.fire(Z3, node.policy, guards, [line.targets for line in node.lines])
+        count = len(node.lines)
+        consulted = {
+            ir.HitPolicy.FIRST: lambda i: tuple(range(i + 1)),
+            ir.HitPolicy.UNIQUE: lambda i: tuple(range(count)),
+            ir.HitPolicy.ANY: lambda i: (i,),
+        }[node.policy]
+        branches = [Branch(i, tuple(e for e in edges if e.branch == i and not e.otherwise), guards[i],
+                           firing.fires[i], consulted(i)) for i in range(count)]
+        if node.otherwise:
+            branches.append(Branch(count, tuple(e for e in edges if e.otherwise), None, firing.otherwise,
+                                   tuple(range(count))))
         return Decision(node, tuple(branches))

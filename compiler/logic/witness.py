@@ -10,7 +10,6 @@ holds, so a reader sees only the facts that matter.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import z3
 from attrs import frozen
 
-from compiler import ir
+from compiler import exact_json, ir
 from compiler.logic.encode import Inputs
 from compiler.logic.prover import Prover
 
@@ -32,7 +31,7 @@ class Patient:
         """`abi = 0.95, pain = true` (or "no facts known"), for a diagnostic note."""
         if not self.facts:
             return "no facts known (every input unknown)"
-        shown = ", ".join(f"{name} = {json.dumps(value)}" for name, value in self.facts.items())
+        shown = ", ".join(f"{name} = {exact_json.dumps(value)}" for name, value in self.facts.items())
         return f"{shown}; every other input unknown"
 
 
@@ -85,4 +84,4 @@ def _json_value(value: z3.ExprRef, kind: ir.Type) -> Any:
     fraction = value.as_fraction() if z3.is_rational_value(value) else Fraction(value.as_decimal(12).rstrip("?"))
     if fraction.denominator == 1:
         return int(fraction)
-    return float(fraction)
+    return fraction  # exact: written as the decimal it is (compiler.exact_json)

@@ -18,15 +18,15 @@ from __future__ import annotations
 from attrs import frozen
 
 from dsl import ast
-from compiler import units
-from compiler.diagnostics import Sink
+from compiler import printer, units
+from carepath.diagnostics import Sink
 from compiler.ir import BooleanType, EnumType, NumberType, QuantityType
 from compiler.passes.resolve import suggest
 from compiler.program import Program
 
 BOOLEAN = BooleanType()
 NUMBER = NumberType()
-TIME_DIMENSION = (("[time]", 1.0),)
+TIME_DIMENSION = units.TIME
 
 
 @frozen
@@ -230,7 +230,7 @@ class _Checker:
                 return f"is in `{expected.unit}`, and `{unit}` cannot be converted to it"
             number = units.convert(value.value, unit, expected.unit)
         if expected.low is not None and number < expected.low or expected.high is not None and number > expected.high:
-            return f"must lie between {expected.low:g} and {expected.high:g}"
+            return f"must lie between {_bound(expected.low)} and {_bound(expected.high)}"
         return None
 
     def condition(self, expr: ast.Expr, what: str) -> None:
@@ -340,11 +340,10 @@ class _Checker:
         value = other.value
         if isinstance(declared, QuantityType) and other.unit:
             value = units.convert(other.value, other.unit, declared.unit)
-        low = -float("inf") if declared.low is None else declared.low
-        high = float("inf") if declared.high is None else declared.high
-        if not low <= value <= high:
+        low, high = declared.low, declared.high
+        if not ((low is None or low <= value) and (high is None or value <= high)):
             unit = f" {declared.unit}" if isinstance(declared, QuantityType) else ""
-            bounds = f"{low:g} to {high:g}{unit}"
+            bounds = f"{_bound(low)} to {_bound(high)}{unit}"
             self.sink.error("CP0205", f"`{other.text or other.value}` lies outside the range of `{side.name}` ({bounds})",
                             other.span, label="out of range",
                             hint=f"`{side.name}` is declared from {bounds}; check the value or the declared range")
@@ -436,3 +435,10 @@ class _Checker:
 
 class _Cycle(Exception):
     pass
+
+
+def _bound(value) -> str:
+    """A declared range's end for a message; an open end is the infinity sign."""
+    if value is None:
+        return "∞"
+    return printer.number_display(value)

@@ -1,7 +1,8 @@
 """Loading: the main source file → parsed modules, its imports included.
 
 `import "common/labs.cpath"` brings in another file's inputs, defines and
-references. Paths are relative to the importing file and confined to the project
+references. Paths are relative to the importing file (never to the working
+directory: a text with no file cannot import) and confined to the project
 (the nearest folder above the main file holding `pyproject.toml`, `.git` or
 `carepath.toml`, else the main file's folder), so a guideline cannot read
 arbitrary files. An imported file holds declarations only: no guideline header,
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from attrs import frozen
 
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from dsl import ast
 from dsl.parser import ParseFailed, parse
 
@@ -51,9 +52,13 @@ def load(entry: SourceFile, sink: Sink, read: Callable[[Path], str] | None = Non
     main = _parse(entry, sink)
     if main is None:
         return Loaded((), entry.text)
-    root = project_root(Path(entry.path).resolve()) if not entry.path.startswith("<") else Path.cwd()
-    base = Path(entry.path).resolve().parent if not entry.path.startswith("<") else Path.cwd()
-    _imports(main, base, root, read, sink, texts, modules, visiting=[Path(entry.path).resolve()], done=set())
+    if entry.path.startswith("<"):  # text with no file (stdin, the API): nothing to resolve imports against
+        for item in main.of_type(ast.Import):
+            sink.error("CP0005", f"cannot import `{item.path}`: this text has no file to resolve it against",
+                       item.span, hint="compile the guideline from its file, so imports resolve next to it")
+    else:
+        path = Path(entry.path).resolve()
+        _imports(main, path.parent, project_root(path), read, sink, texts, modules, visiting=[path], done=set())
     modules.append(main)
     return Loaded(tuple(modules), entry.text)
 

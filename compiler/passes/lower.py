@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+from fractions import Fraction
 
 from compiler import __version__, ir, units
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 from compiler.passes.check_types import declared_type
 from compiler.program import Program
 from dsl import ast
@@ -27,7 +28,6 @@ from dsl import ast
 def lower(program: Program, sink: Sink) -> ir.Graph:
     lowering = _Lowering(program)
     header = program.header
-    nodes, edges = lowering.graph()
     return ir.Graph(
         id=header.name.value,
         title=header.title,
@@ -39,8 +39,7 @@ def lower(program: Program, sink: Sink) -> ir.Graph:
             for r in program.references.values()
         ),
         sections=tuple(ir.Section(s.name.value, s.title, span=s.span) for s in program.sections.values()),
-        nodes=nodes,
-        edges=edges,
+        nodes=lowering.nodes(),
         assertions=tuple(a for decl in program.assertions for a in lowering.assertion(decl)),
         scenarios=tuple(lowering.scenario(s) for s in program.scenarios),
         source_sha256=hashlib.sha256(program.source_text.encode("utf-8")).hexdigest(),
@@ -49,25 +48,27 @@ def lower(program: Program, sink: Sink) -> ir.Graph:
     )
 
 
-def graph_order(node_ids: list[str], edges: list[ir.Edge]) -> list[str] | None:
-    """Kahn's algorithm, taking the earliest-declared ready node first.
+def graph_order(node_ids: list[str], successors: dict[str, tuple[str, ...]]) -> list[str] | None:
+    """Kahn's algorithm, taking the earliest-declared ready node first (docs/semantics.md).
 
+    The one place graph order is computed: the IR keeps its nodes in this order.
     Returns None when the graph has a cycle (the structural pass reports it).
     """
     position = {node: i for i, node in enumerate(node_ids)}
     indegree = dict.fromkeys(node_ids, 0)
-    successors: dict[str, list[str]] = {node: [] for node in node_ids}
-    for edge in edges:
-        if edge.source in position and edge.target in position and edge.target not in successors[edge.source]:
-            successors[edge.source].append(edge.target)
-            indegree[edge.target] += 1
+    edges: dict[str, list[str]] = {node: [] for node in node_ids}
+    for source in node_ids:
+        for target in successors.get(source, ()):
+            if target in position and target not in edges[source]:
+                edges[source].append(target)
+                indegree[target] += 1
     ready = [position[n] for n in node_ids if indegree[n] == 0]
     heapq.heapify(ready)
     order = []
     while ready:
         node = node_ids[heapq.heappop(ready)]
         order.append(node)
-        for successor in successors[node]:
+        for successor in edges[node]:
             indegree[successor] -= 1
             if indegree[successor] == 0:
                 heapq.heappush(ready, position[successor])
@@ -91,67 +92,47 @@ class _Lowering:
 
     # -- nodes and edges ----------------------------------------------------------------
 
-    def graph(self) -> tuple[tuple[ir.Node, ...], tuple[ir.Edge, ...]]:
+    def nodes(self) -> tuple[ir.Node, ...]:
         start = self.program.start
-        nodes = {ir.Graph.START: ir.Node(ir.Graph.START, ir.NodeKind.START, "Start",
-                                         span=start.span if start else self.program.main.span)}
-        edges: list[ir.Edge] = []
-        if start is not None:
-            edges += [ir.Edge(ir.Graph.START, t.value, span=t.span) for t in start.targets]
+        nodes: dict[str, ir.Node] = {ir.Graph.START: ir.Start(
+            ir.Graph.START, tuple(t.value for t in start.targets) if start else (),
+            span=start.span if start else self.program.main.span)}
         for decl in self.program.nodes.values():
-            node, node_edges = self.node(decl)
+            node = self.node(decl)
             nodes[node.id] = node
-            edges += node_edges
-        order = graph_order(list(nodes), edges) or list(nodes)
-        rank = {node_id: i for i, node_id in enumerate(order)}
-        ordered_edges = sorted(edges, key=lambda e: rank.get(e.source, len(rank)))  # stable within a node
-        return tuple(nodes[n] for n in order), tuple(ordered_edges)
+        order = graph_order(list(nodes), {n.id: n.targets for n in nodes.values()}) or list(nodes)
+        return tuple(nodes[n] for n in order)
 
-    def node(self, decl: ast.NodeDecl) -> tuple[ir.Node, list[ir.Edge]]:
+    def node(self, decl: ast.NodeDecl) -> ir.Node:
         common = dict(
             id=decl.name.value,
             title=decl.title,
             section=decl.section,
             citations=tuple(c.value for c in decl.citations),
             text=decl.detail,
+            source=getattr(decl, "source", None),
             span=decl.span,
         )
-        source = decl.name.value
         if isinstance(decl, ast.AssessDecl):
-            node = ir.Node(kind=ir.NodeKind.ASSESS, collects=tuple(n.value for n in decl.collects), **common)
-            return node, self.plain_edges(source, decl.then)
+            return ir.Assess(targets=_names(decl.then), collects=_names(decl.collects), **common)
         if isinstance(decl, ast.DecideDecl):
-            policy = ir.HitPolicy(decl.policy or "first")
-            node = ir.Node(kind=ir.NodeKind.DECIDE, policy=policy, **common)
-            edges = []
-            for index, branch in enumerate(decl.branches):
-                guard = self.expr(branch.guard)
-                edges += [ir.Edge(source, t.value, guard, index, span=branch.span) for t in branch.targets]
-            if decl.otherwise is not None:
-                index = len(decl.branches)
-                edges += [
-                    ir.Edge(source, t.value, None, index, otherwise=True, span=decl.otherwise.span)
-                    for t in decl.otherwise.targets
-                ]
-            return node, edges
+            lines = tuple(ir.Line(self.expr(b.guard), _names(b.targets), span=b.span) for b in decl.branches)
+            otherwise = decl.otherwise
+            extra = dict(otherwise=_names(otherwise.targets), otherwise_span=otherwise.span) if otherwise else {}
+            return ir.Decide(policy=ir.HitPolicy(decl.policy or "first"), lines=lines, **extra, **common)
         if isinstance(decl, ast.ActionDecl):
-            node = ir.Node(
-                kind=ir.NodeKind.ACTION,
+            return ir.Action(
                 urgency=ir.Urgency(decl.urgency.value) if decl.urgency else ir.Urgency.ROUTINE,
+                targets=_names(decl.then),
                 timing=self.timing(decl.timing) if decl.timing else None,
                 doses=tuple(self.dose(d) for d in decl.doses),
                 **common,
             )
-            return node, self.plain_edges(source, decl.then)
-        return ir.Node(kind=ir.NodeKind.END, **common), []
-
-    @staticmethod
-    def plain_edges(source: str, targets: tuple[ast.Name, ...]) -> list[ir.Edge]:
-        return [ir.Edge(source, t.value, span=t.span) for t in targets]
+        return ir.End(**common)
 
     @staticmethod
     def quantity(lit: ast.QuantityLit) -> ir.Quantity:
-        return ir.Quantity(lit.value, lit.unit)
+        return ir.Quantity(lit.value, lit.unit, lit.text)
 
     def timing(self, decl: ast.TimingDecl) -> ir.Timing:
         amount = decl.amount
@@ -200,7 +181,7 @@ class _Lowering:
             return ir.Literal(value.name, span=value.span)
         declared = self.input_types.get(fact.name.value)
         unit = value.unit or (declared.unit if isinstance(declared, ir.QuantityType) else "")
-        return ir.Literal(value.value, unit, span=value.span)
+        return ir.Literal(value.value, unit, _written(value), span=value.span)
 
     # -- expressions ---------------------------------------------------------------------------
 
@@ -212,7 +193,7 @@ class _Lowering:
         if isinstance(e, ast.BoolLit):
             return ir.Literal(e.value, span=span)
         if isinstance(e, ast.QuantityLit):
-            return ir.Literal(e.value, e.unit, span=span)
+            return ir.Literal(e.value, e.unit, _written(e), span=span)
         if isinstance(e, ast.NameRef):
             if e.name in self.program.inputs:
                 return ir.InputRef(e.name, span=span)
@@ -227,14 +208,15 @@ class _Lowering:
             operand = self.expr(e.operand)
             if e.op == "not":
                 return ir.Not(operand, span=span)
-            return ir.Arithmetic("*", ir.Literal(-1.0), operand, span=span)
+            return ir.Arithmetic("*", ir.Literal(Fraction(-1), text="-1"), operand, span=span)
         if isinstance(e, ast.Membership):
             members = tuple(ir.Literal(v.name, span=v.span) for v in e.values)
             return ir.Membership(self.expr(e.operand), members, span=span)
         if isinstance(e, ast.Count):
-            return ir.ConditionSum(tuple(ir.Term(1.0, self.expr(c)) for c in e.conditions), span=span)
+            return ir.ConditionSum(tuple(ir.Term(Fraction(1), self.expr(c), "1") for c in e.conditions), span=span)
         if isinstance(e, ast.WeightedSum):
-            return ir.ConditionSum(tuple(ir.Term(t.weight, self.expr(t.condition)) for t in e.terms), span=span)
+            terms = tuple(ir.Term(t.weight, self.expr(t.condition), t.weight_text) for t in e.terms)
+            return ir.ConditionSum(terms, span=span)
         return self.binary(e)
 
     def binary(self, e: ast.Binary) -> ir.Expr:
@@ -262,9 +244,19 @@ class _Lowering:
             return self.converted(left, rt.unit), right
         if isinstance(right, ir.Literal):
             return left, self.converted(right, lt.unit)
-        factor = units.conversion_factor(rt.unit, lt.unit)
-        return left, ir.Arithmetic("*", right, ir.Literal(factor), span=right.span)
+        return left, ir.Convert(right, lt.unit, units.conversion_factor(rt.unit, lt.unit), span=right.span)
 
     @staticmethod
     def converted(lit: ir.Literal, unit: str) -> ir.Literal:
-        return ir.Literal(units.convert(lit.value, lit.unit, unit), unit, span=lit.span)
+        """The literal's exact value in `unit`, keeping what the author wrote (`21 d`) for printing."""
+        return ir.Literal(units.convert(lit.value, lit.unit, unit), unit, lit.text, span=lit.span)
+
+
+def _names(names: tuple[ast.Name, ...]) -> tuple[str, ...]:
+    return tuple(n.value for n in names)
+
+
+def _written(lit: ast.QuantityLit) -> str:
+    """A number literal as the author wrote it, with its unit: `0.90`, `6 wk`."""
+    text = lit.text or ir.number_text(lit.value)
+    return f"{text} {lit.unit}" if lit.unit else text

@@ -19,8 +19,8 @@ import functools
 from collections.abc import Iterable
 
 from dsl import ast
-from dsl.source import Span
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Span
+from carepath.diagnostics import Sink
 from compiler.passes.load import Loaded
 from compiler.program import Program
 

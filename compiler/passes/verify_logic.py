@@ -11,7 +11,7 @@ runs out of time is a warning, never a proof.
 from __future__ import annotations
 
 from compiler import ir
-from compiler.diagnostics import Diagnostic, Severity, Sink
+from carepath.diagnostics import Diagnostic, Severity, Sink
 from compiler.logic import DEFAULT_TIMEOUT_MS
 
 

@@ -10,7 +10,7 @@ reference is cited somewhere. The logic checks (overlaps, gaps, assertions) are
 from __future__ import annotations
 
 from compiler import ir
-from compiler.diagnostics import Sink
+from carepath.diagnostics import Sink
 
 
 def verify_structure(graph: ir.Graph, sink: Sink) -> ir.Graph:

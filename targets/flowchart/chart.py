@@ -278,7 +278,7 @@ def _chart_node(
         caption=_caption(node),
         citations=citations,
         tooltip=_node_tooltip(graph, node, numbers),
-        urgency=node.urgency,
+        urgency=node.urgency if isinstance(node, ir.Action) else None,
         section=node.section,
         state=state,
         needs=tuple(humanize(name) for name in needs or ()),
@@ -287,14 +287,12 @@ def _chart_node(
 
 
 def _caption(node: ir.Node) -> str:
-    if node.kind == ir.NodeKind.ACTION and node.urgency is not None:
+    if isinstance(node, ir.Action):
         parts = [node.urgency.value.upper()]
         if node.timing is not None:
             parts.append(str(node.timing))
         return " · ".join(parts)
-    if node.kind == ir.NodeKind.ACTION and node.timing is not None:
-        return str(node.timing)
-    if node.kind == ir.NodeKind.DECIDE and node.policy == ir.HitPolicy.ANY:
+    if isinstance(node, ir.Decide) and node.policy == ir.HitPolicy.ANY:
         return "all that apply"
     return ""
 
@@ -313,16 +311,15 @@ def _node_tooltip(graph: ir.Graph, node: ir.Node, numbers: dict[str, int]) -> st
     if node.text:
         lines += ["", node.text]
     details = []
-    if node.urgency is not None:
+    if isinstance(node, ir.Action):
         details.append(f"Urgency: {node.urgency.value}")
-    if node.timing is not None:
-        details.append(f"Timing: {node.timing}")
-    details += [f"Dose: {dose}" for dose in node.doses]
-    if node.collects:
+        if node.timing is not None:
+            details.append(f"Timing: {node.timing}")
+        details += [f"Dose: {dose}" for dose in node.doses]
+    if isinstance(node, ir.Assess) and node.collects:
         details.append("Records: " + ", ".join(humanize(name) for name in node.collects))
-    if node.kind == ir.NodeKind.DECIDE:
-        if node.policy is not None:
-            details.append(f"Hit policy: {node.policy.value}")
+    if isinstance(node, ir.Decide):
+        details.append(f"Hit policy: {node.policy.value}")
         titles = {n.id: n.title for n in graph.nodes}
         for edge in graph.outgoing(node.id):
             condition = OTHERWISE if edge.otherwise or edge.guard is None else format_expr(edge.guard)

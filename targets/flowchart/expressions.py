@@ -1,6 +1,7 @@
 """Guard expression trees → the words a clinician reads on a flowchart edge.
 
-`format_expr` prints an IR expression as `ABI ≤ 0.9`, `rest relief time ≤ 10 min`,
+`format_expr` prints an IR expression with the one printer (`compiler.printer`) in
+its chart style: `ABI ≤ 0.90`, `rest relief time ≤ 10 min`,
 `pedal pulses = absent`, `count(pallor, paralysis, …) ≥ 2`: comparison signs as
 the symbols printed in guidelines, names with spaces instead of underscores and the
 usual clinical abbreviations in capitals, UCUM codes as people write them (`mmHg`,
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from compiler import ir
+from compiler import ir, printer
 
 # Abbreviations that clinicians write in capitals (or mixed case); matched per word
 # after underscores become spaces. General clinical usage, not one guideline's names.
@@ -65,16 +66,6 @@ _UNIT_DISPLAY = {
     "[lb_av]": "lb",
 }
 
-_COMPARISON_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "=", "!=": "≠"}
-_NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
-_ARITHMETIC_SIGNS = {"+": "+", "-": "−", "*": "×", "/": "/"}
-
-# Binding strength, loosest first: a child binding more loosely than its parent
-# needs parentheses.
-_OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT, _ATOM = range(7)
-_ARITHMETIC_LEVEL = {"+": _SUM, "-": _SUM, "*": _PRODUCT, "/": _PRODUCT}
-
-
 def humanize(name: str) -> str:
     """`rest_relief_time` → `rest relief time`; `abi` → `ABI`; `hba1c_percent` → `HbA1c percent`."""
     words = [word for word in name.split("_") if word]
@@ -88,28 +79,13 @@ def format_unit(code: str) -> str:
     return re.sub(r"\[([^\]]*)\]", r"\1", code)
 
 
-def format_number(value: float) -> str:
-    """Numbers as written in guidelines: `6`, not `6.0`; `0.9`; no exponent for usual sizes."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if float(value).is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return f"{value:.6g}"
-
-
 def format_literal(literal: ir.Literal) -> str:
-    value = literal.value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return humanize(value)
-    number = format_number(value)
-    return f"{number} {format_unit(literal.unit)}" if literal.unit else number
+    return printer.literal_text(literal, CHART)
 
 
 def format_expr(expr: ir.Expr) -> str:
     """One expression as a chart label (plain text, not yet escaped)."""
-    return _format(expr, _OR)
+    return printer.expr_text(expr, CHART)
 
 
 def expand_defines(expr: ir.Expr, graph: ir.Graph) -> list[str]:
@@ -136,54 +112,5 @@ def _define_names(expr: ir.Expr) -> list[str]:
     return list(dict.fromkeys(e.name for e in ir.walk(expr) if isinstance(e, ir.DefineRef)))
 
 
-def _format(expr: ir.Expr, context: int) -> str:
-    """Print `expr` where the surrounding operator binds at `context`."""
-    level, text = _format_bare(expr)
-    return f"({text})" if level < context else text
-
-
-def _format_bare(expr: ir.Expr) -> tuple[int, str]:
-    match expr:
-        case ir.Literal():
-            return _ATOM, format_literal(expr)
-        case ir.InputRef(name=name) | ir.DefineRef(name=name):
-            return _ATOM, humanize(name)
-        case ir.Known(name=name):
-            return _COMPARE, f"{humanize(name)} known"
-        case ir.Reaches(node=node):
-            return _COMPARE, f"reaches {humanize(node)}"
-        case ir.Not(operand=ir.InputRef(name=name) | ir.DefineRef(name=name)):
-            return _NOT, f"no {humanize(name)}"
-        case ir.Not(operand=ir.Known(name=name)):
-            return _COMPARE, f"{humanize(name)} unknown"
-        case ir.Not(operand=ir.Compare(op=op, left=left, right=right, span=span)):
-            # Kleene negation of a comparison is the opposite comparison: print that.
-            return _format_bare(ir.Compare(_NEGATED_COMPARISON[op], left, right, span=span))
-        case ir.Not(operand=operand):
-            return _NOT, f"not {_format(operand, _ATOM)}"
-        case ir.And(operands=operands):
-            return _AND, " and ".join(_format(o, _AND + 1) for o in operands)
-        case ir.Or(operands=operands):
-            return _OR, " or ".join(_format(o, _OR + 1) for o in operands)
-        case ir.Compare(op=op, left=left, right=right):
-            sign = _COMPARISON_SIGNS[op]
-            return _COMPARE, f"{_format(left, _SUM)} {sign} {_format(right, _SUM)}"
-        case ir.Arithmetic(op=op, left=left, right=right):
-            level = _ARITHMETIC_LEVEL[op]
-            # Left-associative: the right operand of `-` and `/` needs brackets at equal level.
-            right_context = level + 1 if op in "-/" else level
-            text = f"{_format(left, level)} {_ARITHMETIC_SIGNS[op]} {_format(right, right_context)}"
-            return level, text
-        case ir.Membership(operand=operand, members=members):
-            options = " or ".join(format_literal(member) for member in members)
-            return _COMPARE, f"{_format(operand, _SUM)} is {options}"
-        case ir.ConditionSum(terms=terms):
-            return _ATOM, _format_sum(terms)
-    raise TypeError(f"not an expression: {expr!r}")
-
-
-def _format_sum(terms: tuple[ir.Term, ...]) -> str:
-    if all(term.weight == 1 for term in terms):
-        return "count(" + ", ".join(_format(t.condition, _OR + 1) for t in terms) + ")"
-    parts = (f"{format_number(t.weight)} if {_format(t.condition, _OR + 1)}" for t in terms)
-    return "score(" + ", ".join(parts) + ")"
+CHART = printer.Style(name=humanize, unit=format_unit, true="yes", false="no",
+                      arithmetic=(("+", "+"), ("-", "−"), ("*", "×"), ("/", "/")), readable=True)

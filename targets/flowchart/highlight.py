@@ -15,15 +15,15 @@ from collections.abc import Iterable, Mapping
 
 from attrs import field, frozen
 
+from carepath.diagnostics import ProblemsError
 from compiler import ir
 
 
-class HighlightError(ValueError):
+class HighlightError(ProblemsError):
     """A highlight that does not fit the graph; `problems` lists every mismatch."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    code = "CP0902"
+    hint = "draw the patient's path with the graph the facts were run on"
 
 
 def _frozen_pairs(edges: Iterable[tuple[str, str]]) -> frozenset[tuple[str, str]]:

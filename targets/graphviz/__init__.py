@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+from carepath.diagnostics import ProblemsError
 from compiler import ir
 from targets.flowchart.chart import SectionUnknown, build_chart
 from targets.flowchart.highlight import Highlight, HighlightError
@@ -21,12 +22,10 @@ FORMATS = ("dot", "svg", "png", "pdf")
 PNG_DPI = "110"  # sharp enough to read a printed page, small enough to embed
 
 
-class RenderError(Exception):
+class RenderError(ProblemsError):
     """A chart that cannot be drawn; `problems` holds every reason, one per line."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    code = "CP0901"
 
 
 def to_dot(graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None) -> str:

@@ -18,7 +18,7 @@ for await (const line of lines) {
   if ("graph" in message) { graph = message.graph; continue; }
   let reply;
   try {
-    reply = "convert" in message ? { value: convert(...message.convert) } : run(graph, message.facts);
+    reply = "convert" in message ? { value: convert(...message.convert).toString() } : run(graph, message.facts);
   } catch (error) {
     if (!(error instanceof InputError) && !("convert" in message)) throw error;
     reply = { error: error.problems ?? [error.message] };

@@ -1,12 +1,15 @@
-"""Graph JSON export: `compiler.ir.Graph` → deterministic `carepath.graph/1` JSON text.
+"""Graph JSON export: `compiler.ir.Graph` → deterministic `carepath.graph/2` JSON text.
 
 The JSON is the IR written down, field for field, so that another runtime can run a
 compiled guideline without our Python code and `load(export(g)) == g`. The encoding is
 generic over the frozen attrs classes of `compiler.ir`: an object per instance with one
 key per field, so an IR field added tomorrow is exported without touching this module.
-Where a field can hold one of several classes (an expression, an input's type) the
-object carries a tag: `"expr": "compare"` (the class name in snake case) for
-expressions, `"kind": "quantity"` (the class's own `kind`) for types. Enums are their
+Where a field can hold one of several classes (an expression, an input's type, a
+node) the object carries a tag: `"expr": "compare"` (the class name in snake case)
+for expressions, `"kind": "quantity"` or `"kind": "decide"` (the class's own
+`kind`) for types and nodes. Numbers are exact (`compiler.exact_json`): a JSON
+number with the author's digits, or a string `"n/d"` for a value no short decimal
+writes. Derived data (edges, indexes: fields with `init=False`) is not written. Enums are their
 values, tuples are arrays, spans are `{"file", "line", "column", "end_line",
 "end_column"}` and are left out when unknown.
 
@@ -25,10 +28,11 @@ from typing import Any
 
 import attrs
 
-from compiler import ir
-from dsl.source import UNKNOWN_SPAN, Span
+from compiler import exact_json, ir
+from carepath.diagnostics import UNKNOWN_SPAN, Span
 
-FORMAT = "carepath.graph/1"
+FORMAT = "carepath.graph/2"
+LEGACY_FORMATS = ("carepath.graph/1",)
 EXPR_TAG = "expr"
 TYPE_TAG = "kind"
 
@@ -45,6 +49,7 @@ def _union_members(union: Any) -> tuple[type, ...]:
 TAGS: dict[type, tuple[str, str]] = {
     **{cls: (EXPR_TAG, _snake_case(cls.__name__)) for cls in _union_members(ir.Expr)},
     **{cls: (TYPE_TAG, cls.kind) for cls in _union_members(ir.Type)},
+    **{cls: (TYPE_TAG, cls.kind.value) for cls in ir.NODE_CLASSES},
 }
 TAGGED_CLASSES: dict[tuple[str, str], type] = {tag: cls for cls, tag in TAGS.items()}
 
@@ -56,6 +61,8 @@ def to_json_value(value: Any, spans: bool = True) -> Any:
     if attrs.has(type(value)):
         encoded = {}
         for field in attrs.fields(type(value)):
+            if not field.init:
+                continue
             item = getattr(value, field.name)
             if isinstance(item, Span) and (not spans or _is_unknown(item)):
                 continue
@@ -81,8 +88,8 @@ def graph_document(graph: ir.Graph, spans: bool = True) -> dict[str, Any]:
 
 
 def export_graph(graph: ir.Graph, spans: bool = True) -> str:
-    """The graph as `carepath.graph/1` JSON text: same graph, same bytes."""
-    text = json.dumps(
+    """The graph as `carepath.graph/2` JSON text: same graph, same bytes."""
+    text = exact_json.dumps(
         graph_document(graph, spans),
         sort_keys=True,
         indent=2,

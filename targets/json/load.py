@@ -1,10 +1,12 @@
-"""Graph JSON loading: `carepath.graph/1` JSON text → `compiler.ir.Graph`, or every problem.
+"""Graph JSON loading: `carepath.graph/2` (or `/1`) JSON text → `compiler.ir.Graph`, or every problem.
 
 A compiled graph travels (CI artefacts, other teams, other runtimes), so reading one
 back is reading untrusted input. Three layers, each reporting every problem it finds
 with the JSON path it sits at (`$.edges[3].target`):
 
-1. the format version (a `carepath.graph/2` file is refused before anything else);
+1. the format version (an unknown format is refused before anything else; a
+   `carepath.graph/1` file is checked against its own schema, then upgraded: its
+   edges become the nodes' lines and targets);
 2. the shipped JSON Schema (`graph.schema.json`): shapes, tags, operators, enums;
 3. what a schema cannot say: duplicate ids, edges to nodes that do not exist, names
    that no input, define, node, section or reference declares, nodes not in graph
@@ -13,7 +15,8 @@ with the JSON path it sits at (`$.edges[3].target`):
 
 Decoding is generic, the mirror of `export.py`: the attrs field annotations of
 `compiler.ir` say which class each value becomes, and the `expr`/`kind` tags pick
-the member of a union. Problems are raised as one `CompileError` with CP07xx codes.
+the member of a union. Numbers are read exactly: JSON decimals from their text
+(`parse_float=Fraction`), strings such as `"1/7"` as the fraction they write. Problems are raised as one `CompileError` with CP07xx codes.
 """
 
 from __future__ import annotations
@@ -22,25 +25,29 @@ import enum
 import functools
 import hashlib
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from compiler import ir
-from compiler.diagnostics import CompileError, Diagnostic
-from dsl.source import Span
-from targets.json.export import FORMAT, TAGGED_CLASSES
+from compiler import exact_json, ir
+from carepath.diagnostics import CompileError, Diagnostic
+from carepath.diagnostics import Span
+from targets.json.export import FORMAT, LEGACY_FORMATS, TAGGED_CLASSES
+
+_SCHEMA_FILES = {FORMAT: "graph.schema.json", "carepath.graph/1": "graph-1.schema.json"}
 
 
 @functools.cache
-def schema() -> dict:
-    """The shipped JSON Schema of `carepath.graph/1`."""
-    return json.loads(resources.files("targets.json").joinpath("graph.schema.json").read_text("utf-8"))
+def schema(version: str = FORMAT) -> dict:
+    """The shipped JSON Schema of a graph format (`carepath.graph/2` unless asked for `/1`)."""
+    return json.loads(resources.files("targets.json").joinpath(_SCHEMA_FILES[version]).read_text("utf-8"))
 
 
 def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
@@ -57,7 +64,7 @@ def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
 def load_graph_text(text: str, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
     """Load graph JSON text. `source_root`: where to look for the recorded source (None: do not)."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_float=Fraction)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
         raise CompileError([_problem("CP0701", file, "$", f"not JSON ({error.msg} at {where})")]) from None
@@ -76,15 +83,17 @@ def load_graph(document: Any, file: str = "<json>", source_root: Path | None = N
 
 def _load(document: Any, file: str, source_root: Path | None) -> ir.Graph:
     version = document.get("format") if isinstance(document, dict) else None
-    if version != FORMAT:
-        found = "no `format`" if version is None else f"format `{version}`"
+    if version != FORMAT and version not in LEGACY_FORMATS:
+        found = "no `format`" if not isinstance(version, str) else f"format `{version}`"
         raise CompileError(
-            [_problem("CP0702", file, "$.format", f"{found}; this carepath reads `{FORMAT}`",
+            [_problem("CP0702", file, "$.format", f"{found}; this carepath reads `{FORMAT}` (and `/1`)",
                       hint="re-export the graph with this carepath version: carepath export GUIDELINE --format json")]
         )
-    problems = list(_schema_problems(document, file))
+    problems = list(_schema_problems(document, file, version))
     if problems:
         raise CompileError(problems)
+    if version != FORMAT:
+        document = _upgrade(document)
     graph = _decode(ir.Graph, {k: v for k, v in document.items() if k != "format"})
     problems = list(_semantic_problems(graph, file))
     if source_root is not None:
@@ -105,10 +114,10 @@ def json_path(parts: Iterable[Any]) -> str:
 # --- schema ------------------------------------------------------------------------
 
 
-def _schema_problems(document: Any, file: str) -> Iterator[Diagnostic]:
+def _schema_problems(document: Any, file: str, version: str) -> Iterator[Diagnostic]:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = jsonschema.Draft202012Validator(schema(version), format_checker=None)
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         yield from _explain(error, file)
 
@@ -152,15 +161,74 @@ def _decode(hint: Any, value: Any) -> Any:
             return _decode(TAGGED_CLASSES[tag], value)
         if isinstance(value, dict) and classes:
             return _decode(classes[0], value)
+        if Fraction in options and _is_number(value):
+            return exact_json.parse_number(value)
         return _decode(next(o for o in options if o is not type(None)), value)
     if origin is tuple:
         return tuple(_decode(typing.get_args(hint)[0], item) for item in value)
+    if hint is Fraction:
+        return exact_json.parse_number(value)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
     if isinstance(hint, type) and attrs.has(hint):
         hints = _hints(hint)
         return hint(**{f.name: _decode(hints[f.name], value[f.name]) for f in attrs.fields(hint) if f.name in value})
     return value
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NUMBER_TEXT.match(value) is not None
+    return isinstance(value, (int, float, Fraction)) and not isinstance(value, bool)
+
+
+_NUMBER_TEXT = re.compile(r"^-?[0-9]+(\.[0-9]+)?(/[0-9]+)?$")
+
+
+def _upgrade(document: dict) -> dict:
+    """A `carepath.graph/1` document in the `/2` shape: edges folded into the nodes, texts added."""
+    outgoing: dict[str, list[dict]] = {}
+    for edge in document["edges"]:
+        outgoing.setdefault(edge["source"], []).append(edge)
+    nodes = []
+    for node in document["nodes"]:
+        kind, edges = node["kind"], outgoing.get(node["id"], [])
+        common = {key: node[key] for key in ("id", "title", "section", "citations", "text", "span") if key in node}
+        upgraded = {"kind": kind, **common, "source": None}
+        if kind == "decide":
+            lines: dict[int, dict] = {}
+            otherwise = []
+            for edge in edges:
+                if edge.get("otherwise"):
+                    otherwise.append(edge["target"])
+                    continue
+                line = lines.setdefault(edge["branch"], {"guard": edge["guard"], "targets": []})
+                line["targets"].append(edge["target"])
+            upgraded.update(policy=node["policy"] or "first", lines=[lines[i] for i in sorted(lines)],
+                            otherwise=otherwise)
+        elif kind != "end":
+            upgraded["targets"] = [edge["target"] for edge in edges]
+        if kind == "assess":
+            upgraded["collects"] = node["collects"]
+        if kind == "action":
+            upgraded.update(urgency=node["urgency"] or "routine", timing=node["timing"], doses=node["doses"])
+        nodes.append(upgraded)
+    rest = {key: value for key, value in document.items() if key not in ("edges", "nodes", "format")}
+    return _add_texts({**rest, "nodes": nodes, "not_encoded": [], "format": FORMAT})
+
+
+def _add_texts(value: Any) -> Any:
+    """`/1` wrote no author's texts or sources: add the empty ones `/2` requires."""
+    if isinstance(value, list):
+        return [_add_texts(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _add_texts(item) for key, item in value.items()}
+    if out.get("expr") == "literal" or {"weight", "condition"} <= out.keys() or {"value", "unit"} == out.keys():
+        out.setdefault("text", "")
+    if {"name", "expr", "type"} <= out.keys() or {"label", "formula"} <= out.keys():
+        out.setdefault("source", None)
+    return out
 
 
 # --- semantic checks -----------------------------------------------------------------
@@ -198,7 +266,7 @@ def _semantic_problems(graph: ir.Graph, file: str) -> Iterator[Diagnostic]:
 
     def unknown(kind: str, name: str | None, path: str) -> Iterator[Diagnostic]:
         if name is not None and name not in names[kind]:
-            code = "CP0705" if kind == "node" and path.startswith("$.edges") else "CP0707"
+            code = "CP0705" if kind == "node" and (".targets[" in path or ".otherwise[" in path) else "CP0707"
             yield problem(code, path, f"no {kind} named `{name}`")
 
     def expression(expr: ir.Expr, path: str, allow_reaches: bool = False) -> Iterator[Diagnostic]:
@@ -220,14 +288,18 @@ def _semantic_problems(graph: ir.Graph, file: str) -> Iterator[Diagnostic]:
         yield from unknown("section", node.section, f"{at}.section")
         for c, citation in enumerate(node.citations):
             yield from unknown("reference", citation, f"{at}.citations[{c}]")
-        for c, name in enumerate(node.collects):
+        for c, name in enumerate(getattr(node, "collects", ())):
             yield from unknown("input", name, f"{at}.collects[{c}]")
-    for index, edge in enumerate(graph.edges):
-        at = f"$.edges[{index}]"
-        yield from unknown("node", edge.source, f"{at}.source")
-        yield from unknown("node", edge.target, f"{at}.target")
-        if edge.guard is not None:
-            yield from expression(edge.guard, f"{at}.guard")
+        if isinstance(node, ir.Decide):
+            for l, line in enumerate(node.lines):
+                yield from expression(line.guard, f"{at}.lines[{l}].guard")
+                for t, target in enumerate(line.targets):
+                    yield from unknown("node", target, f"{at}.lines[{l}].targets[{t}]")
+            for t, target in enumerate(node.otherwise):
+                yield from unknown("node", target, f"{at}.otherwise[{t}]")
+        else:
+            for t, target in enumerate(node.targets):
+                yield from unknown("node", target, f"{at}.targets[{t}]")
     for index, assertion in enumerate(graph.assertions):
         at = f"$.assertions[{index}]"
         if assertion.formula is not None:
@@ -262,10 +334,11 @@ def _order_problems(graph: ir.Graph, problem) -> Iterator[Diagnostic]:
     if first.kind is not ir.NodeKind.START:
         yield problem("CP0709", "$.nodes[0].kind", f"the first node must be the start node, not a {first.kind.value} node")
     position = {node.id: i for i, node in reversed(list(enumerate(graph.nodes)))}
-    for index, edge in enumerate(graph.edges):
-        if edge.source in position and edge.target in position and position[edge.target] <= position[edge.source]:
-            yield problem("CP0709", f"$.edges[{index}]",
-                          f"edge `{edge.source}` -> `{edge.target}` goes backwards: nodes must be in graph order (a topological order)")
+    for index, node in enumerate(graph.nodes):
+        for target in node.targets:
+            if target in position and position[target] <= index:
+                yield problem("CP0709", f"$.nodes[{index}]",
+                              f"edge `{node.id}` -> `{target}` goes backwards: nodes must be in graph order (a topological order)")
     uses = {d.name: {s.name for s, _ in _walk(d.expr, "") if isinstance(s, ir.DefineRef)} for d in graph.defines}
     state: dict[str, int] = {}
 

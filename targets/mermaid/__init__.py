@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from carepath.diagnostics import ProblemsError
 from compiler import ir
 from targets.flowchart.chart import Chart, ChartNode, SectionUnknown, State, build_chart, wrap
 from targets.flowchart.highlight import Highlight, HighlightError
@@ -66,12 +67,10 @@ _CLASS_DEFS = (
 )
 
 
-class MermaidError(Exception):
+class MermaidError(ProblemsError):
     """A chart that cannot be drawn; `problems` holds every reason."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    code = "CP0901"
 
 
 def escape(text: str) -> str:

@@ -29,6 +29,8 @@ import csv
 import io
 import json
 import multiprocessing
+from decimal import Decimal
+from fractions import Fraction
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -152,21 +154,19 @@ def _cell_value(declared: ir.Type, cell: str) -> Any:
     return cell
 
 
-def _number(text: str) -> int | float | None:
-    """The number a JSON reader would make of `text`, or None."""
+def _number(text: str) -> int | Fraction | None:
+    """The exact number a facts-file reader would make of `text`, or None."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=Fraction, parse_constant=_refuse_constant)
     except ValueError:
         return None
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return value if isinstance(value, (int, Fraction)) and not isinstance(value, bool) else None
 
 
 def _parquet_value(value: Any) -> Any:
-    """Parquet decimals become numbers read from their decimal text, as a JSON reader would."""
-    from decimal import Decimal
-
+    """Parquet decimals become exact numbers (doubles are read as their shortest decimal by the facts check)."""
     if isinstance(value, Decimal):
-        return json.loads(str(value)) if value.is_finite() else str(value)
+        return Fraction(value) if value.is_finite() else str(value)
     return value
 
 
@@ -255,7 +255,7 @@ class Runner:
 
 def _decode(line: str, where: str) -> Any:
     try:
-        return json.loads(line, parse_constant=_refuse_constant)
+        return json.loads(line, parse_float=Fraction, parse_constant=_refuse_constant)
     except ValueError as error:
         detail = f"line {error.lineno} column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) else str(error)
         raise FactsError([FactProblem(CANNOT_READ, where, f"not valid JSON ({detail})")]) from None

@@ -1,28 +1,28 @@
 """Graph + facts → `RunResult`: activation over the DAG, exactly as docs/semantics.md says.
 
 The graph's nodes are in graph order (a topological order), so one walk suffices:
-an active node activates its targets, which come later. Decisions apply their hit
-policy with Kleene guards; an unknown guard that matters makes the decision pending
-and names the inputs it needs instead of guessing.
+an active node activates its targets, which come later. Each active decision
+applies the kernel's firing rule (`compiler.semantics.fire`, the rule the verifier
+proves with) to its guards' Kleene values: the lines that fire, the `otherwise`,
+and whether it is pending; a pending decision names only the unknown inputs that
+could still change it.
 
-Everything that depends only on the graph (guards compiled to closures, branches
-grouped, the inputs each guard reads, guard texts) is built once per `Graph`
-object and kept in a cache keyed by identity, so running many patients against
-one graph costs only the walk.
+Everything that depends only on the graph (guards compiled to closures, guard
+texts, action records) is built once per graph and kept on it (`Graph.cached`),
+so running many patients against one graph costs only the walk.
 """
 
 from __future__ import annotations
 
-import functools
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
 from attrs import frozen
 
-from compiler import ir
-from targets.runtime.expressions import Compiler, Env, Evaluator, Explainer, expr_text
+from compiler import ir, semantics
+from compiler.printer import expr_text
+from compiler.semantics import PYTHON
+from targets.runtime.expressions import Compiler, Env, Evaluator, Explainer
 from targets.runtime.result import (
     COMPLETE,
     FALSE,
@@ -31,6 +31,8 @@ from targets.runtime.result import (
     UNKNOWN,
     DecisionTrace,
     GuardValue,
+    LeadsTo,
+    Question,
     RecommendedAction,
     RunResult,
 )
@@ -39,30 +41,22 @@ _VALUE_NAMES = {True: TRUE, False: FALSE, None: UNKNOWN}
 
 
 @frozen
-class Branch:
-    """One line of a decision: a guard (None for `otherwise`) and the nodes it leads to."""
+class Line:
+    """One `when` line of a decision, ready to run."""
 
-    index: int
-    guard: ir.Expr | None
-    evaluate: Evaluator | None
-    text: str  # the guard's text; "otherwise"
-    reads: tuple[str, ...]  # inputs the guard reads, through defines
+    guard: ir.Expr
+    evaluate: Evaluator
+    text: str
     targets: tuple[str, ...]
 
 
 @frozen
-class IndexedNode:
+class Step:
+    """One node, ready to run: its decision lines, or the action it recommends."""
+
     node: ir.Node
     position: int
-    targets: tuple[str, ...]  # start/assess/action: every edge fires
-    branches: tuple[Branch, ...]  # decide: when lines in order, `otherwise` last
-    id: str = attrs.field(init=False, default=attrs.Factory(lambda self: self.node.id, takes_self=True))
-    kind: ir.NodeKind = attrs.field(init=False, default=attrs.Factory(lambda self: self.node.kind, takes_self=True))
-    policy: ir.HitPolicy = attrs.field(
-        init=False, default=attrs.Factory(lambda self: self.node.policy or ir.HitPolicy.FIRST, takes_self=True))
-
-    def action_order(self) -> tuple[int, int]:
-        return (self.node.urgency.rank, self.position)
+    lines: tuple[Line, ...] = ()
 
     def recommended(self, because: dict[str, None]) -> RecommendedAction:
         node = self.node
@@ -72,150 +66,138 @@ class IndexedNode:
                                  doses=tuple(str(dose) for dose in node.doses))
 
 
-class GraphIndex:
-    """What a run needs from a graph, computed once."""
+class Plan:
+    """What a run needs from a graph, computed once and kept on the graph."""
 
     def __init__(self, graph: ir.Graph) -> None:
         compiler = Compiler(graph)
         self.explainer = Explainer(graph, compiler)
-        define_exprs = compiler.define_exprs
-        outgoing: dict[str, list[ir.Edge]] = {n.id: [] for n in graph.nodes}
-        for edge in graph.edges:
-            outgoing[edge.source].append(edge)
-        self.nodes: tuple[IndexedNode, ...] = tuple(
-            IndexedNode(node, position, tuple(e.target for e in outgoing[node.id]),
-                        self._branches(node, outgoing[node.id], compiler, define_exprs))
+        self.steps = tuple(
+            Step(node, position, tuple(Line(line.guard, compiler.compile(line.guard), expr_text(line.guard),
+                                            line.targets) for line in node.lines)
+                 if isinstance(node, ir.Decide) else ())
             for position, node in enumerate(graph.nodes)
         )
         self.input_order = {i.name: position for position, i in enumerate(graph.inputs)}
+        self.questions = {i.name: i.question for i in graph.inputs}
+        self.most_urgent = _most_urgent_reachable(graph)
 
-    @staticmethod
-    def _branches(node: ir.Node, edges: list[ir.Edge], compiler: Compiler, defines) -> tuple[Branch, ...]:
-        if node.kind is not ir.NodeKind.DECIDE:
-            return ()
-        lines: dict[int, list[ir.Edge]] = {}
-        for edge in edges:
-            lines.setdefault(edge.branch if edge.branch is not None else len(edges), []).append(edge)
-        branches = []
-        for index in sorted(lines, key=lambda i: (lines[i][0].otherwise, i)):
-            first = lines[index][0]
-            targets = tuple(e.target for e in lines[index])
-            if first.otherwise or first.guard is None:
-                branches.append(Branch(index, None, None, "otherwise", (), targets))
-            else:
-                branches.append(Branch(index, first.guard, compiler.compile(first.guard),
-                                       expr_text(first.guard), ir.inputs_read(first.guard, defines), targets))
-        return tuple(branches)
+    def leads_to(self, targets: tuple[str, ...]) -> tuple[tuple[int, int], ir.Action] | None:
+        """The most urgent action reachable from `targets` (with its sort key), or None."""
+        found = [self.most_urgent[t] for t in targets if self.most_urgent.get(t) is not None]
+        return min(found, key=lambda entry: entry[0]) if found else None
 
 
-_indexes: dict[int, tuple[weakref.ref, GraphIndex]] = {}
+def _most_urgent_reachable(graph: ir.Graph) -> dict[str, tuple[tuple[int, int], ir.Action] | None]:
+    """Per node, the most urgent action on some path from it (itself included), by the action order."""
+    best: dict[str, tuple[tuple[int, int], ir.Action] | None] = {}
+    for position in range(len(graph.nodes) - 1, -1, -1):
+        node = graph.nodes[position]
+        found = [best[t] for t in node.targets if best.get(t) is not None]
+        if isinstance(node, ir.Action):
+            found.append((semantics.action_order(node.urgency, position), node))
+        best[node.id] = min(found, key=lambda entry: entry[0]) if found else None
+    return best
 
 
-def index_for(graph: ir.Graph) -> GraphIndex:
-    """The index of `graph`, built on first use and dropped when the graph is."""
-    key = id(graph)
-    entry = _indexes.get(key)
-    if entry is not None and entry[0]() is graph:
-        return entry[1]
-    index = GraphIndex(graph)
-    forget = functools.partial(_indexes.pop, key, None)  # the index must not keep its graph alive
-    _indexes[key] = (weakref.ref(graph, lambda _ref: forget()), index)
-    return index
+def plan_for(graph: ir.Graph) -> Plan:
+    return graph.cached("runtime.plan", Plan)
 
 
 def execute(graph: ir.Graph, facts: Mapping[str, Any]) -> RunResult:
     """Run `graph` on known facts (input name → value in the declared unit; absent = unknown)."""
-    index = index_for(graph)
+    plan = plan_for(graph)
     env = Env(facts)
-    explainer = index.explainer
+    explainer = plan.explainer
     because: dict[str, dict[str, None]] = {ir.Graph.START: {}}
     path: list[str] = []
-    actions: list[IndexedNode] = []
+    actions: list[Step] = []
     trace: list[DecisionTrace] = []
-    pending_needs: set[str] = set()
+    needs: dict[str, None] = {}
+    leads: dict[str, tuple[tuple[int, int], ir.Action] | None] = {}
 
-    def activate(target: str, reasons: dict[str, None]) -> None:
-        merged = because.get(target)
-        if merged is None:
-            because[target] = dict(reasons)
-        else:
-            merged.update(reasons)
+    def activate(targets: tuple[str, ...], reasons: dict[str, None]) -> None:
+        for target in targets:
+            merged = because.get(target)
+            if merged is None:
+                because[target] = dict(reasons)
+            else:
+                merged.update(reasons)
 
-    decide, end, action = ir.NodeKind.DECIDE, ir.NodeKind.END, ir.NodeKind.ACTION
-    for entry in index.nodes:
-        reasons = because.get(entry.id)
+    for step in plan.steps:
+        reasons = because.get(step.node.id)
         if reasons is None:
             continue
-        path.append(entry.id)
-        kind = entry.kind
-        if kind is decide:
-            fired, decision = _decide(entry, env, facts, index.input_order)
+        node = step.node
+        path.append(node.id)
+        if isinstance(node, ir.Decide):
+            decision, asked = _decide(step, env, explainer, plan.input_order)
             trace.append(decision)
-            pending_needs.update(decision.needs)
-            for branch in fired:
-                if branch.guard is None:
-                    extended = reasons
+            needs.update(dict.fromkeys(decision.needs))
+            for line, inputs in asked:
+                lead = plan.leads_to(line.targets)
+                for name in inputs:
+                    known = leads.get(name)
+                    if lead is not None and (known is None or lead[0] < known[0]):
+                        leads[name] = lead
+                    else:
+                        leads.setdefault(name, None)
+            for index in decision.fired:
+                if index == len(step.lines):
+                    activate(node.otherwise, reasons)
                 else:
+                    line = step.lines[index]
                     extended = dict(reasons)
-                    extended.update(dict.fromkeys(explainer.explain(branch.guard, env)))
-                for target in branch.targets:
-                    activate(target, extended)
-        elif kind is not end:
-            if kind is action:
-                actions.append(entry)
-            for target in entry.targets:
-                activate(target, reasons)
+                    extended.update(dict.fromkeys(explainer.explain(line.guard, env)))
+                    activate(line.targets, extended)
+        else:
+            if isinstance(node, ir.Action):
+                actions.append(step)
+            activate(node.targets, reasons)
 
-    actions.sort(key=IndexedNode.action_order)
-    pending = any(d.pending for d in trace)
+    actions.sort(key=lambda step: semantics.action_order(step.node.urgency, step.position))
+    ranked = sorted(needs, key=lambda name: (leads[name][0] if leads.get(name) else (len(ir.Urgency), 0),
+                                             plan.input_order[name]))
+    questions = tuple(Question(name, plan.questions[name], _leads_to(leads.get(name))) for name in ranked)
     return RunResult(
         guideline=graph.id,
         version=graph.version,
-        status=NEEDS_INPUT if pending else COMPLETE,
-        actions=tuple(a.recommended(because[a.id]) for a in actions),
-        needs=tuple(sorted(pending_needs, key=index.input_order.__getitem__)),
+        status=NEEDS_INPUT if any(d.pending for d in trace) else COMPLETE,
+        actions=tuple(a.recommended(because[a.node.id]) for a in actions),
+        needs=tuple(sorted(needs, key=plan.input_order.__getitem__)),
         path=tuple(path),
         trace=tuple(trace),
+        questions=questions,
     )
 
 
-def _decide(entry: IndexedNode, env: Env, facts: Mapping[str, Any],
-            input_order: Mapping[str, int]) -> tuple[list[Branch], DecisionTrace]:
-    """Apply the decision's hit policy: the branches that fire, and its trace entry."""
-    policy = entry.policy
-    guards: list[GuardValue] = []
-    true: list[Branch] = []
-    unknown: list[Branch] = []
-    otherwise: Branch | None = None
-    for branch in entry.branches:
-        if branch.evaluate is None:
-            otherwise = branch
-            continue
-        value = branch.evaluate(env)
-        guards.append(GuardValue(branch.index, branch.text, _VALUE_NAMES[value]))
-        if value is True:
-            true.append(branch)
-            if policy is ir.HitPolicy.FIRST:
-                break
-        elif value is None:
-            unknown.append(branch)
-            if policy is ir.HitPolicy.FIRST:
-                break
-    if policy is ir.HitPolicy.ANY:
-        fired = list(true)
-        # A line whose nodes the true lines already reach cannot change the outcome:
-        # it leaves the decision complete and asks for nothing (docs/semantics.md).
-        reached = {target for branch in true for target in branch.targets}
-        unknown = [branch for branch in unknown if not set(branch.targets) <= reached]
-    else:
-        fired = true[:1]
-    if not true and not unknown and otherwise is not None:
-        fired = [otherwise]
-    pending = bool(unknown) and (policy is ir.HitPolicy.ANY or not true)
-    needs: set[str] = set()
-    if pending:
-        for branch in unknown:
-            needs.update(name for name in branch.reads if name not in facts)
-    decision = DecisionTrace(entry.node.id, policy.value, tuple(guards), tuple(b.index for b in fired),
-                             pending, tuple(sorted(needs, key=input_order.__getitem__)))
-    return fired, decision
+def _leads_to(lead: tuple[tuple[int, int], ir.Action] | None) -> LeadsTo | None:
+    if lead is None:
+        return None
+    action = lead[1]
+    return LeadsTo(action.id, action.title, action.urgency.value)
+
+
+def _decide(step: Step, env: Env, explainer: Explainer,
+            input_order: Mapping[str, int]) -> tuple[DecisionTrace, list[tuple[Line, dict[str, None]]]]:
+    """Apply the decision's hit policy through the kernel: what fires, what it still needs, and
+    the asked lines with the inputs each needs (so a question can say what it could lead to)."""
+    node: ir.Decide = step.node
+    values = [line.evaluate(env) for line in step.lines]
+    firing = semantics.fire(PYTHON, node.policy, values, [line.targets for line in step.lines])
+    fired = [i for i, fires in enumerate(firing.fires) if fires]
+    if firing.otherwise and node.otherwise:
+        fired.append(len(step.lines))
+    needs: dict[str, None] = {}
+    asked_lines = []
+    for line, asked in zip(step.lines, firing.asks):
+        if asked:
+            inputs = explainer.unknown_inputs(line.guard, env)
+            asked_lines.append((line, inputs))
+            needs.update(inputs)
+    consulted = len(values)
+    if node.policy is ir.HitPolicy.FIRST:  # the lines after the first that is not false were not needed
+        consulted = next((i + 1 for i, value in enumerate(values) if value is not False), len(values))
+    guards = tuple(GuardValue(i, step.lines[i].text, _VALUE_NAMES[values[i]]) for i in range(consulted))
+    return DecisionTrace(node.id, node.policy.value, guards, tuple(fired), bool(firing.pending),
+                         tuple(sorted(needs, key=input_order.__getitem__))), asked_lines

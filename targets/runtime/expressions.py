@@ -1,40 +1,63 @@
-"""Guard expressions → Kleene evaluators, their text, and the reasons a guard held.
+"""Guard expressions → Kleene evaluators, the reasons a guard held, and what it still needs.
 
 Evaluation: each IR expression is compiled once per graph into a Python closure
 over an `Env` (the facts and a per-run cache of define values), so a run does no
-type dispatch and evaluates each define at most once. Unknown is `None`: facts
-never hold `None` (a `null` fact is simply absent), and every operator follows the
-Kleene tables of docs/semantics.md.
+type dispatch and evaluates each define at most once. The closures apply the
+rules of the semantics kernel (`compiler.semantics`, the same code the verifier
+proves with): Kleene connectives, exact comparisons and arithmetic, sums bounded
+by their unknown terms. Unknown is `None`; numbers are `int` or `Fraction`, never
+`float`; a sum with unknown terms that no comparison has decided yet is a
+`semantics.Num` holding its bounds.
 
 Explanation: `explain(expr, env, want)` lists the atoms (comparisons, memberships,
 boolean inputs and defines) that make `expr` evaluate to `want`, as text such as
-`abi ≤ 0.9 (abi = 0.85)` or `pedal_pulses = absent`. For a true `or` only the true
+`abi ≤ 0.90 (abi = 0.85)` or `pedal_pulses = absent`. For a true `or` only the true
 operands are named, for a false `and` only the false ones: the shortest honest
 answer to "why". The JavaScript runtime prints the same strings; the format is
 specified in docs/running.md.
+
+Needs: `unknown_inputs(expr, env)` lists the inputs under the sub-expressions that
+are still unknown: an input under an `or` already true, or a sum term whose
+comparison the other terms decide, is not listed (docs/semantics.md, "Ask only
+what matters").
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from typing import Any
 
-from compiler import ir
+from compiler import ir, semantics
+from compiler.printer import expr_text, negate, value_text
+from compiler.semantics import PYTHON, Num
 
-Value = bool | float | str | None  # None is unknown
+Value = bool | int | Fraction | str | Num | None  # None is unknown
 Evaluator = Callable[["Env"], Value]
 
-SYMBOLS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "=", "!=": "≠"}
-NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
-_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-            "=": operator.eq, "!=": operator.ne}
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_UNKNOWN = Num(0, 0, False)
+_EXACT_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+                  "=": operator.eq, "!=": operator.ne}
+_NUMBER = (int, Fraction)
 
-# precedence for printing: higher binds tighter
-_PRECEDENCE_OR, _PRECEDENCE_AND, _PRECEDENCE_NOT, _PRECEDENCE_COMPARE = 1, 2, 3, 4
-_PRECEDENCE_ARITHMETIC = {"+": 5, "-": 5, "*": 6, "/": 6}
-_PRECEDENCE_ATOM = 9
+
+def as_num(value: Value) -> Num:
+    """A value as the kernel's number: exact when known, undefined when unknown."""
+    if value is None:
+        return _UNKNOWN
+    if isinstance(value, Num):
+        return value
+    return Num.exact(value, True)
+
+
+def from_num(num: Num) -> Value:
+    """The kernel's number back as a runtime value: exact, bounded or unknown."""
+    if not num.defined:
+        return None
+    if num.low == num.high:
+        return num.low
+    return num
 
 
 class Env:
@@ -66,7 +89,7 @@ class Compiler:
         return self.define_evaluators[name]
 
     def _literal(self, e: ir.Literal) -> Evaluator:
-        value = e.value
+        value = PYTHON.constant(e.value) if isinstance(e.value, Fraction) else e.value
         return lambda env: value
 
     def _inputref(self, e: ir.InputRef) -> Evaluator:
@@ -94,8 +117,7 @@ class Compiler:
         operand = self.compile(e.operand)
 
         def negation(env: Env) -> Value:
-            value = operand(env)
-            return None if value is None else not value
+            return semantics.not_(PYTHON, operand(env))
 
         return negation
 
@@ -103,14 +125,7 @@ class Compiler:
         operands = tuple(self.compile(o) for o in e.operands)
 
         def conjunction(env: Env) -> Value:
-            unknown = False
-            for operand in operands:
-                value = operand(env)
-                if value is False:
-                    return False
-                if value is None:
-                    unknown = True
-            return None if unknown else True
+            return semantics.and_(PYTHON, [operand(env) for operand in operands])
 
         return conjunction
 
@@ -118,50 +133,34 @@ class Compiler:
         operands = tuple(self.compile(o) for o in e.operands)
 
         def disjunction(env: Env) -> Value:
-            unknown = False
-            for operand in operands:
-                value = operand(env)
-                if value is True:
-                    return True
-                if value is None:
-                    unknown = True
-            return None if unknown else False
+            return semantics.or_(PYTHON, [operand(env) for operand in operands])
 
         return disjunction
 
     def _compare(self, e: ir.Compare) -> Evaluator:
-        left, right, compare = self.compile(e.left), self.compile(e.right), _COMPARE[e.op]
+        left, right, op = self.compile(e.left), self.compile(e.right), e.op
+        exact = _EXACT_COMPARE[op]
 
         def comparison(env: Env) -> Value:
-            a = left(env)
-            if a is None:
+            a, b = left(env), right(env)
+            if a is None or b is None:
                 return None
-            b = right(env)
-            if b is None:
-                return None
-            return compare(a, b)
+            if not isinstance(a, Num) and not isinstance(b, Num):
+                return exact(a, b)  # the kernel's rule for two exact values, without building `Num`s
+            return semantics.compare(PYTHON, op, as_num(a), as_num(b))
 
         return comparison
 
     def _arithmetic(self, e: ir.Arithmetic) -> Evaluator:
-        left, right = self.compile(e.left), self.compile(e.right)
-        if e.op == "/":
-            def quotient(env: Env) -> Value:
-                a, b = left(env), right(env)
-                if a is None or b is None or b == 0:
-                    return None
-                return a / b
-
-            return quotient
-        apply = _ARITHMETIC[e.op]
+        left, right, op = self.compile(e.left), self.compile(e.right), e.op
 
         def arithmetic(env: Env) -> Value:
-            a, b = left(env), right(env)
-            if a is None or b is None:
-                return None
-            return apply(a, b)
+            return from_num(semantics.arithmetic(PYTHON, op, as_num(left(env)), as_num(right(env))))
 
         return arithmetic
+
+    def _convert(self, e: ir.Convert) -> Evaluator:
+        return self._arithmetic(ir.Arithmetic("*", e.operand, ir.Literal(e.factor), span=e.span))
 
     def _membership(self, e: ir.Membership) -> Evaluator:
         operand = self.compile(e.operand)
@@ -177,84 +176,9 @@ class Compiler:
         terms = tuple((t.weight, self.compile(t.condition)) for t in e.terms)
 
         def condition_sum(env: Env) -> Value:
-            total, unknown = 0.0, False
-            for weight, condition in terms:
-                value = condition(env)
-                if value is None:
-                    unknown = True
-                elif value:
-                    total += weight
-            return None if unknown else total
+            return from_num(semantics.condition_sum(PYTHON, [(w, condition(env)) for w, condition in terms]))
 
         return condition_sum
-
-
-# --- text ---------------------------------------------------------------------------------
-
-
-def format_number(x: float) -> str:
-    """At most 6 significant digits, no trailing zeros, integers without a decimal point."""
-    rounded = float(f"{x:.6g}")
-    if rounded.is_integer() and abs(rounded) < 1e15:
-        return str(int(rounded))
-    return repr(rounded)
-
-
-def format_value(value: Value, unit: str = "") -> str:
-    """A fact or literal as text: `true`, `absent`, `0.85`, `3 wk`; `unknown` for None."""
-    if value is None:
-        return "unknown"
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    number = format_number(value)
-    return f"{number} {unit}" if unit else number
-
-
-def expr_text(e: ir.Expr) -> str:
-    """An expression as the source would write it, with ≤ ≥ ≠ and minimal parentheses."""
-    return _text(e)[0]
-
-
-def _text(e: ir.Expr) -> tuple[str, int]:
-    if isinstance(e, ir.Literal):
-        return format_value(e.value, e.unit), _PRECEDENCE_ATOM
-    if isinstance(e, (ir.InputRef, ir.DefineRef)):
-        return e.name, _PRECEDENCE_ATOM
-    if isinstance(e, ir.Known):
-        return f"known {e.name}", _PRECEDENCE_NOT
-    if isinstance(e, ir.Reaches):
-        return f"reaches {e.node}", _PRECEDENCE_NOT
-    if isinstance(e, ir.Not):
-        return "not " + _wrap(e.operand, _PRECEDENCE_NOT), _PRECEDENCE_NOT
-    if isinstance(e, ir.And):
-        return " and ".join(_wrap(o, _PRECEDENCE_AND + 1) for o in e.operands), _PRECEDENCE_AND
-    if isinstance(e, ir.Or):
-        return " or ".join(_wrap(o, _PRECEDENCE_OR + 1) for o in e.operands), _PRECEDENCE_OR
-    if isinstance(e, ir.Compare):
-        text = f"{_wrap(e.left, _PRECEDENCE_COMPARE + 1)} {SYMBOLS[e.op]} {_wrap(e.right, _PRECEDENCE_COMPARE + 1)}"
-        return text, _PRECEDENCE_COMPARE
-    if isinstance(e, ir.Arithmetic):
-        level = _PRECEDENCE_ARITHMETIC[e.op]
-        if e.op == "*" and isinstance(e.left, ir.Literal) and e.left.value == -1:
-            return "-" + _wrap(e.right, _PRECEDENCE_ATOM), level
-        text = f"{_wrap(e.left, level)} {e.op} {_wrap(e.right, level + 1)}"
-        return text, level
-    if isinstance(e, ir.Membership):
-        members = ", ".join(format_value(m.value) for m in e.members)
-        return f"{_wrap(e.operand, _PRECEDENCE_COMPARE + 1)} in {{{members}}}", _PRECEDENCE_COMPARE
-    if isinstance(e, ir.ConditionSum):
-        if all(t.weight == 1 for t in e.terms):
-            return "count(" + ", ".join(expr_text(t.condition) for t in e.terms) + ")", _PRECEDENCE_ATOM
-        terms = ", ".join(f"{format_number(t.weight)} if {expr_text(t.condition)}" for t in e.terms)
-        return f"sum({terms})", _PRECEDENCE_ATOM
-    raise TypeError(f"not an expression: {e!r}")
-
-
-def _wrap(e: ir.Expr, needed: int) -> str:
-    text, level = _text(e)
-    return text if level >= needed else f"({text})"
 
 
 # --- explanation --------------------------------------------------------------------------
@@ -299,11 +223,11 @@ class Explainer:
         if isinstance(e, ir.Known):
             return [f"{e.name} is known" if want else f"{e.name} is unknown"]
         if isinstance(e, ir.Literal):
-            return [format_value(e.value)]
+            return [value_text(e.value)]
         text, names = self._atom(e, want)
         if not names:
             return [text]
-        values = ", ".join(f"{n} = {format_value(self._named_value(n, env), self.units.get(n, ''))}" for n in names)
+        values = ", ".join(f"{n} = {value_text(self._named_value(n, env), self.units.get(n, ''))}" for n in names)
         return [f"{text} ({values})"]
 
     def _atom(self, e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
@@ -314,6 +238,22 @@ class Explainer:
             entry = self._atoms[key] = (e, *_atom_text(e, want))
         return entry[1], entry[2]
 
+    def unknown_inputs(self, e: ir.Expr, env: Env) -> dict[str, None]:
+        """The inputs under the still-unknown parts of `e`, in reading order (nothing when `e` is known)."""
+        found: dict[str, None] = {}
+        stack = [e]
+        while stack:
+            current = stack.pop()
+            if _known(self.value(current, env)):
+                continue
+            if isinstance(current, ir.InputRef):
+                found[current.name] = None
+            elif isinstance(current, ir.DefineRef):
+                stack.append(self.compiler.define_exprs[current.name])
+            else:
+                stack.extend(reversed(ir.subexpressions(current)))
+        return found
+
     def _named_value(self, name: str, env: Env) -> Value:
         if name in self.compiler.define_exprs:
             if name not in env.defines:
@@ -322,11 +262,15 @@ class Explainer:
         return env.facts.get(name)
 
 
+def _known(value: Value) -> bool:
+    return value is not None and not isinstance(value, Num)
+
+
 def _atom_text(e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
     if isinstance(e, ir.Compare):
-        op = e.op if want else NEGATED[e.op]
-        text = expr_text(ir.Compare(op, e.left, e.right))
-        if op == "=" and isinstance(e.right, ir.Literal) and isinstance(e.left, (ir.InputRef, ir.DefineRef)):
+        shown = e if want else negate(e)
+        text = expr_text(shown)
+        if shown.op == "=" and isinstance(e.right, ir.Literal) and isinstance(e.left, (ir.InputRef, ir.DefineRef)):
             return text, ()  # `pedal_pulses = absent` already says the value
         return text, _names_read_directly(e)
     text = expr_text(e)
@@ -337,24 +281,4 @@ def _atom_text(e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
 
 def _names_read_directly(expr: ir.Expr) -> tuple[str, ...]:
     """Input and define names in `expr`, not looking inside defines, in order of appearance."""
-    seen: dict[str, None] = {}
-
-    def walk(e: ir.Expr) -> None:
-        if isinstance(e, (ir.InputRef, ir.DefineRef)):
-            seen[e.name] = None
-        elif isinstance(e, ir.Not):
-            walk(e.operand)
-        elif isinstance(e, (ir.And, ir.Or)):
-            for o in e.operands:
-                walk(o)
-        elif isinstance(e, (ir.Compare, ir.Arithmetic)):
-            walk(e.left)
-            walk(e.right)
-        elif isinstance(e, ir.Membership):
-            walk(e.operand)
-        elif isinstance(e, ir.ConditionSum):
-            for t in e.terms:
-                walk(t.condition)
-
-    walk(expr)
-    return tuple(seen)
+    return tuple(dict.fromkeys(e.name for e in ir.walk(expr) if isinstance(e, (ir.InputRef, ir.DefineRef))))

@@ -11,7 +11,9 @@ fixes the file in one go. Codes are CP06xx (docs/errors/CP06xx.md).
 Values: `true`/`false` for booleans, the member name for enums, a JSON number for
 numbers, and for quantities either a number in the declared unit or
 `{"value": n, "unit": "UCUM"}` in any commensurable unit, converted with
-`compiler.units`. `null` or a missing name is unknown.
+`compiler.units` with exact factors. `null` or a missing name is unknown. Numbers
+are exact (`int` or `Fraction`): a JSON decimal is read from its text, never
+through a binary float (docs/semantics.md, "Numbers are exact").
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ from __future__ import annotations
 import difflib
 import json
 import math
+from fractions import Fraction
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from attrs import field, frozen
 
-from compiler import ir, units
+from carepath.diagnostics import CompileError, Diagnostic, file_span
+from compiler import ir, printer, units
+
+Number = int | Fraction
 
 CANNOT_READ = "CP0601"
 UNKNOWN_INPUT = "CP0602"
@@ -52,20 +58,32 @@ class FactProblem:
             out["hint"] = self.hint
         return out
 
+    def diagnostic(self, file: str | None = None) -> Diagnostic:
+        """The problem as the one diagnostic record every command renders (located by its JSON path)."""
+        return Diagnostic(self.code, self.message, file_span(file) if file else None, hint=self.hint,
+                          location=self.path)
 
-class FactsError(ValueError):
+
+class FactsError(CompileError):
     """Every problem of one facts object; nothing was run."""
 
-    def __init__(self, problems: list[FactProblem] | tuple[FactProblem, ...]):
+    def __init__(self, problems: list[FactProblem] | tuple[FactProblem, ...], file: str | None = None):
         self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__([p.diagnostic(file) for p in self.problems])
+
+    def in_file(self, file: str) -> FactsError:
+        """The same problems, located in the facts file they came from."""
+        return FactsError(self.problems, file)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
 
 
 @frozen
 class Facts:
     """Known facts, input name → value in the input's declared unit. Unknown inputs are absent."""
 
-    values: Mapping[str, bool | float | str] = field(converter=lambda v: MappingProxyType(dict(v)))
+    values: Mapping[str, bool | Number | str] = field(converter=lambda v: MappingProxyType(dict(v)))
 
 
 def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
@@ -74,7 +92,7 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
         raise FactsError([FactProblem(CANNOT_READ, root, f"a facts file holds a JSON object, not {_describe(data)}",
                                       'write {"input_name": value, ...}')])
     inputs = {i.name: i for i in graph.inputs}
-    values: dict[str, bool | float | str] = {}
+    values: dict[str, bool | Number | str] = {}
     problems: list[FactProblem] = []
     for name, raw in data.items():
         path = f"{root}.{name}" if name.isidentifier() else f"{root}[{json.dumps(name)}]"
@@ -95,7 +113,7 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
 def read_facts_text(graph: ir.Graph, text: str, where: str = "$") -> Facts:
     """Decode JSON text and check it; a JSON syntax error is a CP0601 problem at `where`."""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_float=Fraction, parse_constant=_refuse_constant)
     except ValueError as error:
         detail = f"line {error.lineno} column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) else str(error)
         raise FactsError([FactProblem(CANNOT_READ, where, f"not valid JSON ({detail})")]) from None
@@ -121,7 +139,7 @@ def _unknown_input(name: str, path: str, inputs: Mapping[str, ir.Input]) -> Fact
     return FactProblem(UNKNOWN_INPUT, path, f"`{name}` is not an input of this guideline", hint)
 
 
-def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) -> bool | float | str | None:
+def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) -> bool | Number | str | None:
     if isinstance(declared, ir.BooleanType):
         if isinstance(raw, bool):
             return raw
@@ -133,7 +151,7 @@ def _value(declared: ir.Type, raw: Any, path: str, problems: list[FactProblem]) 
         if not _is_number(raw):
             problems.append(FactProblem(WRONG_TYPE, path, f"expected {_number_words(declared)}, got {_describe(raw)}"))
             return None
-        return _in_range(float(raw), declared, "", path, problems)
+        return _in_range(exact(raw), declared, "", path, problems)
     return _quantity(declared, raw, path, problems)
 
 
@@ -150,9 +168,9 @@ def _member(declared: ir.EnumType, raw: Any, path: str, problems: list[FactProbl
     return None
 
 
-def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[FactProblem]) -> float | None:
+def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[FactProblem]) -> Number | None:
     if _is_number(raw):
-        return _in_range(float(raw), declared, declared.unit, path, problems)
+        return _in_range(exact(raw), declared, declared.unit, path, problems)
     shape = f'a number in {declared.unit} or {{"value": <number>, "unit": "<UCUM unit>"}}'
     if not isinstance(raw, dict):
         problems.append(FactProblem(WRONG_TYPE, path, f"expected {shape}, got {_describe(raw)}"))
@@ -170,8 +188,8 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
         return None
     if len(problems) > found:
         return None
-    converted = units.convert(float(value), unit, declared.unit)
-    written = f"{ir.Quantity(float(value), unit)}"
+    converted = exact(units.convert(exact(value), unit, declared.unit))
+    written = f"{ir.Quantity(exact(value), unit)}"
     return _in_range(converted, declared, declared.unit, path, problems, written)
 
 
@@ -184,12 +202,12 @@ def _convertible(unit: str, declared: str, path: str, problems: list[FactProblem
         return False
 
 
-def _in_range(value: float, declared: ir.NumberType | ir.QuantityType, unit: str, path: str,
-              problems: list[FactProblem], written: str | None = None) -> float | None:
+def _in_range(value: Number, declared: ir.NumberType | ir.QuantityType, unit: str, path: str,
+              problems: list[FactProblem], written: str | None = None) -> Number | None:
     low, high = declared.low, declared.high
     if (low is None or value >= low) and (high is None or value <= high):
         return value
-    shown = f"{ir.Quantity(value, unit)}"
+    shown = printer.value_text(value, unit)
     if written is not None and written != shown:
         shown = f"{written} (= {shown})"
     problems.append(FactProblem(OUT_OF_RANGE, path, f"{shown} is outside the declared range, {_range_words(declared, unit)}"))
@@ -197,7 +215,19 @@ def _in_range(value: float, declared: ir.NumberType | ir.QuantityType, unit: str
 
 
 def _is_number(raw: Any) -> bool:
-    return isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw)
+    if isinstance(raw, float):
+        return math.isfinite(raw)
+    return isinstance(raw, (int, Fraction)) and not isinstance(raw, bool)
+
+
+def exact(raw: int | Fraction | float) -> Number:
+    """A fact's number, exactly: JSON decimals arrive as `Fraction`s of their text; a Python
+    float (from the API) stands for the shortest decimal that prints as it (`0.1` is 1/10)."""
+    if isinstance(raw, float):
+        raw = Fraction(repr(raw))
+    if isinstance(raw, Fraction) and raw.denominator == 1:
+        return raw.numerator
+    return raw
 
 
 def _number_words(declared: ir.NumberType) -> str:
@@ -219,8 +249,8 @@ def _describe(raw: Any) -> str:
         return "true" if raw else "false"
     if isinstance(raw, str):
         return f"the string {json.dumps(raw, ensure_ascii=False)}"
-    if isinstance(raw, (int, float)):
-        return f"the number {raw}"
+    if isinstance(raw, (int, float, Fraction)):
+        return f"the number {printer.number_display(raw) if isinstance(raw, Fraction) else raw}"
     if isinstance(raw, list):
         return "a list"
     return "an object"

@@ -10,8 +10,6 @@ still needed to finish the workup, each with the question to ask; then the path.
 
 from __future__ import annotations
 
-import click
-
 from compiler import ir
 from targets.runtime.result import RunResult
 
@@ -22,16 +20,24 @@ _HEADINGS = {
 }
 
 
+_ANSI_COLOURS = {"red": 31, "yellow": 33}
+
+
+def _styled(text: str, fg: str | None = None, bold: bool = False) -> str:
+    """`text` in ANSI bold and colour; the CLI strips these codes when it does not write to a terminal."""
+    codes = ([1] if bold else []) + ([_ANSI_COLOURS[fg]] if fg else [])
+    return f"\x1b[{';'.join(map(str, codes))}m{text}\x1b[0m" if codes else text
+
+
 def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
     """The report; styles are ANSI codes that `click.echo` strips when not on a terminal."""
     references = {r.id: r for r in graph.references}
-    questions = {i.name: i.question for i in graph.inputs}
-    lines = [click.style(f"{graph.title} ({graph.id} {graph.version})", bold=True)]
+    lines = [_styled(f"{graph.title} ({graph.id} {graph.version})", bold=True)]
     if result.complete:
         lines.append("Status: complete: every decision on the path could be made")
     else:
-        lines.append(click.style(f"Status: NEEDS INPUT: {', '.join(result.needs)}", fg="yellow", bold=True)
-                     if result.needs else click.style("Status: NEEDS INPUT", fg="yellow", bold=True))
+        lines.append(_styled(f"Status: NEEDS INPUT: {', '.join(result.needs)}", fg="yellow", bold=True)
+                     if result.needs else _styled("Status: NEEDS INPUT", fg="yellow", bold=True))
     if not result.actions:
         lines += ["", "No action recommended." if result.complete else "No action recommended yet."]
     for urgency in ("emergent", "urgent", "routine"):
@@ -39,25 +45,32 @@ def render_text(graph: ir.Graph, result: RunResult, trace: bool = False) -> str:
         if not group:
             continue
         heading, style = _HEADINGS[urgency]
-        lines += ["", click.style(heading, **style)]
+        lines += ["", _styled(heading, **style)]
         for action in group:
-            marker = click.style("▶", **style)
+            marker = _styled("▶", **style)
             timing = f"  [{action.timing}]" if action.timing else ""
-            lines.append(f"  {marker} {click.style(action.title, **style)}{timing}  ({action.id})")
+            lines.append(f"  {marker} {_styled(action.title, **style)}{timing}  ({action.id})")
             if action.doses:
                 lines.append("      dose: " + "; ".join(action.doses))
             if action.because:
                 lines.append("      why: " + "; ".join(action.because))
             sources = [_reference_title(references[c]) if c in references else c for c in action.citations]
             lines.append("      sources: " + "; ".join(sources))
-    if result.needs:
-        lines += ["", click.style("Still needed to complete the workup:", bold=True)]
-        for name in result.needs:
-            question = questions.get(name)
-            lines.append(f"  - {name}" + (f": {question}" if question else ""))
+    if result.questions:
+        lines += ["", _styled("Still needed to complete the workup (the answers that could lead to the most "
+                              "urgent action first):", bold=True)]
+        for question in result.questions:
+            text = f"{question.input}: {question.ask}" if question.ask else question.input
+            lead = question.could_lead_to
+            if lead is not None and lead.urgency == "emergent":
+                lines.append("  " + _styled(f"! answer first: {text}", fg="red", bold=True))
+            else:
+                lines.append(f"  - {text}")
+            if lead is not None:
+                lines.append(f"      could lead to: {lead.title} ({lead.urgency}, {lead.id})")
     lines += ["", "Path: " + " → ".join(result.path)]
     if trace:
-        lines += ["", click.style("Decisions:", bold=True)]
+        lines += ["", _styled("Decisions:", bold=True)]
         for decision in result.trace:
             outcome = "pending" if decision.pending else (
                 "fired " + ", ".join(f"branch {b}" for b in decision.fired) if decision.fired else "nothing fired")

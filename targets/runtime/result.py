@@ -4,7 +4,9 @@ The result is plain data (strings, tuples) so it can be compared, printed as JSO
 and matched field by field against the JavaScript runtime's output. `to_json`
 writes exactly the contract: `guideline`, `version`, `status`, `actions[]` (`id`,
 `urgency`, `title`, `citations`, `because`, and `timing` and `doses` when the action has them),
-`needs`, `path`, and `trace` only when asked for.
+`needs` (in input declaration order), `questions` (the same inputs ranked by the most
+urgent action each could lead to, emergent first, with the question to ask), `path`,
+and `trace` only when asked for.
 """
 
 from __future__ import annotations
@@ -68,6 +70,31 @@ class DecisionTrace:
 
 
 @frozen
+class LeadsTo:
+    """The most urgent action an answer could unlock: reachable through the line that waits for it."""
+
+    id: str
+    title: str
+    urgency: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "urgency": self.urgency}
+
+
+@frozen
+class Question:
+    """One input a pending decision still needs, the question to ask, and what it could lead to."""
+
+    input: str
+    ask: str | None
+    could_lead_to: LeadsTo | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"input": self.input, "ask": self.ask,
+                "could_lead_to": self.could_lead_to.to_json() if self.could_lead_to else None}
+
+
+@frozen
 class RunResult:
     guideline: str
     version: str
@@ -76,6 +103,7 @@ class RunResult:
     needs: tuple[str, ...]
     path: tuple[str, ...]
     trace: tuple[DecisionTrace, ...]
+    questions: tuple[Question, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -91,6 +119,7 @@ class RunResult:
             "status": self.status,
             "actions": [a.to_json() for a in self.actions],
             "needs": list(self.needs),
+            "questions": [q.to_json() for q in self.questions],
             "path": list(self.path),
         }
         if trace:

@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from attrs import frozen
 
 from compiler import ir
-from dsl.source import Span
+from carepath.diagnostics import Span
 from targets.runtime.execute import execute
-from targets.runtime.expressions import expr_text
+from compiler.printer import expr_text
 from targets.runtime.facts import FactsError, scenario_facts
 from targets.runtime.result import RunResult
 

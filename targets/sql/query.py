@@ -117,8 +117,14 @@ class _Builder:
         return self.dialect.quote(".".join(str(p) for p in parts))
 
     # --- expressions ------------------------------------------------------------------------
+    #
+    # Booleans and exact numbers are one SQL value, NULL when unknown. A number that may be
+    # known only between bounds (a `count`/`sum` with unknown terms, and arithmetic on one:
+    # compiler/semantics.py, `Num`) is a pair (low, high), NULL when undefined, exact when
+    # low = high. The rules below are the kernel's, written in SQL.
 
     def expr(self, e: ir.Expr) -> str:
+        """A boolean or exact value (a bounded number appears as its value when exact, else NULL)."""
         q = self.dialect.quote
         if isinstance(e, ir.Literal):
             if isinstance(e.value, bool):
@@ -129,6 +135,9 @@ class _Builder:
         if isinstance(e, ir.InputRef):
             return q(e.name)
         if isinstance(e, ir.DefineRef):
+            if self.bounded(e):
+                low, high = self.number(e)
+                return f"CASE WHEN {low} = {high} THEN {low} END"
             return self.column("define", e.name)
         if isinstance(e, ir.Known):
             return f"({q(e.name)} IS NOT NULL)"
@@ -139,29 +148,139 @@ class _Builder:
         if isinstance(e, ir.Or):
             return "(" + " OR ".join(self.expr(o) for o in e.operands) + ")"
         if isinstance(e, ir.Compare):
-            op = "<>" if e.op == "!=" else e.op
-            return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
-        if isinstance(e, ir.Arithmetic):
-            if e.op == "/":
-                return f"({self.expr(e.left)} / NULLIF({self.expr(e.right)}, 0))"
-            return f"({self.expr(e.left)} {e.op} {self.expr(e.right)})"
+            return self._compare(e)
         if isinstance(e, ir.Membership):
             members = ", ".join(self.expr(m) for m in e.members)
             return f"({self.expr(e.operand)} IN ({members}))"
-        if isinstance(e, ir.ConditionSum):
-            # CASE with no ELSE is NULL for an unknown condition, and + carries NULL: unknown as a whole
-            terms = " + ".join(f"CASE WHEN {self.expr(t.condition)} THEN {number_text(t.weight)} "
-                               f"WHEN NOT {self.expr(t.condition)} THEN 0.0 END" for t in e.terms)
-            return f"({terms})"
+        if isinstance(e, (ir.Arithmetic, ir.Convert, ir.ConditionSum)):
+            low, high = self.number(e)
+            return low if low is high else f"CASE WHEN {low} = {high} THEN {low} END"
         raise ValueError(f"{type(e).__name__} cannot be evaluated on a patient")
+
+    def bounded(self, e: ir.Expr) -> bool:
+        """Whether `e` is a number that may be known only between bounds (decided from the IR alone)."""
+        if isinstance(e, ir.ConditionSum):
+            return True
+        if isinstance(e, ir.Arithmetic):
+            return self.bounded(e.left) or self.bounded(e.right)
+        if isinstance(e, ir.Convert):
+            return self.bounded(e.operand)
+        if isinstance(e, ir.DefineRef):
+            return self.bounded(self.defines[e.name])
+        return False
+
+    def number(self, e: ir.Expr) -> tuple[str, str]:
+        """(low, high) of a number; the same string twice (`low is high`) when it is exact."""
+        if isinstance(e, ir.DefineRef) and self.bounded(e):
+            return self.column("define", e.name, "low"), self.column("define", e.name, "high")
+        if not isinstance(e, (ir.Arithmetic, ir.Convert, ir.ConditionSum)):
+            value = self.expr(e)
+            return value, value
+        if isinstance(e, ir.Convert):
+            return self._arithmetic("*", self.number(e.operand), (number_text(e.factor),) * 2)
+        if isinstance(e, ir.ConditionSum):
+            low, high = [], []
+            for term in e.terms:
+                condition, weight = self.expr(term.condition), number_text(term.weight)
+                low.append(f"CASE WHEN {condition} THEN {weight} WHEN {condition} IS NULL "
+                           f"THEN {number_text(min(term.weight, 0))} ELSE 0.0 END")
+                high.append(f"CASE WHEN {condition} THEN {weight} WHEN {condition} IS NULL "
+                            f"THEN {number_text(max(term.weight, 0))} ELSE 0.0 END")
+            return "(" + " + ".join(low) + ")", "(" + " + ".join(high) + ")"
+        return self._arithmetic(e.op, self.number(e.left), self.number(e.right))
+
+    @staticmethod
+    def _arithmetic(op: str, left: tuple[str, str], right: tuple[str, str]) -> tuple[str, str]:
+        (a_low, a_high), (b_low, b_high) = left, right
+        if a_low is a_high and b_low is b_high:
+            if op == "/":  # division by zero is unknown
+                value = f"({a_low} / NULLIF({b_low}, 0))"
+            else:
+                value = f"({a_low} {op} {b_low})"
+            return value, value
+        if op == "+":
+            return f"({a_low} + {b_low})", f"({a_high} + {b_high})"
+        if op == "-":
+            return f"({a_low} - {b_high})", f"({a_high} - {b_low})"
+        a_exact, b_exact = f"({a_low} = {a_high})", f"({b_low} = {b_high})"
+        if op == "*":  # scaling by an exact number carries the bounds (swapped by a negative scale)
+            low = (f"CASE WHEN {a_exact} AND {a_low} >= 0 THEN {b_low} * {a_low} WHEN {a_exact} THEN {b_high} * {a_low} "
+                   f"WHEN {b_exact} AND {b_low} >= 0 THEN {a_low} * {b_low} WHEN {b_exact} THEN {a_high} * {b_low} END")
+            high = (f"CASE WHEN {a_exact} AND {a_low} >= 0 THEN {b_high} * {a_low} WHEN {a_exact} THEN {b_low} * {a_low} "
+                    f"WHEN {b_exact} AND {b_low} >= 0 THEN {a_high} * {b_low} WHEN {b_exact} THEN {a_low} * {b_low} END")
+            return low, high
+        value = f"CASE WHEN {a_exact} AND {b_exact} THEN {a_low} / NULLIF({b_low}, 0) END"  # no quotient of bounds
+        return value, value
+
+    def _compare(self, e: ir.Compare) -> str:
+        if not (self.bounded(e.left) or self.bounded(e.right)):
+            op = "<>" if e.op == "!=" else e.op
+            return f"({self.expr(e.left)} {op} {self.expr(e.right)})"
+        return self._compare_bounds(e.op, self.number(e.left), self.number(e.right))
+
+    def _compare_bounds(self, op: str, left: tuple[str, str], right: tuple[str, str]) -> str:
+        """The kernel's comparison of bounded numbers: decided when the bounds decide it."""
+        if op == "!=":
+            return f"(NOT {self._compare_bounds('=', left, right)})"
+        if op in (">", ">="):
+            return self._compare_bounds("<" if op == ">" else "<=", right, left)
+        (a_low, a_high), (b_low, b_high) = left, right
+        if op == "=":
+            holds = f"{a_low} = {a_high} AND {b_low} = {b_high} AND {a_low} = {b_low}"
+            fails = f"({a_high} < {b_low} OR {b_high} < {a_low})"
+        elif op == "<":
+            holds, fails = f"{a_high} < {b_low}", f"{a_low} >= {b_high}"
+        else:
+            holds, fails = f"{a_high} <= {b_low}", f"{a_low} > {b_high}"
+        return f"(CASE WHEN {holds} THEN TRUE WHEN {fails} THEN FALSE END)"
+
+    def known(self, e: ir.Expr) -> str:
+        """SQL for "the value of `e` is known" (a bounded number: its bounds meet)."""
+        if isinstance(e, (ir.Literal, ir.Known)):
+            return "TRUE"
+        if self.bounded(e):
+            low, high = self.number(e)
+            return f"COALESCE({low} = {high}, FALSE)"
+        return f"({self.expr(e)} IS NOT NULL)"
+
+    def relevant(self, e: ir.Expr, name: str, known: str | None = None) -> str:
+        """SQL for "input `name` lies under a still-unknown part of `e`" (the runtime's needs rule).
+
+        `known` is SQL for `e` being known, when a column already holds it.
+        """
+        if name not in self._reads(e) or isinstance(e, ir.Known):  # `known x` is never unknown
+            return "FALSE"
+        if isinstance(e, ir.InputRef):
+            return f"({self.dialect.quote(name)} IS NULL)"
+        if isinstance(e, ir.DefineRef):
+            return self.column("relevant", e.name, name)
+        children = [c for c in ir.subexpressions(e) if name in self._reads(c)]
+        inner = " OR ".join(self.relevant(c, name) for c in children)
+        return f"(NOT {known or self.known(e)} AND ({inner}))"
+
+    def _reads(self, e: ir.Expr) -> tuple[str, ...]:
+        return ir.inputs_read(e, self.defines)
 
     # --- the query ---------------------------------------------------------------------------
 
     def query(self, facts_table: str, id_column: str, carry: tuple[str, ...]) -> str:
         layers: list[tuple[str, list[str]]] = []
-        for depth, names in enumerate(self._define_layers()):
-            layers.append((f"defines_{depth}", [f"{self.expr(self.defines[n])} AS {self.column('define', n)}"
-                                                for n in names]))
+        define_layers = self._define_layers()
+        for depth, names in enumerate(define_layers):
+            columns = []
+            for name in names:
+                body = self.defines[name]
+                if self.bounded(body):
+                    low, high = self.number(body)
+                    columns += [f"{low} AS {self.column('define', name, 'low')}",
+                                f"{high} AS {self.column('define', name, 'high')}"]
+                else:
+                    columns.append(f"{self.expr(body)} AS {self.column('define', name)}")
+            layers.append((f"defines_{depth}", columns))
+        for depth, names in enumerate(define_layers):  # which unknown inputs each define still hangs on
+            layers.append((f"relevant_{depth}", [
+                f"{self.relevant(self.defines[n], x)} AS {self.column('relevant', n, x)}"
+                for n in names for x in self._reads(self.defines[n])]))
         decisions = [n for n in self.graph.nodes if n.kind is ir.NodeKind.DECIDE]
         guards, fires = [], []
         for node in decisions:
@@ -170,6 +289,11 @@ class _Builder:
                 if guard is not None:
                     guards.append(f"{self.expr(guard)} AS {self.column('guard', node.id, index)}")
             fires.extend(self._fire_columns(node, lines))
+            for index, (guard, _targets) in enumerate(lines):
+                if guard is not None:
+                    known = f"({self.column('guard', node.id, index)} IS NOT NULL)"
+                    fires.extend(f"{self.relevant(guard, x, known)} AS {self.column('relevant', node.id, index, x)}"
+                                 for x in self._reads(guard))
         layers.append(("guards", guards))
         layers.append(("fires", fires))
         for depth, nodes in enumerate(self._merge_layers()):
@@ -348,19 +472,19 @@ class _Builder:
         return f"CASE WHEN {self.active(node_id)} THEN '{node_id}' END"
 
     def _needs(self, decisions: list[ir.Node]) -> str:
-        """An input is needed when it is unknown and read by a line that asks, of an active decision."""
+        """An input is needed when it lies under an unknown part of a line that asks, of an active decision."""
         askers: dict[str, list[str]] = {i.name: [] for i in self.graph.inputs}
         for node in decisions:
             for index, (guard, _targets) in enumerate(self._lines(node)):
                 if guard is None:
                     continue
-                for name in ir.inputs_read(guard, self.defines):
-                    askers[name].append(f"({self.active(node.id)} AND {self.column('asks', node.id, index)})")
+                for name in self._reads(guard):
+                    askers[name].append(f"({self.active(node.id)} AND {self.column('asks', node.id, index)} "
+                                        f"AND {self.column('relevant', node.id, index, name)})")
         items = []
         for input_ in self.graph.inputs:
             if askers[input_.name]:
-                items.append(f"CASE WHEN {self.dialect.quote(input_.name)} IS NULL AND "
-                             f"({' OR '.join(askers[input_.name])}) THEN '{input_.name}' END")
+                items.append(f"CASE WHEN {' OR '.join(askers[input_.name])} THEN '{input_.name}' END")
         return self.dialect.list_of(items)
 
 
