@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from fractions import Fraction
 import statistics
 import sys
 import time
@@ -34,6 +35,7 @@ ORDER = ("start", "triage", "consult", "workup", "severity", "revasc", "streams"
          "followup", "done")
 ACTION_ORDER = ("consult", "workup", "revasc", "quit", "glucose", "exercise", "followup")  # urgency, then graph order
 INPUTS = ("pulses", "unilateral", "abi", "relief", "smoker", "diabetic")
+PAD_ABI, SEVERE_ABI = Fraction("0.9"), Fraction("0.5")  # exact, as the guideline's numbers are
 
 
 def _and(a, b):
@@ -64,13 +66,13 @@ def handwritten(facts: dict) -> tuple[str, tuple[str, ...], tuple[str, ...], tup
     elif line0 is None:
         needs.update(n for n in ("pulses", "unilateral") if get(n) is None)
     else:
-        pad = None if abi is None else abi <= 0.9
+        pad = None if abi is None else abi <= PAD_ABI
         line1 = _or(pad, None if pulses is None else pulses == "diminished")
         if line1 is True:
             active.update(("workup", "severity"))
             if abi is None:  # severity (unique) on abi
                 needs.add("abi")
-            elif abi < 0.5:
+            elif abi < SEVERE_ABI:
                 active.add("revasc")
                 streams = True
             else:

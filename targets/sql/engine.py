@@ -112,7 +112,9 @@ def _raw_relation(connection, graph: ir.Graph, path: str, input_format: str, id_
         source = f"read_csv('{_literal(path)}', all_varchar = true, header = true)"
     else:
         source = f"read_parquet('{_literal(path)}')"
-    names = [row[0] for row in connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    described = connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    names = [row[0] for row in described]
+    kinds = {row[0]: _kind_of_type(row[1]) for row in described} if input_format == "parquet" else {}
     problems = [f"column `{n}` is not an input of this guideline (nor the id field `{id_field}`; choose another "
                 f"with --id)" for n in names if n != id_field and n not in inputs]
     if problems:
@@ -121,19 +123,34 @@ def _raw_relation(connection, graph: ir.Graph, path: str, input_format: str, id_
     columns = [f"{id_column} AS {q(id_field)}", "CAST([] AS VARCHAR[]) AS \"unknown keys\""]
     for name in inputs:
         if name in names:
-            columns.append(f"CAST({q(name)} AS VARCHAR) AS {q('value.' + name)}")
-            columns.append(f"CASE WHEN {q(name)} IS NULL THEN 'NULL' ELSE 'any' END AS {q('kind.' + name)}")
+            columns.append(f"{q(name)} AS {q('value.' + name)}")
+            columns.append(f"CASE WHEN {q(name)} IS NULL THEN 'NULL' ELSE '{kinds.get(name, 'any')}' END "
+                           f"AS {q('kind.' + name)}")
         else:
             columns.append(f"CAST(NULL AS VARCHAR) AS {q('value.' + name)}")
             columns.append(f"'NULL' AS {q('kind.' + name)}")
     return f"SELECT {', '.join(columns)} FROM {source}"
 
 
+def _kind_of_type(sql_type: str) -> str:
+    """A Parquet column's type as the JSON kind its values count as (so a text column is no number)."""
+    if sql_type == "BOOLEAN":
+        return "BOOLEAN"
+    if sql_type == "VARCHAR":
+        return "VARCHAR"
+    numeric = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+               "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
+    return "DOUBLE" if sql_type.startswith(numeric) else "other"
+
+
 def _checked_relation(graph: ir.Graph, raw: str, id_field: str) -> str:
-    """SQL typing each input column (NULL when unknown or bad) and listing each row's problems in `errors`."""
+    """SQL typing each input column (NULL when unknown or bad) and listing each row's problems in `errors`.
+
+    Each value is typed once (`typed.<x>`); the problems list is built only for rows that have one.
+    """
     q = DUCKDB.quote
     types = column_types(graph, DUCKDB)
-    values, problems = [], ["list_transform(\"unknown keys\", lambda k: '$.' || k || ': not an input of this guideline')"]
+    typed_columns, bad, problems = [], [], []
     for input_ in graph.inputs:
         value, kind, declared = q("value." + input_.name), q("kind." + input_.name), input_.type
         if isinstance(declared, ir.BooleanType):
@@ -141,7 +158,8 @@ def _checked_relation(graph: ir.Graph, raw: str, id_field: str) -> str:
             expected = "true or false"
         elif isinstance(declared, ir.EnumType):
             members = ", ".join(f"'{_literal(m)}'" for m in declared.members)
-            typed = f"CASE WHEN {kind} IN ('VARCHAR', 'any') AND {value} IN ({members}) THEN {value} END"
+            text = f"CAST({value} AS VARCHAR)"
+            typed = f"CASE WHEN {kind} IN ('VARCHAR', 'any') AND {text} IN ({members}) THEN {text} END"
             expected = "one of " + ", ".join(declared.members)
         else:
             number = f"TRY_CAST({value} AS {types[input_.name]})"
@@ -151,11 +169,18 @@ def _checked_relation(graph: ir.Graph, raw: str, id_field: str) -> str:
             typed = (f"CASE WHEN {kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'any') AND {within} "
                      f"THEN {number} END")
             expected = _number_words(declared)
-        values.append(f"{typed} AS {q(input_.name)}")
-        problems.append(f"CASE WHEN {kind} <> 'NULL' AND ({typed}) IS NULL THEN "
-                        f"'$.{input_.name}: expected {_literal(expected)}, got ' || {value} END")
-    errors = f"list_filter(list_concat({problems[0]}, [{', '.join(problems[1:])}]), lambda p: p IS NOT NULL)"
-    return f"SELECT {q(id_field)}, {', '.join(values)}, {errors} AS errors FROM ({raw})"
+        typed_columns.append(f"{typed} AS {q('typed.' + input_.name)}")
+        is_bad = f"({kind} <> 'NULL' AND {q('typed.' + input_.name)} IS NULL)"
+        bad.append(is_bad)
+        problems.append(f"CASE WHEN {is_bad} THEN "
+                        f"'$.{input_.name}: expected {_literal(expected)}, got ' || CAST({value} AS VARCHAR) END")
+    unknown = "list_transform(\"unknown keys\", lambda k: '$.' || k || ': not an input of this guideline')"
+    listed = f"list_filter(list_concat({unknown}, [{', '.join(problems)}]), lambda p: p IS NOT NULL)"
+    any_bad = " OR ".join(["len(\"unknown keys\") > 0", *bad])
+    errors = f"CASE WHEN {any_bad} THEN {listed} ELSE CAST([] AS VARCHAR[]) END"
+    values = [f"{q('typed.' + i.name)} AS {q(i.name)}" for i in graph.inputs]
+    typed_relation = f"SELECT *, {', '.join(typed_columns)} FROM ({raw})"
+    return f"SELECT {q(id_field)}, {', '.join(values)}, {errors} AS errors FROM ({typed_relation})"
 
 
 def _number_words(declared: ir.NumberType | ir.QuantityType) -> str:
