@@ -113,3 +113,39 @@ def test_the_spark_dialect_quotes_with_backticks_and_filters_arrays(reference):
     query = sql_query(reference, SPARK)
     assert "`pedal_pulses`" in query and '"pedal_pulses"' not in query
     assert "filter(array(" in query and "list_filter" not in query
+
+
+ASK_WHAT_MATTERS = """\
+guideline asks "Asks" version "1.0.0"
+reference r1 "Source" 2025
+input a: boolean
+input b: boolean
+input c: boolean
+input d: boolean
+start -> choose
+decide choose "Choose" (first) [r1]
+  when a or (b and c) -> act
+  when count(a, b, d) >= 2 -> score
+  otherwise -> done
+action act "Act" [r1]
+  urgency urgent
+  then done
+action score "Score" [r1]
+  urgency routine
+  then done
+end done "Done"
+"""
+
+
+@pytest.mark.parametrize(("facts", "status", "actions", "needs"), [
+    ({"c": False}, "needs_input", (), ("a",)),  # b cannot matter while c is false
+    ({"a": False, "b": True, "d": True}, "needs_input", (), ("c",)),
+    ({"a": False, "c": False, "b": True, "d": True}, "complete", ("score",), ()),
+    ({"a": False, "c": False, "b": False}, "complete", (), ()),  # count(a, b, d) ≤ 1 whatever d is
+])
+def test_only_inputs_that_can_still_change_a_decision_are_needed(compile_ok, facts, status, actions, needs):
+    graph = compile_ok(ASK_WHAT_MATTERS)
+    patients = [("p", dict(parse_facts(graph, facts).values))]
+    wanted = expected(graph, patients)
+    assert wanted[0][1:4] == (status, actions, needs)  # the runtime's reading of the rule
+    assert run_duckdb(graph, patients) == wanted
