@@ -33,6 +33,7 @@ CODES: dict[str, str] = {
     "CP0111": "enum member listed twice",
     "CP0112": "keyword used as a name",
     "CP0113": "name hides an enum member",
+    "CP0114": "unknown patient",
     # types and units
     "CP0201": "type mismatch",
     "CP0202": "incommensurable units",

@@ -26,6 +26,8 @@ class Program:
     start: ast.StartDecl | None = None
     assertions: list[ast.AssertDecl] = field(factory=list)
     scenarios: list[ast.ScenarioDecl] = field(factory=list)
+    patients: dict[str, ast.PatientDecl] = field(factory=dict)  # named patients scenarios start from
+    not_encoded: list[ast.NotEncodedDecl] = field(factory=list)
     # filled by check_types: id(expression) -> its type, and each define's type
     types: dict[int, object] = field(factory=dict)
     define_types: dict[str, object] = field(factory=dict)

@@ -215,6 +215,8 @@ class InputDecl:
 class DefineDecl:
     name: Name
     expr: Expr
+    source: str | None = None  # the quoted sentence of the source document it encodes
+    source_line: int = field(default=0, eq=False, kw_only=True)  # where `source` was written, for the formatter
     span: Span = _span()
 
 
@@ -240,6 +242,8 @@ class AssessDecl:
     then: tuple[Name, ...] = ()
     detail: str | None = None
     detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
+    source: str | None = None  # the quoted sentence of the source document it encodes
+    source_line: int = field(default=0, eq=False, kw_only=True)  # where `source` was written, for the formatter
     section: str | None = None  # the section in force where the node was written
     span: Span = _span()
 
@@ -267,6 +271,8 @@ class DecideDecl:
     detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
     branches: tuple[Branch, ...] = ()
     otherwise: Otherwise | None = None
+    source: str | None = None  # the quoted sentence of the source document it encodes
+    source_line: int = field(default=0, eq=False, kw_only=True)  # where `source` was written, for the formatter
     section: str | None = None
     span: Span = _span()
 
@@ -305,6 +311,8 @@ class ActionDecl:
     then: tuple[Name, ...] = ()
     detail: str | None = None
     detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
+    source: str | None = None  # the quoted sentence of the source document it encodes
+    source_line: int = field(default=0, eq=False, kw_only=True)  # where `source` was written, for the formatter
     section: str | None = None
     span: Span = _span()
 
@@ -316,6 +324,8 @@ class EndDecl:
     citations: tuple[Name, ...] = ()
     detail: str | None = None
     detail_line: int = field(default=0, eq=False, kw_only=True)  # where `detail` was written, for the formatter
+    source: str | None = None  # the quoted sentence of the source document it encodes
+    source_line: int = field(default=0, eq=False, kw_only=True)  # where `source` was written, for the formatter
     section: str | None = None
     span: Span = _span()
 
@@ -357,6 +367,8 @@ class AssertDecl:
     label: str
     citations: tuple[Name, ...] = ()
     properties: tuple[Property, ...] = ()
+    source: str | None = None  # the quoted sentence of the source document it encodes
+    source_line: int = field(default=0, eq=False, kw_only=True)  # where `source` was written, for the formatter
     span: Span = _span()
 
 
@@ -379,6 +391,25 @@ class ScenarioDecl:
     name: str
     facts: tuple[FactDecl, ...] = ()
     expectations: tuple[ExpectDecl, ...] = ()
+    patient: Name | None = None  # `from NAME`: the named patient whose facts it starts from
+    span: Span = _span()
+
+
+@frozen
+class PatientDecl:
+    """`patient NAME given ...`: facts that scenarios start from, written once."""
+
+    name: Name
+    facts: tuple[FactDecl, ...] = ()
+    span: Span = _span()
+
+
+@frozen
+class NotEncodedDecl:
+    """`not encoded "sentence" because "reason"`: a source sentence left out on purpose."""
+
+    quote: str
+    reason: str
     span: Span = _span()
 
 
@@ -394,6 +425,8 @@ Item = Union[
     ActionDecl,
     EndDecl,
     AssertDecl,
+    NotEncodedDecl,
+    PatientDecl,
     ScenarioDecl,
 ]
 

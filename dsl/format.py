@@ -168,8 +168,14 @@ def _item_lines(item: ast.Item) -> list[Line]:
     if isinstance(item, ast.DefineDecl):
         head, body = f"define {item.name.value}:", expression(item.expr)
         if len(head) + 1 + len(body) <= WIDTH:
-            return [(first, f"{head} {body}")]
-        return [(first, head), (item.expr.span.line, INDENT + body)]
+            lines = [(first, f"{head} {body}")]
+        else:
+            lines = [(first, head), (item.expr.span.line, INDENT + body)]
+        return lines + _source(item, item.expr.span.end_line)
+    if isinstance(item, ast.NotEncodedDecl):
+        return [(first, f"not encoded {string(item.quote)}"), (item.span.end_line, f"{INDENT}because {string(item.reason)}")]
+    if isinstance(item, ast.PatientDecl):
+        return [(first, f"patient {item.name.value}"), *_facts(item.facts, first)]
     if isinstance(item, ast.SectionDecl):
         return [(first, f"section {item.name.value} {string(item.title)}")]
     if isinstance(item, ast.StartDecl):
@@ -184,10 +190,17 @@ def _item_lines(item: ast.Item) -> list[Line]:
         lines = [(first, f"end {item.name.value} {string(item.title)}{citations(item.citations)}")]
         if item.detail is not None:
             lines.append((item.detail_line or first, f"{INDENT}detail {string(item.detail)}"))
-        return lines
+        return lines + _source(item, first)
     if isinstance(item, ast.AssertDecl):
         return _assertion(item)
     return _scenario(item)
+
+
+def _source(item, line: int) -> list[Line]:
+    """The `source "..."` clause of a node, define or assertion, when it has one."""
+    if item.source is None:
+        return []
+    return [(item.source_line or line, f"{INDENT}source {string(item.source)}")]
 
 
 def _input(item: ast.InputDecl) -> list[Line]:
@@ -215,6 +228,7 @@ def _assess(item: ast.AssessDecl) -> list[Line]:
     lines = [(line, f"assess {item.name.value} {string(item.title)}{citations(item.citations)}")]
     if item.detail is not None:
         lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
+    lines += _source(item, line)
     if item.collects:
         lines.append((item.collects[0].span.line, f"{INDENT}collects {names(item.collects)}"))
     if item.then:
@@ -228,6 +242,7 @@ def _decide(item: ast.DecideDecl) -> list[Line]:
     lines = [(line, f"decide {item.name.value} {string(item.title)}{policy}{citations(item.citations)}")]
     if item.detail is not None:
         lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
+    lines += _source(item, line)
     for branch in item.branches:
         lines.append((branch.span.line, f"{INDENT}when {expression(branch.guard)} -> {names(branch.targets)}"))
     if item.otherwise is not None:
@@ -247,6 +262,7 @@ def _action(item: ast.ActionDecl) -> list[Line]:
         lines.append((dose.span.line, f"{INDENT}dose {string(dose.drug)}{amount}"))
     if item.detail is not None:
         lines.append((item.detail_line or line, f"{INDENT}detail {string(item.detail)}"))
+    lines += _source(item, line)
     if item.then:
         lines.append((item.then[0].span.line, f"{INDENT}then {names(item.then)}"))
     return lines
@@ -254,6 +270,7 @@ def _action(item: ast.ActionDecl) -> list[Line]:
 
 def _assertion(item: ast.AssertDecl) -> list[Line]:
     lines = [(item.span.line, f"assert {string(item.label)}{citations(item.citations)}")]
+    lines += _source(item, item.span.line)
     for prop in item.properties:
         if isinstance(prop, ast.Always):
             text = f"always {expression(prop.expr)}"
@@ -279,11 +296,19 @@ _EXPECT = {
 
 
 def _scenario(item: ast.ScenarioDecl) -> list[Line]:
+    patient = f" from {item.patient.value}" if item.patient is not None else ""
+    lines = [(item.span.line, f"scenario {string(item.name)}{patient}"), *_facts(item.facts, item.span.line)]
+    for expectation in item.expectations:
+        lines.append((expectation.span.line, INDENT + _EXPECT[expectation.kind].format(names(expectation.values))))
+    return lines
+
+
+def _facts(facts: tuple[ast.FactDecl, ...], line: int) -> list[Line]:
     """Facts packed onto `given` lines, continued under the first fact past WIDTH."""
-    lines = [(item.span.line, f"scenario {string(item.name)}")]
+    lines: list[Line] = []
     lead, follow = f"{INDENT}given ", " " * len(f"{INDENT}given ")
-    current, current_line = "", item.span.line
-    for fact in item.facts:
+    current, current_line = "", line
+    for fact in facts:
         value = fact.value
         piece = f"{fact.name.value} = " + (value.name if isinstance(value, ast.NameRef) else _expr(value, _ATOM))
         if not current:
@@ -295,8 +320,6 @@ def _scenario(item: ast.ScenarioDecl) -> list[Line]:
             current, current_line = follow + piece, fact.span.line
     if current:
         lines.append((current_line, current))
-    for expectation in item.expectations:
-        lines.append((expectation.span.line, INDENT + _EXPECT[expectation.kind].format(names(expectation.values))))
     return lines
 
 

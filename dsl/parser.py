@@ -97,7 +97,8 @@ def _too_deep(tree: Tree, file: str) -> SyntaxProblem | None:
 # Words that begin a top-level declaration; after a syntax error, parsing resumes
 # at the next line that starts with one, so one run reports every broken item.
 _ITEM_KEYWORDS = re.compile(
-    r"^[ \t]*(import|reference|input|define|section|start|assess|decide|action|end|assert|scenario)\b"
+    r"^[ \t]*(import|reference|input|define|section|start|assess|decide|action|end|assert"
+    r"|not\s+encoded|patient|scenario)\b"
 )
 MAX_SYNTAX_PROBLEMS = 20
 

@@ -81,6 +81,18 @@ EXAMPLES: dict[tuple[str, str], list[str]] = {
         "a fact is written `name = value`",
         "write e.g. `given pedal_pulses = absent, abi = 0.85`",
     ): ['scenario "s" given a', 'scenario "s" given a b', 'scenario "s" given a ='],
+    (
+        "a sentence left out needs its reason",
+        'write `not encoded "<sentence>" because "<reason>"`',
+    ): ['not encoded "s"', 'not encoded "s" because', 'not encoded "s" "r"', "not encoded s"],
+    (
+        "a scenario starts `from` the name of a declared patient",
+        'write e.g. `scenario "Smoker" from normal_adult given smoker = true`',
+    ): ['scenario "s" from', 'scenario "s" from "p"'],
+    (
+        "a patient needs a name and its facts",
+        "write e.g. `patient normal_adult given smoker = false, abi = 1.05`",
+    ): ["patient", 'patient "p"', "patient p", "patient p expect"],
 }
 
 

@@ -149,7 +149,18 @@ class ToAst(Transformer):
         return ast.CodeDecl(str(children[1]), _unescape(strings[0]), display, span=self._span(meta))
 
     def define(self, meta, children):
-        return ast.DefineDecl(self._name(children[1]), children[3], span=self._span(meta))
+        source = next((c for c in children if isinstance(c, _Clause)), None)
+        return ast.DefineDecl(
+            self._name(children[1]), children[3], source.value if source else None,
+            source_line=source.span.line if source else 0, span=self._span(meta),
+        )
+
+    def source(self, meta, children):
+        return _Clause("source", _unescape(children[1]), self._span(meta))
+
+    def not_encoded(self, meta, children):
+        quote, reason = self._tokens(children, "STRING")
+        return ast.NotEncodedDecl(_unescape(quote), _unescape(reason), span=self._span(meta))
 
     # -- graph ---------------------------------------------------------------------------
 
@@ -167,7 +178,7 @@ class ToAst(Transformer):
 
     def assess(self, meta, children):
         name, title = self._name(children[1]), _unescape(children[2])
-        citations, collects, then, detail = (), [], [], None
+        citations, collects, then, detail, source = (), [], [], None, None
         for child in children[3:]:
             if isinstance(child, _Citations):
                 citations = child.names
@@ -178,9 +189,12 @@ class ToAst(Transformer):
                     then.extend(child.value)
                 elif child.kind == "detail":
                     detail = self._once(detail, child, "detail")
+                elif child.kind == "source":
+                    source = self._once(source, child, "source")
         return ast.AssessDecl(
-            name, title, citations, tuple(collects), tuple(then), detail,
-            detail_line=_detail_line(children), span=self._span(meta)
+            name, title, citations, tuple(collects), tuple(then), detail, source,
+            detail_line=_detail_line(children), source_line=_clause_line(children, "source"),
+            span=self._span(meta),
         )
 
     def _once(self, current, clause: _Clause, keyword: str):
@@ -200,21 +214,24 @@ class ToAst(Transformer):
 
     def decide(self, meta, children):
         name, title = self._name(children[1]), _unescape(children[2])
-        policy, citations, detail, branches, otherwise = None, (), None, [], None
+        policy, citations, detail, source, branches, otherwise = None, (), None, None, [], None
         for child in children[3:]:
             if isinstance(child, _Policy):
                 policy = child.name
             elif isinstance(child, _Citations):
                 citations = child.names
+            elif isinstance(child, _Clause) and child.kind == "detail":
+                detail = self._once(detail, child, "detail")
             elif isinstance(child, _Clause):
-                detail = child.value
+                source = self._once(source, child, "source")
             elif isinstance(child, ast.Branch):
                 branches.append(child)
             elif isinstance(child, ast.Otherwise):
                 otherwise = child
         return ast.DecideDecl(
-            name, title, policy, citations, detail, tuple(branches), otherwise,
-            detail_line=_detail_line(children), span=self._span(meta)
+            name, title, policy, citations, detail, tuple(branches), otherwise, source,
+            detail_line=_detail_line(children), source_line=_clause_line(children, "source"),
+            span=self._span(meta),
         )
 
     def policy(self, meta, children):
@@ -228,7 +245,7 @@ class ToAst(Transformer):
 
     def action(self, meta, children):
         name, title = self._name(children[1]), _unescape(children[2])
-        citations, urgency, timing, doses, then, detail = (), None, None, [], [], None
+        citations, urgency, timing, doses, then, detail, source = (), None, None, [], [], None, None
         for child in children[3:]:
             if isinstance(child, _Citations):
                 citations = child.names
@@ -243,9 +260,12 @@ class ToAst(Transformer):
                     then.extend(child.value)
                 elif child.kind == "detail":
                     detail = self._once(detail, child, "detail")
+                elif child.kind == "source":
+                    source = self._once(source, child, "source")
         return ast.ActionDecl(
-            name, title, citations, urgency, timing, tuple(doses), tuple(then), detail,
-            detail_line=_detail_line(children), span=self._span(meta),
+            name, title, citations, urgency, timing, tuple(doses), tuple(then), detail, source,
+            detail_line=_detail_line(children), source_line=_clause_line(children, "source"),
+            span=self._span(meta),
         )
 
     def urgency(self, meta, children):
@@ -276,8 +296,17 @@ class ToAst(Transformer):
     def end_node(self, meta, children):
         name, title = self._name(children[1]), _unescape(children[2])
         citations = next((c.names for c in children if isinstance(c, _Citations)), ())
-        detail = next((c.value for c in children if isinstance(c, _Clause)), None)
-        return ast.EndDecl(name, title, citations, detail, detail_line=_detail_line(children), span=self._span(meta))
+        detail = source = None
+        for child in children:
+            if isinstance(child, _Clause) and child.kind == "detail":
+                detail = self._once(detail, child, "detail")
+            elif isinstance(child, _Clause):
+                source = self._once(source, child, "source")
+        return ast.EndDecl(
+            name, title, citations, detail, source,
+            detail_line=_detail_line(children), source_line=_clause_line(children, "source"),
+            span=self._span(meta),
+        )
 
     # -- expressions -------------------------------------------------------------------
 
@@ -345,7 +374,11 @@ class ToAst(Transformer):
         properties = tuple(
             c for c in children if isinstance(c, (ast.Always, ast.Never, ast.Before, ast.DependsOn))
         )
-        return ast.AssertDecl(_unescape(children[1]), citations, properties, span=self._span(meta))
+        source = next((c for c in children if isinstance(c, _Clause)), None)
+        return ast.AssertDecl(
+            _unescape(children[1]), citations, properties, source.value if source else None,
+            source_line=source.span.line if source else 0, span=self._span(meta),
+        )
 
     def always(self, meta, children):
         return ast.Always(children[1], span=self._span(meta))
@@ -359,10 +392,15 @@ class ToAst(Transformer):
     def depends(self, meta, children):
         return ast.DependsOn(self._name(children[1]), self._name(children[4]), span=self._span(meta))
 
+    def patient(self, meta, children):
+        facts = tuple(c for c in children if isinstance(c, ast.FactDecl))
+        return ast.PatientDecl(self._name(children[1]), facts, span=self._span(meta))
+
     def scenario(self, meta, children):
         facts = tuple(c for c in children if isinstance(c, ast.FactDecl))
         expectations = tuple(c for c in children if isinstance(c, ast.ExpectDecl))
-        return ast.ScenarioDecl(_unescape(children[1]), facts, expectations, span=self._span(meta))
+        patient = next((self._name(t) for t in self._tokens(children, "NAME")), None)
+        return ast.ScenarioDecl(_unescape(children[1]), facts, expectations, patient, span=self._span(meta))
 
     def fact(self, meta, children):
         value = children[-1]
@@ -428,7 +466,12 @@ class _Clause:
 
 def _detail_line(children) -> int:
     """The line of a node's first `detail` clause, or 0 when it has none."""
-    return next((c.span.line for c in children if isinstance(c, _Clause) and c.kind == "detail"), 0)
+    return _clause_line(children, "detail")
+
+
+def _clause_line(children, kind: str) -> int:
+    """The line of a node's first clause of this kind (`detail`, `source`), or 0 when it has none."""
+    return next((c.span.line for c in children if isinstance(c, _Clause) and c.kind == kind), 0)
 
 
 def _assign_sections(items: tuple) -> tuple:

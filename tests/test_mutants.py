@@ -22,10 +22,12 @@ REFERENCE = Path(__file__).resolve().parents[1] / "guidelines" / "leg_numbness_c
 # (name, original text, replacement)
 MUTANTS = [
     ("flip the ABI comparison before imaging",
-     "  when abi <= 0.90 -> cta_or_mra", "  when abi > 0.90 -> cta_or_mra"),
+     "  when pad_by_abi -> cta_or_mra", "  when not pad_by_abi -> cta_or_mra"),
     ("shift the ABI threshold for exercise therapy",
-     "  when abi <= 0.90 -> vascular_referral, structured_exercise",
+     "  when pad_by_abi -> vascular_referral, structured_exercise",
      "  when abi <= 1.00 -> vascular_referral, structured_exercise"),
+    ("shift the ABI threshold that confirms PAD",
+     "define pad_by_abi: abi <= 0.90", "define pad_by_abi: abi <= 0.80"),
     ("shift the ankle-pressure threshold for amputation risk",
      "define amputation_risk: ankle_pressure <= 50 mm[Hg]", "define amputation_risk: ankle_pressure <= 40 mm[Hg]"),
     ("shift the GBS infection window",
@@ -48,15 +50,36 @@ MUTANTS = [
      "  when rutherford_class = IIb -> immediate_arteriography\n"
      "  when rutherford_class in {I, IIa} -> emergency_thromboembolectomy"),
     ("reorder the imaging branches (claudication before ABI)",
-     "  when abi <= 0.90 -> cta_or_mra\n  when vascular_claudication and pulses_decreased -> cta_or_mra",
-     "  when vascular_claudication and pulses_decreased -> cta_or_mra\n  when abi <= 0.90 -> cta_or_mra"),
-    ("reorder the PAD treatment branches (claudication before ABI)",
-     "  when abi <= 0.90 -> vascular_referral, structured_exercise\n"
-     "  # Absent pulses, the seed's third referral criterion, never reach this point: they\n"
-     "  # are an emergency above.\n"
-     "  when vascular_claudication -> vascular_referral",
-     "  when vascular_claudication -> vascular_referral\n"
-     "  when abi <= 0.90 -> vascular_referral, structured_exercise"),
+     "  when pad_by_abi -> cta_or_mra\n  when vascular_claudication and pulses_decreased -> cta_or_mra",
+     "  when vascular_claudication and pulses_decreased -> cta_or_mra\n  when pad_by_abi -> cta_or_mra"),
+    ("give exercise therapy to every claudicant",
+     "  when no_arterial_signal or vascular_claudication -> vascular_referral\n",
+     "  when no_arterial_signal or vascular_claudication -> vascular_referral, structured_exercise\n"),
+    ("send a cleared patient nowhere after the consultation",
+     "  when acute_limb_ischemia = excluded -> routine_workup\n", ""),
+    ("let the consultation's silence count as excluded ischemia",
+     "  when acute_limb_ischemia = confirmed or known rutherford_class -> ischemia_grade\n"
+     "  when acute_limb_ischemia = excluded -> routine_workup\n",
+     "  when ischemia_confirmed -> ischemia_grade\n  otherwise -> routine_workup\n"),
+    ("refer a low ABI only behind a vascular cue",
+     "  when pad_by_abi and not ischemia_confirmed -> vascular_referral\n", ""),
+    ("assess amputation risk only behind a vascular cue",
+     "  when amputation_risk and not ischemia_confirmed -> revascularization_assessment\n", ""),
+    ("send paralysis with palpable pulses to routine care",
+     "  when paralysis -> emergency_vascular_consult\n", ""),
+    ("read significantly diminished pulses without paresthesia or pain",
+     "  weak_arterial_signal and (pallor or paresthesia or poikilothermia or limb_pain)",
+     "  weak_arterial_signal and (pallor or poikilothermia)"),
+    ("send Rutherford III to arteriography",
+     "  when rutherford_class = III -> irreversible_ischemia",
+     "  when rutherford_class = III -> immediate_arteriography"),
+    ("show the duloxetine dose before the age is known",
+     "  when neuropathic_pain -> older_adult_check", "  when neuropathic_pain -> neuropathic_pain_medication, older_adult_check"),
+    ("diagnose diabetes on a single fasting glucose",
+     "define diabetes: diabetes_known or (hba1c_diabetic and glucose_diabetic)",
+     "define diabetes: diabetes_known or hba1c_diabetic or glucose_diabetic"),
+    ("drop the follow-up from the routine workup",
+     "  then history_timing, follow_up_2_4_weeks", "  then history_timing"),
     ("delete the edge to the cauda equina referral",
      "  when cauda_equina_suspected -> cauda_equina_referral\n", ""),
     ("delete the edge from absent pulses to the emergency consultation",
@@ -78,7 +101,7 @@ MUTANTS = [
      "define painless_tissue_loss: tissue_loss and not limb_pain",
      "define painless_tissue_loss: tissue_loss and limb_pain"),
     ("shift the diabetes HbA1c threshold",
-     "hba1c >= 6.5 %", "hba1c >= 7.5 %"),
+     "define hba1c_diabetic: hba1c >= 6.5 %", "define hba1c_diabetic: hba1c >= 7.5 %"),
 ]
 
 

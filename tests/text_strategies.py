@@ -20,7 +20,7 @@ COMPARATORS = st.sampled_from(["<=", ">=", "<", ">", "=", "!="])
 KEYWORDS_DRAWN = set("""guideline version import reference by input boolean number quantity one of from to ask code
 define section start assess collects then detail decide first unique any when otherwise action urgency emergent
 urgent routine within in every dose end implies or and not count sum if known reaches true false assert always
-never before depends on scenario given expect no status needs""".split())
+never before depends on scenario given expect no status needs source not encoded because patient""".split())
 
 
 def _join(*parts):
@@ -69,11 +69,13 @@ ACTION_CLAUSES = st.lists(st.one_of(
     _join("dose", STRINGS, _optional(AMOUNTS)),
     _join("then", NAME_LISTS),
     _join("detail", STRINGS),
+    _join("source", STRINGS),
 ), max_size=3).map(" ".join)
+SOURCE = _optional(_join("source", STRINGS))
 PROPERTIES = st.one_of(_join("always", expressions(4)), _join("never", expressions(4)),
                        _join("always", NAMES, "before", NAMES), _join("always", NAMES, "depends on", NAMES))
 FACTS = _join(NAMES, "=", st.one_of(NAMES, QUANTITIES, st.sampled_from(["true", "false"]), _join("-", QUANTITIES)))
-EXPECTATIONS = st.one_of(_join("expect", NAMES), _join("expect no", NAMES), _join("expect first", NAMES),
+EXPECTATIONS = st.one_of(_join("expect", NAME_LISTS), _join("expect no", NAME_LISTS), _join("expect first", NAMES),
                          _join("expect first urgency", NAMES), _join("expect status", NAMES),
                          _join("expect needs", NAME_LISTS), _join("expect no needs", NAME_LISTS))
 
@@ -81,19 +83,22 @@ DECLARATIONS = st.one_of(
     _join("import", STRINGS),
     _join("reference", NAMES, STRINGS, _optional(st.integers(1900, 2100).map(str)), _optional(_join("by", STRINGS))),
     _join("input", NAMES, ":", TYPES, INPUT_CLAUSES),
-    _join("define", NAMES, ":", expressions()),
+    _join("define", NAMES, ":", expressions(), SOURCE),
+    _join("not encoded", STRINGS, "because", STRINGS),
     _join("section", NAMES, STRINGS),
     _join("start ->", NAME_LISTS),
     _join("assess", NAMES, STRINGS, CITATIONS, st.lists(st.one_of(
-        _join("collects", NAME_LISTS), _join("then", NAME_LISTS), _join("detail", STRINGS)), max_size=3).map(" ".join)),
+        _join("collects", NAME_LISTS), _join("then", NAME_LISTS), _join("detail", STRINGS), _join("source", STRINGS)),
+        max_size=3).map(" ".join)),
     _join("decide", NAMES, STRINGS, _optional(st.sampled_from(["( first )", "( unique )", "( any )"])), CITATIONS,
-          _optional(_join("detail", STRINGS)),
+          _optional(_join("detail", STRINGS)), SOURCE,
           st.lists(_join("when", expressions(6), "->", NAME_LISTS), max_size=3).map(" ".join),
           _optional(_join("otherwise ->", NAME_LISTS))),
     _join("action", NAMES, STRINGS, CITATIONS, ACTION_CLAUSES),
-    _join("end", NAMES, STRINGS, CITATIONS, _optional(_join("detail", STRINGS))),
-    _join("assert", STRINGS, CITATIONS, st.lists(PROPERTIES, min_size=1, max_size=2).map(" ".join)),
-    _join("scenario", STRINGS, st.lists(st.lists(FACTS, min_size=1, max_size=3).map(lambda fs: "given " + " , ".join(fs)),
+    _join("end", NAMES, STRINGS, CITATIONS, _optional(_join("detail", STRINGS)), SOURCE),
+    _join("assert", STRINGS, CITATIONS, SOURCE, st.lists(PROPERTIES, min_size=1, max_size=2).map(" ".join)),
+    _join("patient", NAMES, st.lists(FACTS, min_size=1, max_size=3).map(lambda fs: "given " + " , ".join(fs))),
+    _join("scenario", STRINGS, _optional(_join("from", NAMES)), st.lists(st.lists(FACTS, min_size=1, max_size=3).map(lambda fs: "given " + " , ".join(fs)),
                                          max_size=2).map(" ".join),
           st.lists(EXPECTATIONS, min_size=1, max_size=3).map(" ".join)),
 )

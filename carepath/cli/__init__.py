@@ -58,11 +58,12 @@ def _register() -> None:
     from carepath.cli.diff import diff
     from carepath.cli.export import export
     from carepath.cli.fmt import fmt
+    from carepath.cli.lsp import lsp
     from carepath.cli.render import render
     from carepath.cli.run import run
     from carepath.cli.test import test
 
-    for command in (check, diff, explain, export, fmt, render, run, test):
+    for command in (check, diff, explain, export, fmt, lsp, render, run, test):
         main.add_command(command)
 
 

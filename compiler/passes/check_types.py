@@ -154,7 +154,7 @@ class _Checker:
                     self.condition(prop.expr, "an assertion")
 
     def scenarios(self) -> None:
-        for scenario in self.program.scenarios:
+        for scenario in [*self.program.patients.values(), *self.program.scenarios]:
             for fact in scenario.facts:
                 if fact.name.value in self.input_types:
                     self.fact(fact, self.input_types[fact.name.value])

@@ -8,6 +8,8 @@ What changes on the way down, so that no back end has to know the language:
   that unit (`21 d` against a `wk` input becomes `3 wk`), and two quantity
   expressions in different units meet through a scale factor, so a runtime only
   converts facts into declared units;
+- a scenario that starts `from` a named patient gets that patient's facts, those
+  it gives itself replacing the patient's of the same name;
 - nodes are emitted in graph order (a topological order, source order breaking
   ties: docs/semantics.md), `start` first; decisions' edges carry branch indices.
 """
@@ -42,6 +44,7 @@ def lower(program: Program, sink: Sink) -> ir.Graph:
         nodes=lowering.nodes(),
         assertions=tuple(a for decl in program.assertions for a in lowering.assertion(decl)),
         scenarios=tuple(lowering.scenario(s) for s in program.scenarios),
+        not_encoded=tuple(ir.NotEncoded(n.quote, n.reason, span=n.span) for n in program.not_encoded),
         source_sha256=hashlib.sha256(program.source_text.encode("utf-8")).hexdigest(),
         compiler_version=__version__,
         span=header.span,
@@ -88,7 +91,7 @@ class _Lowering:
 
     def define(self, name: str) -> ir.Define:
         decl = self.program.defines[name]
-        return ir.Define(name, self.expr(decl.expr), self.program.define_types[name], span=decl.span)
+        return ir.Define(name, self.expr(decl.expr), self.program.define_types[name], decl.source, span=decl.span)
 
     # -- nodes and edges ----------------------------------------------------------------
 
@@ -110,7 +113,7 @@ class _Lowering:
             section=decl.section,
             citations=tuple(c.value for c in decl.citations),
             text=decl.detail,
-            source=getattr(decl, "source", None),
+            source=decl.source,
             span=decl.span,
         )
         if isinstance(decl, ast.AssessDecl):
@@ -151,7 +154,7 @@ class _Lowering:
         citations = tuple(c.value for c in decl.citations)
         out = []
         for prop in decl.properties:
-            common = dict(label=decl.label, citations=citations, span=prop.span)
+            common = dict(label=decl.label, citations=citations, source=decl.source, span=prop.span)
             if isinstance(prop, ast.Always):
                 out.append(ir.Assertion(kind=ir.AssertionKind.ALWAYS, formula=self.expr(prop.expr), **common))
             elif isinstance(prop, ast.Never):
@@ -165,7 +168,11 @@ class _Lowering:
         return out
 
     def scenario(self, decl: ast.ScenarioDecl) -> ir.Scenario:
-        facts = tuple(ir.Fact(f.name.value, self.fact_value(f), span=f.span) for f in decl.facts)
+        """A scenario's facts are its patient's, overridden and extended by its own `given`."""
+        own = {f.name.value for f in decl.facts}
+        patient = self.program.patients.get(decl.patient.value) if decl.patient is not None else None
+        inherited = tuple(f for f in patient.facts if f.name.value not in own) if patient is not None else ()
+        facts = tuple(ir.Fact(f.name.value, self.fact_value(f), span=f.span) for f in (*inherited, *decl.facts))
         expectations = tuple(
             ir.Expectation(ir.ExpectationKind(e.kind), v.value, span=e.span)
             for e in decl.expectations

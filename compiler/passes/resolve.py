@@ -2,7 +2,8 @@
 
 Every name the author wrote must mean something: an input or define in an
 expression, a node after `->`/`then`, a reference in `[...]`, an input in
-`collects`, `known`, scenario facts and `needs`. Unknown names come with the
+`collects`, `known`, scenario facts and `needs`, the patient after a scenario's
+`from`. Unknown names come with the
 closest known names of the right kind, as Elm does ("did you mean `abi`?").
 Declared names must be used: an input no decision reads is a question nobody
 needs to ask, and a define nobody reads is dead logic.
@@ -91,6 +92,11 @@ def _declare(program: Program, sink: Sink) -> None:
                 program.assertions.append(item)
             elif isinstance(item, ast.ScenarioDecl):
                 program.scenarios.append(item)
+            elif isinstance(item, ast.PatientDecl):
+                _add(item, item.name, program.patients, {n: t.name for n, t in program.patients.items()},
+                     "a patient", sink)
+            elif isinstance(item, ast.NotEncodedDecl):
+                program.not_encoded.append(item)
         if module is program.main and module.header is None:
             sink.error("CP0008", "this file has no `guideline` header", Span.point(module.path, 1, 1),
                        hint='begin the file with `guideline <name> "<title>" version "1.0.0"`')
@@ -171,6 +177,7 @@ class _Uses:
     def __init__(self) -> None:
         self.inputs: set[str] = set()
         self.defines: set[str] = set()
+        self.patients: set[str] = set()
         self.suggested: set[str] = set()
 
     def suggest(self, name: str, candidates: Iterable[str]) -> str | None:
@@ -215,6 +222,14 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
         else:
             sink.error("CP0101", f"unknown input `{name.value}`", name.span, label="not a declared input",
                        hint=uses.suggest(name.value, program.inputs))
+
+    def patient_name(name: ast.Name) -> None:
+        if name.value in program.patients:
+            uses.patients.add(name.value)
+        else:
+            sink.error("CP0114", f"unknown patient `{name.value}`", name.span, label="no patient has this name",
+                       hint=uses.suggest(name.value, program.patients)
+                       or "declare it with `patient NAME given ...` before the scenario")
 
     def citations(names: tuple[ast.Name, ...]) -> None:
         _no_repeats(names, "citation", sink)
@@ -267,10 +282,16 @@ def _check_references(program: Program, sink: Sink) -> _Uses:
             elif isinstance(prop, ast.DependsOn):
                 node_name(prop.node)
                 input_name(prop.input)
+    for patient in program.patients.values():
+        _no_repeats(tuple(f.name for f in patient.facts), "fact", sink)
+        for fact in patient.facts:
+            input_name(fact.name, use=False)
     for scenario in program.scenarios:
         _no_repeats(tuple(f.name for f in scenario.facts), "fact", sink)
         for fact in scenario.facts:
             input_name(fact.name, use=False)
+        if scenario.patient is not None:
+            patient_name(scenario.patient)
         for expectation in scenario.expectations:
             _expectation(program, expectation, node_name, lambda n: input_name(n, use=False), sink)
     return uses
@@ -324,4 +345,9 @@ def _check_unused(program: Program, uses: _Uses, sink: Sink) -> None:
         if id(decl) in own and name not in uses.defines and name not in uses.suggested:
             sink.error("CP0103", f"define `{name}` is never used", decl.name.span,
                        label="nothing reads it", hint="use it in a guard or remove it")
+    for name, decl in program.patients.items():
+        if name not in uses.patients and name not in uses.suggested:
+            sink.error("CP0103", f"patient `{name}` is never used", decl.name.span,
+                       label="no scenario starts from it",
+                       hint=f'start a scenario from it (`scenario "..." from {name}`) or remove it')
 
