@@ -19,7 +19,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+# cql-execution, the peer CQL engine the ELM conformance tests run (pinned by its lock file)
+ELM_ENGINE := targets/elm/node_modules/.installed
+$(ELM_ENGINE): targets/elm/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd targets/elm && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	  else echo "npm not found: the cql-execution conformance tests will be skipped where node is missing too"; fi
+
+setup: $(VENV)/.installed $(ELM_ENGINE)
 
 demo: setup
 	$(CAREPATH) check $(GUIDELINE)

@@ -16,7 +16,7 @@ from attrs import frozen
 from compiler import ir
 from carepath.diagnostics import CompileError, Diagnostic, Sink
 from compiler.passes.load import SourceFile
-from compiler.pipeline import PASSES, UNVERIFIED_PASSES, run_passes
+from compiler.pipeline import ADVISORY_PASSES, PASSES, UNVERIFIED_PASSES, run_passes
 
 
 @frozen
@@ -33,14 +33,18 @@ class Checked:
         return self.graph
 
 
-def check_text(text: str, file: str = "<text>", *, verify_logic: bool = True) -> Checked:
-    """Every diagnostic of compiling `text`; `verify_logic=False` skips the z3 verifier."""
+def check_text(text: str, file: str = "<text>", *, verify_logic: bool = True, advice: bool = False) -> Checked:
+    """Every diagnostic of compiling `text`; `verify_logic=False` skips the z3 verifier, `advice=True`
+    adds the advisory warnings of a clean compilation (`carepath check` shows them)."""
     sink = Sink()
     graph = run_passes(SourceFile(file, text), sink, PASSES if verify_logic else UNVERIFIED_PASSES)
+    if graph is not None and advice:
+        for advise in ADVISORY_PASSES:
+            graph = advise(graph, sink)
     return Checked(graph, tuple(sink.sorted()), sink.sources)
 
 
-def check_file(path: str | Path, *, verify_logic: bool = True) -> Checked:
+def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = False) -> Checked:
     """Like `check_text` on the file's contents; an unreadable file is diagnostic CP0004."""
     shown = str(path)
     try:
@@ -50,7 +54,7 @@ def check_file(path: str | Path, *, verify_logic: bool = True) -> Checked:
         reason = getattr(error, "strerror", None) or str(error)
         sink.error("CP0004", f"cannot read `{shown}`: {reason}", hint="check the path and that it is a UTF-8 text file")
         return Checked(None, tuple(sink.diagnostics), {})
-    return check_text(text, shown, verify_logic=verify_logic)
+    return check_text(text, shown, verify_logic=verify_logic, advice=advice)
 
 
 def compile_text(text: str, file: str = "<text>") -> ir.Graph:

@@ -3,8 +3,9 @@
 Each code has a page `docs/errors/<CODE>.md` (a test checks both ways), shown by
 `carepath explain CODE`. Ranges: CP00xx syntax and files, CP01xx names, CP02xx
 types and units, CP03xx graph structure, CP04xx decision logic, CP05xx
-assertions, CP06xx facts files, CP07xx graph JSON files, CP09xx requests a
-command cannot carry out on a good guideline (a chart, a comparison).
+assertions, CP06xx facts files, CP07xx graph JSON files, CP08xx exchange with other
+systems (advice), CP09xx requests a command cannot carry out on a good guideline (a
+chart, a comparison).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ CODES: dict[str, str] = {
     "CP0707": "graph JSON names something it does not declare",
     "CP0708": "source changed since the graph was compiled",
     "CP0709": "graph JSON out of graph order, or a define cycle",
+    # exchange with other systems (compiler/passes/check_codes.py; advice from `carepath check`)
+    "CP0801": "inputs without a terminology code",
     # what a command is asked to do with a good guideline (carepath.diagnostics.ProblemsError)
     "CP0901": "the chart cannot be drawn",
     "CP0902": "the patient's path does not fit the chart",

@@ -15,6 +15,7 @@ from typing import Any
 
 from compiler import ir
 from carepath.diagnostics import Sink
+from compiler.passes.check_codes import check_codes
 from compiler.passes.check_types import check_types
 from compiler.passes.load import SourceFile, load
 from compiler.passes.lower import lower
@@ -38,6 +39,13 @@ PASSES: tuple[Pass, ...] = (
 # replay a counterexample on a guideline whose logic check failed: the patient
 # the verifier found must be runnable to be understood.
 UNVERIFIED_PASSES: tuple[Pass, ...] = tuple(p for p in PASSES if p is not verify_logic)
+
+
+# Advice run only by `carepath check`, after a clean compilation: warnings about how
+# well the guideline travels (terminology codes for FHIR data), never errors.
+ADVISORY_PASSES: tuple[Pass, ...] = (
+    check_codes,  # ir.Graph -> ir.Graph (CP0801: inputs without a terminology code)
+)
 
 
 # Stages whose errors the next stage tolerates: types are checked even when some

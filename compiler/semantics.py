@@ -131,26 +131,31 @@ def compare(logic: Logic, op: str, left: Num, right: Num):
 
 
 def arithmetic(logic: Logic, op: str, left: Num, right: Num) -> Num:
-    """Exact `+ - * /`; bounds carry through `+`, `-` and scaling; division by zero is unknown."""
+    """Exact `+ - * /`; bounds carry through `+`, `-` and scaling; division by zero is unknown.
+
+    A product or quotient of two bounded values is known only where both bounds meet
+    (every term of the sums known): there it is the exact result, elsewhere unknown.
+    """
     defined = logic.all((left.defined, right.defined))
-    if left.is_exact and right.is_exact:
-        a, b = left.low, right.low
-        if op == "/":
-            nonzero = b != 0
-            one, zero = logic.constant(Fraction(1)), logic.constant(Fraction(0))
-            quotient = logic.choose(nonzero, logic.divide(a, logic.choose(nonzero, b, one)), zero)
-            return Num.exact(quotient, logic.all((defined, nonzero)))
-        return Num.exact(a + b if op == "+" else a - b if op == "-" else a * b, defined)
-    if op == "+":
-        return Num(left.low + right.low, left.high + right.high, defined)
-    if op == "-":
+    if op in "+-" and not (left.is_exact and right.is_exact):
+        if op == "+":
+            return Num(left.low + right.low, left.high + right.high, defined)
         return Num(left.low - right.high, left.high - right.low, defined)
-    if op == "*" and (left.is_exact or right.is_exact):
+    if op == "*" and left.is_exact != right.is_exact:
         scale, bounded = (left.low, right) if left.is_exact else (right.low, left)
         positive = scale >= 0
         return Num(logic.choose(positive, bounded.low * scale, bounded.high * scale),
                    logic.choose(positive, bounded.high * scale, bounded.low * scale), defined)
-    return Num(left.low, left.high, logic.FALSE)  # products and quotients of bounds: unknown
+    for side in (left, right):
+        if not side.is_exact:
+            defined = logic.all((defined, side.low == side.high))
+    a, b = left.low, right.low
+    if op == "/":
+        nonzero = b != 0
+        one, zero = logic.constant(Fraction(1)), logic.constant(Fraction(0))
+        quotient = logic.choose(nonzero, logic.divide(a, logic.choose(nonzero, b, one)), zero)
+        return Num.exact(quotient, logic.all((defined, nonzero)))
+    return Num.exact(a + b if op == "+" else a - b if op == "-" else a * b, defined)
 
 
 def condition_sum(logic: Logic, terms: Sequence[tuple[Fraction, Any]]) -> Num:

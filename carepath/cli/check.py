@@ -33,7 +33,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
 
     worst, collected = EXIT_OK, []
     for file in files:
-        checked = check_file(file)
+        checked = check_file(file, advice=True)
         graph = checked.graph
         if checked.diagnostics:
             error = CompileError(checked.diagnostics, checked.sources)

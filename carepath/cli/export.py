@@ -1,8 +1,9 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-The graph JSON (`carepath.graph/1`, docs/graph-json.md) and the SQL query over a
-facts table (`--format sql`, `--dialect duckdb|spark`, docs/scale.md); FHIR and ELM
-are refused with exit 2 until they exist.
+Formats: the graph JSON (`carepath.graph/1`, docs/graph-json.md); `fhir`, a FHIR R4
+Bundle with a PlanDefinition and the Library carrying its ELM; `elm`, the CQL ELM JSON
+library (both in docs/interop.md); `sql`, one SQL query over a facts table
+(`--dialect duckdb|spark`, docs/scale.md).
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -17,7 +18,7 @@ import click
 from carepath.files import write_atomically
 
 FORMATS = ("json", "fhir", "elm", "sql")
-SUPPORTED = ("json", "sql")
+SUPPORTED = ("json", "fhir", "elm", "sql")
 
 
 @click.command()
@@ -31,19 +32,30 @@ SUPPORTED = ("json", "sql")
 @click.option("--dialect", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
               help="--format sql: the SQL engine the query is written for.")
 def export(guideline: str, format_: str, output: str, spans: bool, dialect: str) -> None:
-    """Export GUIDELINE as a compiled graph for other runtimes."""
+    """Export GUIDELINE as a compiled graph for other runtimes, or as FHIR, CQL ELM or SQL."""
     from carepath.cli.common import fail_input, load_guideline
 
     if format_ not in SUPPORTED:
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
-    if format_ == "sql":
+    graph = load_guideline(guideline)
+    if format_ == "fhir":
+        from targets.fhir.plandefinition import export_fhir
+
+        text = export_fhir(graph)
+    elif format_ == "elm":
+        import json
+
+        from targets.elm import elm_library
+
+        text = json.dumps(elm_library(graph), indent=2, ensure_ascii=False) + "\n"
+    elif format_ == "sql":
         from targets.sql.query import DIALECTS, export_sql
 
-        text = export_sql(load_guideline(guideline), DIALECTS[dialect])
+        text = export_sql(graph, DIALECTS[dialect])
     else:
         from targets.json.export import export_graph
 
-        text = export_graph(load_guideline(guideline), spans=spans)
+        text = export_graph(graph, spans=spans)
     if output == "-":
         sys.stdout.write(text)
         return

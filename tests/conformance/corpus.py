@@ -145,6 +145,9 @@ def _sums() -> list[Case]:
         case("a sum equal to a number its bounds exclude", "sum(2 if a, 1 if b) = 4", _facts(a=True), False),
         case("a sum equal to a number its bounds include", "sum(2 if a, 1 if b) = 3", _facts(a=True), None),
         case("a complete sum", "sum(2 if a, 1 if b) = 3", _facts(a=True, b=True), True),
+        case("a complete count divided", "count(a, b) / 2 >= 1", _facts(a=True, b=True), True),
+        case("a count divided while a term is unknown", "count(a, b) / 2 >= 1", _facts(a=True), None),
+        case("a product of two complete sums", "count(a, b) * sum(2 if c) = 4", _facts(a=True, b=True, c=True), True),
     ]
 
 
