@@ -38,8 +38,11 @@ test: setup
 
 # The whole suite with the long budgets: thousands of generated guidelines and
 # expressions per property, 100,000 patients through both runtimes.
+# Then the seeded attack campaign of issue 14 (tests/fuzz/): the reproducer corpus and
+# 5,000 random hostile inputs through the command line; one summary line of counts.
 fuzz: setup
 	CAREPATH_FUZZ=1 $(PY) -m pytest tests --hypothesis-profile=fuzz
+	$(PY) -m tests.fuzz.campaign --inputs 5000 --seed 14
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -17,6 +17,7 @@ from compiler import ir
 from carepath.diagnostics import CompileError, Diagnostic, Sink
 from compiler.passes.load import SourceFile
 from compiler.pipeline import ADVISORY_PASSES, PASSES, UNVERIFIED_PASSES, run_passes
+from compiler.reading import SOURCE_LIMIT, read_text
 
 
 @frozen
@@ -48,7 +49,7 @@ def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = Fa
     """Like `check_text` on the file's contents; an unreadable file is diagnostic CP0004."""
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path, SOURCE_LIMIT)
     except (OSError, UnicodeDecodeError) as error:
         sink = Sink()
         reason = getattr(error, "strerror", None) or str(error)

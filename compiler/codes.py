@@ -21,6 +21,9 @@ CODES: dict[str, str] = {
     "CP0007": "an imported file may only declare inputs, defines and references",
     "CP0008": "missing guideline header",
     "CP0009": "expression nested too deeply",
+    "CP0010": "number literal too long",
+    "CP0011": "year too long",
+    "CP0012": "imports nested too deeply",
     # names
     "CP0101": "unknown name",
     "CP0102": "name declared twice",
@@ -35,6 +38,7 @@ CODES: dict[str, str] = {
     "CP0112": "keyword used as a name",
     "CP0113": "name hides an enum member",
     "CP0114": "unknown patient",
+    "CP0115": "define nested too deeply through the defines it uses",
     # types and units
     "CP0201": "type mismatch",
     "CP0202": "incommensurable units",
@@ -60,6 +64,7 @@ CODES: dict[str, str] = {
     "CP0404": "branch can never hold",
     "CP0405": "branch cannot hold on any path that reaches its decision",
     "CP0406": "decision check undecided (solver time limit)",
+    "CP0407": "logic not verified: graph beyond the verification budget",
     # assertions (compiler/passes/verify_logic.py)
     "CP0501": "`always` assertion fails",
     "CP0502": "`never` assertion fails",

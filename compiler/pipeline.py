@@ -10,7 +10,9 @@ DAG).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from compiler import ir
@@ -56,6 +58,30 @@ RECOVERABLE: frozenset[Pass] = frozenset({resolve})
 
 def run_passes(source: SourceFile, sink: Sink, passes: tuple[Pass, ...] = PASSES) -> ir.Graph | None:
     """The graph, or None when a stage reported errors (they are in `sink`)."""
+    with _collector_paused():
+        return _run(source, sink, passes)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while compiling, back as it was afterwards.
+
+    A compilation allocates millions of small, acyclic objects (tokens, tree nodes,
+    AST and IR values) that all live until it ends; each full collection walks all of
+    them, which made parsing a 20,000-node guideline superlinear (benchmarks/
+    check_scaling.py). Reference counting still frees everything that is not a cycle,
+    and the cycles left are collected once the collector is back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(source: SourceFile, sink: Sink, passes: tuple[Pass, ...]) -> ir.Graph | None:
     value: Any = source
     errors_before = False
     for stage in passes:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from compiler import exact_json
 from carepath.diagnostics import Diagnostic
+from compiler.terminal import escape_controls
 
 
 def render(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], style: str = "human") -> str:
@@ -21,8 +22,8 @@ def render(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], style:
     if style == "json":
         return exact_json.dumps([as_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
     if style == "short":
-        return "".join(short(d) + "\n" for d in diagnostics)
-    return "".join(human(d, sources) + "\n" for d in diagnostics)
+        return escape_controls("".join(short(d) + "\n" for d in diagnostics))
+    return escape_controls("".join(human(d, sources) + "\n" for d in diagnostics))
 
 
 def summary(diagnostics: Iterable[Diagnostic]) -> str:

@@ -272,3 +272,9 @@ def _atom_value(symbol: str, code: str) -> tuple[Fraction, dict[str, int]]:
     except UnitError as error:
         raise UnitError(f"`{code}` cannot be used: {str(error).split(': ', 1)[-1]}") from None
     return factor, dict(dimension)
+
+
+def shown_code(code: str) -> str:
+    """A unit code as a message may quote it: control characters escaped, at most 40 characters."""
+    escaped = code.encode("unicode_escape").decode("ascii") if not code.isprintable() else code
+    return escaped if len(escaped) <= 40 else escaped[:40] + f"… ({len(code)} characters)"

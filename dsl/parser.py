@@ -65,6 +65,9 @@ def parse(text: str, file: str = "<text>") -> ast.Module:
     too_deep = _too_deep(tree, file)
     if too_deep is not None:
         raise ParseFailed([too_deep])
+    out_of_bounds = _literal_problems(tree, file)
+    if out_of_bounds:
+        raise ParseFailed(out_of_bounds)
     transformer = ToAst(file)
     module = transformer.transform(tree)
     if transformer.problems:
@@ -92,6 +95,29 @@ def _too_deep(tree: Tree, file: str) -> SyntaxProblem | None:
             )
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
     return None
+
+
+# Number literals longer than this are refused (CP0010): no clinical value needs more
+# digits, and every stage can then hold a literal in a double without overflow.
+MAX_NUMBER_DIGITS = 30
+# A reference's year is written with at most this many digits (CP0011).
+MAX_YEAR_DIGITS = 4
+
+
+def _literal_problems(tree: Tree, file: str) -> list[SyntaxProblem]:
+    """Number literals and years too long to be meant, each located (before any is converted)."""
+    years = {id(token) for year in tree.find_data("year") for token in year.children if isinstance(token, Token)}
+    problems = []
+    for token in tree.scan_values(lambda v: isinstance(v, Token) and v.type in ("INT", "DECIMAL")):
+        span = Span(file, token.line, token.column, token.end_line, token.end_column)
+        digits = len(token) - token.count(".")
+        if id(token) in years and digits > MAX_YEAR_DIGITS:
+            problems.append(SyntaxProblem("CP0011", f"a year has at most {MAX_YEAR_DIGITS} digits, this one has {digits}",
+                                          span, "not a year", "write the year of publication, e.g. 2025"))
+        elif digits > MAX_NUMBER_DIGITS:
+            problems.append(SyntaxProblem("CP0010", f"a number has at most {MAX_NUMBER_DIGITS} digits, this one has {digits}",
+                                          span, "too many digits", "write the value with fewer digits, or in another unit"))
+    return problems[:MAX_SYNTAX_PROBLEMS]
 
 
 # Words that begin a top-level declaration; after a syntax error, parsing resumes

@@ -18,6 +18,7 @@ GENERATORS: dict[str, str] = {
     "conformance": "tests.test_conformance:regenerate_vectors",
     "corpus": "tests.test_conformance_corpus:regenerate",
     "runtime": "tests.test_runtime_golden:regenerate",
+    "review": "tests.test_review:regenerate",
 }
 
 

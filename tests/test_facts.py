@@ -140,12 +140,15 @@ def test_a_facts_file_must_be_an_object(graph, text):
     assert [p.code for p in caught.value.problems] == ["CP0601"]
 
 
-@pytest.mark.parametrize("text", ['{"abi": 0.8', '{"abi": NaN}', '{"abi": Infinity}', ""])
-def test_malformed_json_is_one_problem_with_its_place(graph, text):
+@pytest.mark.parametrize(("text", "path"), [('{"abi": 0.8', "$"), ('{"abi": NaN}', "$.abi"),
+                                            ('{"abi": Infinity}', "$.abi"), ("", "$"),
+                                            ('{"abi": 1, "abi": 2}', "$.abi"), ('{"abi": 1e400}', "$.abi"),
+                                            ('{"abi": ' + "9" * 400 + "}", "$.abi"), ("[" * 100_000, "$")])
+def test_malformed_json_is_one_problem_with_its_place(graph, text, path):
     with pytest.raises(FactsError) as caught:
         read_facts_text(graph, text)
     problem, = caught.value.problems
-    assert problem.code == "CP0601" and problem.path == "$"
+    assert problem.code == "CP0601" and problem.path == path
 
 
 def test_booleans_are_not_numbers_and_numbers_are_not_booleans(graph):

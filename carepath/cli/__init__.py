@@ -60,10 +60,11 @@ def _register() -> None:
     from carepath.cli.fmt import fmt
     from carepath.cli.lsp import lsp
     from carepath.cli.render import render
+    from carepath.cli.review import review
     from carepath.cli.run import run
     from carepath.cli.test import test
 
-    for command in (check, diff, explain, export, fmt, lsp, render, run, test):
+    for command in (check, diff, explain, export, fmt, lsp, render, review, run, test):
         main.add_command(command)
 
 

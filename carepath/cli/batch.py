@@ -131,7 +131,7 @@ def _output(request: BatchRequest):
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
-    with atomic_stream(Path(request.output_path)) as stream:
+    with atomic_stream(Path(request.output_path), inputs=[request.input_path]) as stream:
         yield stream
 
 

@@ -39,10 +39,15 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
             error = CompileError(checked.diagnostics, checked.sources)
             worst = max(worst, exit_code(error))
             if counterexample_dir is not None:
+                from carepath.cli.common import fail_input
                 from carepath.files import write_counterexamples
 
-                for written in write_counterexamples(error.diagnostics, counterexample_dir):
-                    click.echo(f"counterexample: {written}", err=True)
+                try:
+                    for written in write_counterexamples(error.diagnostics, counterexample_dir, inputs=files):
+                        click.echo(f"counterexample: {written}", err=True)
+                except OSError as failure:
+                    fail_input(f"cannot write counterexamples into `{counterexample_dir}`: "
+                               f"{failure.strerror or failure}")
             if style == "json":
                 collected += [as_json(d) for d in error.diagnostics]
             else:

@@ -16,6 +16,7 @@ from compiler import ir
 from compiler.codes import CODES
 from carepath.diagnostics import CompileError
 from compiler.report import render, summary
+from compiler.terminal import escape_controls
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # an unreadable file or a bad graph JSON (CP07xx): input errors, not findings
@@ -78,5 +79,5 @@ def report_and_exit(error: CompileError, style: str = "human", consequence: str 
 
 def fail_input(message: str) -> None:
     """Print a one-line input error and exit 2."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {escape_controls(message)}", err=True)
     sys.exit(EXIT_INPUT)

@@ -10,7 +10,6 @@ an input in a way the other cannot be compared with.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -38,7 +37,9 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
     if style == "json":
         click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
-        click.echo(_as_text(result, old, new), nl=False)
+        from compiler.terminal import escape_controls
+
+        click.echo(escape_controls(_as_text(result, old, new)), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
 
 
@@ -56,7 +57,9 @@ def _load(path: str):
 
             return load_graph_file(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            from compiler.reading import SOURCE_LIMIT, read_text
+
+            text = read_text(path, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
             click.echo(f"error: cannot read `{path}`: {getattr(error, 'strerror', None) or error}", err=True)
             sys.exit(EXIT_INPUT)
@@ -71,6 +74,8 @@ def _load(path: str):
 
 
 def _as_text(result, old: str, new: str) -> str:
+    from targets.review.words import region_text
+
     lines = []
     for change in result.input_changes:
         lines.append(f"input `{change.name}`: {change.old or '(not declared)'} → {change.new or '(not declared)'}")
@@ -81,27 +86,61 @@ def _as_text(result, old: str, new: str) -> str:
         lines.append(f"{count} region{'s' if count != 1 else ''} of patients get a different recommendation "
                      f"({old} → {new}):")
     for number, region in enumerate(result.regions, 1):
-        lines += ["", f"{number}. {region.condition}",
-                  f"   example patient: {exact_json.dumps(region.example, ensure_ascii=False)}"]
-        lost = [a for a in region.old.actions if a not in region.new.actions]
-        gained = [a for a in region.new.actions if a not in region.old.actions]
-        if lost:
-            lines.append(f"   no longer recommended: {', '.join(lost)}")
-        if gained:
-            lines.append(f"   newly recommended: {', '.join(gained)}")
-        if region.old.first != region.new.first:
-            lines.append(f"   first action: {region.old.first or 'none'} → {region.new.first or 'none'}")
+        changes = [_change_text(change) for change in region.changes] or ["no edited node: the order of actions"]
+        lines += ["", f"{number}. {changes[0]}", *(f"   {change}" for change in changes[1:])]
+        lines += ["   " + line for line in region_text(region.where, region.terms).splitlines()]
+        if not region.exact:
+            lines.append("   (more patients of this change may differ: the description is not proved complete)")
+        lines.append(f"   example patient: {exact_json.dumps(region.example, ensure_ascii=False)}")
+        lines.append(f"   for this patient: {_outcome_text(region)}")
     if not result.complete:
         lines += ["", "more patients may differ: the region limit or the solver's time limit was reached"]
     return "\n".join(lines) + "\n"
 
 
+def _change_text(change) -> str:
+    from compiler.logic.diff import DefineChange, LineChange
+    from targets.review.words import words
+
+    if isinstance(change, LineChange):
+        def line(value) -> str:
+            if value is None:
+                return "(none)"
+            guard, targets = value
+            return f"\"{'otherwise' if guard is None else 'when ' + words(guard)} → {', '.join(targets)}\""
+
+        return f"`{change.node}` line {change.line} was {line(change.old)}, now {line(change.new)}"
+    if isinstance(change, DefineChange):
+        def definition(expr) -> str:
+            return "(none)" if expr is None else f"\"{words(expr)}\""
+
+        return f"define `{change.name}` was {definition(change.old)}, now {definition(change.new)}"
+    return f"`{change.node}`: {change.detail}"
+
+
+def _outcome_text(region) -> str:
+    lost = [a for a in region.old.actions if a not in region.new.actions]
+    gained = [a for a in region.new.actions if a not in region.old.actions]
+    parts = []
+    if lost:
+        parts.append(f"no longer recommended: {', '.join(lost)}")
+    if gained:
+        parts.append(f"newly recommended: {', '.join(gained)}")
+    if region.old.first != region.new.first:
+        parts.append(f"first action: {region.old.first or 'none'} → {region.new.first or 'none'}")
+    return "; ".join(parts)
+
+
 def _as_json(result) -> dict:
+    from targets.review.words import region_text, term_text
+
     return {
         "differs": result.differs,
         "complete": result.complete,
         "input_changes": [{"name": c.name, "old": c.old, "new": c.new} for c in result.input_changes],
-        "regions": [{"condition": r.condition, "example": r.example,
+        "regions": [{"where": list(r.where), "changes": [_change_text(c) for c in r.changes],
+                     "condition": " ".join(region_text(r.where, r.terms).split()),
+                     "terms": [term_text(t) for t in r.terms], "exact": r.exact, "example": r.example,
                      "old": {"actions": list(r.old.actions), "first": r.old.first, "path": list(r.old.path)},
                      "new": {"actions": list(r.new.actions), "first": r.new.first, "path": list(r.new.path)}}
                     for r in result.regions],

@@ -60,6 +60,6 @@ def export(guideline: str, format_: str, output: str, spans: bool, dialect: str)
         sys.stdout.write(text)
         return
     try:
-        write_atomically(Path(output), text)
+        write_atomically(Path(output), text, inputs=[guideline])
     except OSError as error:
         fail_input(f"cannot write `{output}`: {error.strerror or error}")

@@ -26,13 +26,14 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     from carepath.cli.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, report
     from carepath.files import write_atomically
     from carepath.diagnostics import CompileError, Diagnostic
+    from compiler.reading import SOURCE_LIMIT, read_text
     from dsl.format import format_text
     from dsl.parser import ParseFailed
 
     worst, changed, failed = EXIT_OK, [], 0
     for file in files:
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = read_text(file, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
             click.echo(f"error: cannot read `{file}`: {getattr(error, 'strerror', None) or error}", err=True)
             worst = max(worst, EXIT_INPUT)
@@ -55,7 +56,14 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
         if check_only:
             click.echo(f"would reformat {file}", err=True)
         else:
-            write_atomically(Path(file), formatted)
+            try:
+                write_atomically(Path(file), formatted)
+            except OSError as error:
+                click.echo(f"error: cannot write `{file}`: {error.strerror or error}", err=True)
+                worst = max(worst, EXIT_INPUT)
+                failed += 1
+                changed.pop()
+                continue
             click.echo(f"reformatted {file}", err=True)
     unchanged = len(files) - len(changed) - failed
     verb = "would be reformatted" if check_only else "reformatted"

@@ -53,7 +53,7 @@ def render(
     except (RenderError, MermaidError) as error:
         report_and_exit(error)
     try:
-        write_atomically(Path(output), data)
+        write_atomically(Path(output), data, inputs=[guideline, *([facts_path] if facts_path else [])])
     except OSError as error:
         fail_input(f"cannot write `{output}`: {error.strerror or error}")
     click.echo(f"wrote {output} ({fmt}, {len(graph.nodes)} steps)", err=True)
@@ -70,7 +70,9 @@ def _read_facts(graph, facts_path: str):
     from targets.runtime.facts import FactsError, read_facts_text
 
     try:
-        text = Path(facts_path).read_text(encoding="utf-8")
+        from compiler.reading import FACTS_LIMIT, read_text
+
+        text = read_text(facts_path, FACTS_LIMIT)
     except (OSError, UnicodeDecodeError) as error:
         fail_input(f"cannot read `{facts_path}`: {getattr(error, 'strerror', None) or error}")
     try:

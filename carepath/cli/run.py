@@ -94,12 +94,13 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, text: str | None =
     import json
 
     from carepath.cli.common import report_and_exit
+    from compiler.reading import FACTS_LIMIT
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
     from targets.runtime.report import render_text
 
     try:
-        facts = read_facts_text(graph, _read(facts_path) if text is None else text, "$")
+        facts = read_facts_text(graph, _read(facts_path, FACTS_LIMIT) if text is None else text, "$")
     except FactsError as error:
         report_and_exit(error.in_file(facts_path), "json" if style == "json" else "human", "nothing was run")
     result = execute(graph, facts.values)
@@ -129,9 +130,10 @@ def _format(path: str, given: str | None, option: str) -> str:
 
 
 def _run_fhir_one(graph, path: str, style: str, trace: bool, as_of) -> None:
+    from compiler.reading import FACTS_LIMIT
     from targets.fhir.patient import bundle_facts
 
-    mapped = bundle_facts(graph, _bundle(path, _read(path)), as_of)
+    mapped = bundle_facts(graph, _bundle(path, _read(path, FACTS_LIMIT)), as_of)
     for note in mapped.notes:
         click.echo(f"{path}: fhir: {note}", err=True)
     _run_one(graph, path, style, trace, mapped.facts_text())
@@ -142,14 +144,15 @@ def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of) -> N
 
     from carepath.cli.common import EXIT_INPUT, fail_input
     from carepath.files import write_atomically
+    from compiler.reading import BATCH_LIMIT, FACTS_LIMIT, read_text
     from targets.fhir.patient import BundleError, bundle_facts, read_bundle_text
     from targets.runtime.execute import execute
     from targets.runtime.facts import FactsError, read_facts_text
 
     if Path(path).is_dir():
-        sources = [(str(p), p.read_text(encoding="utf-8")) for p in sorted(Path(path).glob("*.json"))]
+        sources = [(str(p), read_text(p, FACTS_LIMIT)) for p in sorted(Path(path).glob("*.json"))]
     else:
-        sources = [(f"{path}: line {n}", line) for n, line in enumerate(_read(path).splitlines(), start=1)
+        sources = [(f"{path}: line {n}", line) for n, line in enumerate(_read(path, BATCH_LIMIT).split("\n"), start=1)
                    if line.strip()]
     out_lines, bad = [], 0
     for source, text in sources:
@@ -182,12 +185,11 @@ def _bundle(path: str, text: str) -> dict:
         fail_input(f"`{path}`: {error}")
 
 
-def _read(path: str) -> str:
-    from pathlib import Path
-
+def _read(path: str, limit: int) -> str:
     from carepath.cli.common import fail_input
+    from compiler.reading import read_text
 
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_text(path, limit)
     except (OSError, UnicodeDecodeError) as error:
         fail_input(f"cannot read `{path}`: {getattr(error, 'strerror', None) or error}")

@@ -17,16 +17,27 @@ import sys
 import click
 
 
+class _Percentage(click.FloatRange):
+    """A percentage from 0 to 100; `nan` and `inf` are refused (nan compares false with both bounds)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if number != number:  # NaN is the one float unequal to itself
+            self.fail(f"{value!r} is not a number from 0 to 100", param, ctx)
+        return number
+
+
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), default=None,
               help="Write a JUnit XML report here (one testsuite per file, one testcase per scenario).")
 @click.option("--coverage", "show_coverage", is_flag=True, help="Report node and branch coverage.")
-@click.option("--min-coverage", type=click.FloatRange(0, 100), default=None,
+@click.option("--min-coverage", type=_Percentage(0, 100), default=None,
               help="Fail when node or branch coverage of a file is below this percentage.")
 def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, min_coverage: float | None) -> None:
     """Run the scenarios of guideline files; report failures and coverage."""
     from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, load_guideline
+    from compiler.terminal import escape_controls
     from targets.runtime.junit import Suite, junit_xml
     from targets.runtime.scenarios import coverage, run_scenarios
 
@@ -43,9 +54,9 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
         passed = sum(o.passed for o in outcomes)
         for outcome in outcomes:
             mark = click.style("✓", fg="green") if outcome.passed else click.style("✗", fg="red", bold=True)
-            click.echo(f"{mark} {file}: {outcome.scenario.name}")
+            click.echo(f"{mark} {escape_controls(f'{file}: {outcome.scenario.name}')}")
             if not outcome.passed:
-                click.echo("\n".join("    " + line for line in outcome.details()))
+                click.echo(escape_controls("\n".join("    " + line for line in outcome.details())))
         if passed < len(outcomes) or not outcomes:
             worst = EXIT_FINDINGS
         summary = f"{file}: {passed} of {len(outcomes)} scenarios passed"
@@ -66,20 +77,22 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
         from carepath.files import write_atomically
 
         try:
-            write_atomically(Path(junit_path), junit_xml(suites))
+            write_atomically(Path(junit_path), junit_xml(suites), inputs=files)
         except OSError as error:
             fail_input(f"cannot write `{junit_path}`: {error.strerror or error}")
     sys.exit(worst)
 
 
 def _print_coverage(file: str, measured) -> None:
+    from compiler.terminal import escape_controls
+
     nodes_covered = measured.nodes_total - len(measured.uncovered_nodes)
     branches_covered = measured.branches_total - len(measured.uncovered_branches)
     click.echo(f"{file}: coverage: nodes {nodes_covered}/{measured.nodes_total} "
                f"({measured.node_percent:.1f}%), branches {branches_covered}/{measured.branches_total} "
                f"({measured.branch_percent:.1f}%)")
     for node in measured.uncovered_nodes:
-        click.echo(f"  not covered: node {node.id} ({node.kind.value}) at {node.span.file}:{node.span.line}")
+        click.echo(escape_controls(f"  not covered: node {node.id} ({node.kind.value}) at {node.span.file}:{node.span.line}"))
     for branch in measured.uncovered_branches:
-        click.echo(f"  not covered: {branch.decision} branch {branch.branch} `{branch.when}` "
-                   f"at {branch.span.file}:{branch.span.line}")
+        click.echo(escape_controls(f"  not covered: {branch.decision} branch {branch.branch} `{branch.when}` "
+                                   f"at {branch.span.file}:{branch.span.line}"))

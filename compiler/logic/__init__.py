@@ -4,7 +4,8 @@
 semantics; `reach` turns the decision graph into one activation formula per
 node; `witness` reads a z3 model back as a replayable patient; `decisions` and
 `assertions` are the checks the `verify_logic` pass runs; `diff` compares two
-versions of a guideline. Kept apart from `compiler.passes` because `carepath
+versions of a guideline; `conditions` writes reach conditions back as IR
+expressions for `carepath review`. Kept apart from `compiler.passes` because `carepath
 diff` uses the same encoding without running a compilation.
 """
 

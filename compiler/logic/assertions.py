@@ -39,7 +39,7 @@ class AssertionChecks:
     def run(self) -> list[Diagnostic]:
         found = []
         for assertion in self.activation.graph.assertions:
-            diagnostic = self._check(assertion)
+            diagnostic = self.check(assertion)
             if diagnostic is not None:
                 found.append(diagnostic)
         return found
@@ -89,7 +89,8 @@ class AssertionChecks:
         tri = self._encoder(reaches).condition(assertion.formula)
         return tri.false if assertion.kind is ir.AssertionKind.ALWAYS else tri.true
 
-    def _check(self, assertion: ir.Assertion) -> Diagnostic | None:
+    def check(self, assertion: ir.Assertion) -> Diagnostic | None:
+        """None when the assertion is proved; else the failure, or the warning that it could not be decided."""
         outcome = self._violated(assertion)
         if outcome.holds:
             violation = self.violation(assertion)

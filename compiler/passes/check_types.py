@@ -43,6 +43,11 @@ class ErrorType:
 
 ERROR = ErrorType()
 
+# How deep a define may nest once the defines it uses are written out (CP0115). The
+# verifier and the runtimes recurse once or twice per level: 200 stays well inside
+# Python's default recursion limit, and far above any guideline written by hand.
+MAX_INLINE_DEPTH = 200
+
 
 def describe(t) -> str:
     if isinstance(t, BooleanType):
@@ -92,8 +97,8 @@ class _Checker:
     def inputs(self) -> None:
         for decl in self.program.inputs.values():
             t = decl.type
-            if isinstance(t, ast.QuantityTypeExpr):
-                self.unit(t.unit, t.unit_span)
+            if isinstance(t, ast.QuantityTypeExpr) and self.unit(t.unit, t.unit_span) is None:
+                self.input_types[decl.name.value] = ERROR  # reported once, here; its uses are not judged again
             if isinstance(t, (ast.NumberTypeExpr, ast.QuantityTypeExpr)) and t.low and t.high:
                 if t.low.value > t.high.value:
                     self.sink.error("CP0206", f"the range of `{decl.name.value}` is empty",
@@ -101,36 +106,78 @@ class _Checker:
                                     hint="write the lower bound first: `from LOW to HIGH`")
 
     def defines(self) -> None:
-        order, state = [], {}
+        """Type the defines in dependency order; report cycles (CP0109) and chains nested too deep (CP0115).
 
-        def visit(name: str, trail: list[str]) -> None:
-            if state.get(name) == "done":
-                return
-            if state.get(name) == "visiting":
-                cycle = " → ".join([*trail[trail.index(name):], name])
-                decl = self.program.defines[name]
-                self.sink.error("CP0109", f"define `{name}` refers to itself: {cycle}", decl.name.span,
-                                hint="a define must be computable from inputs; break the cycle")
-                raise _Cycle
-            state[name] = "visiting"
-            for node in ast.walk(self.program.defines[name].expr):
-                if isinstance(node, ast.NameRef) and node.name in self.program.defines:
-                    visit(node.name, [*trail, name])
-            state[name] = "done"
-            order.append(name)
-
-        for name in self.program.defines:
-            try:
-                visit(name, [])
-            except _Cycle:
-                for key, value in list(state.items()):
-                    if value == "visiting":
-                        state[key] = "done"
-                self.program.define_types[name] = ERROR
+        Iterative on purpose: a chain of thousands of defines, each using the one
+        before, must be a diagnostic, not a `RecursionError`.
+        """
+        defines = self.program.defines
+        uses = {name: [n.name for n in ast.walk(decl.expr) if isinstance(n, ast.NameRef) and n.name in defines]
+                for name, decl in defines.items()}
+        order, state, broken = [], {}, set()
+        for root in defines:
+            if root in state:
+                continue
+            state[root] = "visiting"
+            stack = [(root, iter(uses[root]))]
+            while stack:
+                name, pending = stack[-1]
+                used = next(pending, None)
+                if used is None:
+                    stack.pop()
+                    state[name] = "done"
+                    order.append(name)
+                elif state.get(used) == "visiting":
+                    trail = [entry[0] for entry in stack]
+                    cycle = " → ".join([*trail[trail.index(used):], used])
+                    self.sink.error("CP0109", f"define `{used}` refers to itself: {cycle}", defines[used].name.span,
+                                    hint="a define must be computable from inputs; break the cycle")
+                    broken.add(root)
+                    for entry in stack:  # the rest of this walk is abandoned, as one finding
+                        state[entry[0]] = "done"
+                    stack.clear()
+                elif used not in state:
+                    state[used] = "visiting"
+                    stack.append((used, iter(uses[used])))
+        for name in broken:
+            self.program.define_types[name] = ERROR
+        too_deep = self._nesting(order)
         for name in order:
-            if name not in self.program.define_types:
-                self.program.define_types[name] = self.infer(self.program.defines[name].expr)
+            if name in too_deep:
+                self.program.define_types[name] = ERROR
+            elif name not in self.program.define_types:
+                self.program.define_types[name] = self.infer(defines[name].expr)
         self.program.define_order = [n for n in order if self.program.define_types[n] is not ERROR]
+
+    def _nesting(self, order: list[str]) -> set[str]:
+        """Defines whose expression, with the defines it uses written out, nests past `MAX_INLINE_DEPTH`.
+
+        Every later stage (the verifier, both runtimes, the charts) walks a define
+        through the defines it uses, so this depth is what bounds their recursion.
+        """
+        depth: dict[str, int] = {}
+        too_deep: set[str] = set()
+        for name in order:  # dependencies first
+            decl = self.program.defines[name]
+            deepest, stack = 0, [(decl.expr, 1)]
+            while stack:
+                expr, level = stack.pop()
+                if isinstance(expr, ast.NameRef) and expr.name in depth:
+                    level += depth[expr.name]
+                deepest = max(deepest, level)
+                stack.extend((sub, level + 1) for sub in ast.subexpressions(expr))
+            depth[name] = deepest
+            if deepest > MAX_INLINE_DEPTH and not any(
+                isinstance(n, ast.NameRef) and n.name in too_deep for n in ast.walk(decl.expr)
+            ):
+                too_deep.add(name)
+                self.sink.error("CP0115", f"define `{name}` nests {deepest} levels deep through the defines it uses "
+                                          f"(at most {MAX_INLINE_DEPTH})", decl.name.span,
+                                label="nested too deeply",
+                                hint="write the condition with fewer layers of defines, each using several others")
+            elif any(isinstance(n, ast.NameRef) and n.name in too_deep for n in ast.walk(decl.expr)):
+                too_deep.add(name)  # built on one already reported: not reported again
+        return too_deep
 
     def nodes(self) -> None:
         for node in self.program.nodes.values():
@@ -156,7 +203,7 @@ class _Checker:
     def scenarios(self) -> None:
         for scenario in [*self.program.patients.values(), *self.program.scenarios]:
             for fact in scenario.facts:
-                if fact.name.value in self.input_types:
+                if self.input_types.get(fact.name.value, ERROR) is not ERROR:
                     self.fact(fact, self.input_types[fact.name.value])
 
     # -- pieces ------------------------------------------------------------------------------
@@ -165,7 +212,7 @@ class _Checker:
         try:
             return units.parse_unit(code)
         except units.UnitError as error:
-            self.sink.error("CP0203", f"unknown unit `{code}`", span, label=str(error).split(" (")[0],
+            self.sink.error("CP0203", f"unknown unit `{units.shown_code(code)}`", span, label=str(error).split(" (")[0],
                             hint="write a UCUM unit code, e.g. `mm[Hg]`, `mg/dL`, `wk`, `min`, `%`")
             return None
 
@@ -431,10 +478,6 @@ class _Checker:
             self.sink.error("CP0202", "dividing by a quantity is not supported", e.span)
             return ERROR
         return left if left_q else right
-
-
-class _Cycle(Exception):
-    pass
 
 
 def _bound(value) -> str:

@@ -6,7 +6,9 @@ directory: a text with no file cannot import) and confined to the project
 (the nearest folder above the main file holding `pyproject.toml`, `.git` or
 `carepath.toml`, else the main file's folder), so a guideline cannot read
 arbitrary files. An imported file holds declarations only: no guideline header,
-nodes, assertions or scenarios. Syntax errors of every file are reported, not
+nodes, assertions or scenarios. An imported path must be a regular file (a FIFO or
+a device is refused without being opened for reading) and imports nest at most
+`MAX_IMPORT_DEPTH` deep. Syntax errors of every file are reported, not
 just the first file's.
 """
 
@@ -18,10 +20,14 @@ from pathlib import Path
 from attrs import frozen
 
 from carepath.diagnostics import Sink
+from compiler.reading import SOURCE_LIMIT, read_text
 from dsl import ast
 from dsl.parser import ParseFailed, parse
 
 PROJECT_MARKERS = ("pyproject.toml", ".git", "carepath.toml")
+# Imports nest at most this deep (CP0012): shared declarations are a layer or two,
+# and the loader recurses once per level.
+MAX_IMPORT_DEPTH = 32
 DECLARATIONS = (ast.Import, ast.InputDecl, ast.DefineDecl, ast.ReferenceDecl)
 
 
@@ -45,7 +51,7 @@ def project_root(path: Path) -> Path:
 
 
 def load(entry: SourceFile, sink: Sink, read: Callable[[Path], str] | None = None) -> Loaded:
-    read = read or (lambda p: p.read_text(encoding="utf-8"))
+    read = read or (lambda p: read_text(p, SOURCE_LIMIT, regular_only=True))
     texts = sink.sources
     texts[entry.path] = entry.text
     modules: list[ast.Module] = []
@@ -90,6 +96,10 @@ def _imports(module, base: Path, root: Path, read, sink: Sink, texts, modules, v
             sink.error("CP0006", f"import cycle: {chain}", item.span, hint="move shared declarations to a third file")
             continue
         if target in done:
+            continue
+        if len(visiting) > MAX_IMPORT_DEPTH:
+            sink.error("CP0012", f"imports nest more than {MAX_IMPORT_DEPTH} files deep", item.span,
+                       label="one import too many", hint="import the shared files from the guideline itself")
             continue
         try:
             text = read(target)

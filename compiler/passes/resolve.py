@@ -60,6 +60,9 @@ def suggest(name: str, candidates: Iterable[str]) -> str | None:
 
 def _declare(program: Program, sink: Sink) -> None:
     seen_values: dict[str, ast.Name] = {}
+    # name → first declaration, per table, kept as the tables grow (rebuilt per item, it was quadratic)
+    seen_in: dict[type, dict[str, ast.Name]] = {ast.ReferenceDecl: {}, ast.SectionDecl: {}}
+    seen_nodes: dict[str, ast.Name] = {}
     tables = {
         ast.InputDecl: program.inputs,
         ast.DefineDecl: program.defines,
@@ -73,14 +76,14 @@ def _declare(program: Program, sink: Sink) -> None:
                      seen_values, "an input or define", sink)
             elif isinstance(item, (ast.ReferenceDecl, ast.SectionDecl)):
                 table = tables[type(item)]
-                _add(item, item.name, table, {n: t.name for n, t in table.items()},
+                _add(item, item.name, table, seen_in[type(item)],
                      "a reference" if isinstance(item, ast.ReferenceDecl) else "a section", sink)
             elif isinstance(item, (ast.AssessDecl, ast.DecideDecl, ast.ActionDecl, ast.EndDecl)):
                 if item.name.value == "start":
                     sink.error("CP0102", "`start` is the name of the start node", item.name.span,
                                label="reserved", hint="choose another name for this node")
                     continue
-                _add(item, item.name, program.nodes, {n: t.name for n, t in program.nodes.items()},
+                _add(item, item.name, program.nodes, seen_nodes,
                      "a node", sink)
             elif isinstance(item, ast.StartDecl):
                 if program.start is not None:

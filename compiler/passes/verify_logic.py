@@ -6,6 +6,12 @@ facts (see `compiler.logic`). It runs last, on a graph the structural pass has
 found well-shaped (a DAG, every node reachable). Each finding carries a
 counterexample patient (`Diagnostic.counterexample`) and its path; a query that
 runs out of time is a warning, never a proof.
+
+The verification budget: a graph of more than `VERIFICATION_BUDGET_NODES` nodes is
+not verified (warning CP0407), so `check` of any input finishes in bounded time;
+every earlier stage (names, types, units, structure) has still run and reported
+everything. The logic checks grow about linearly at ~3.5 ms of CPU per node
+(benchmarks/check_scaling.py), so the budget keeps a full check within a minute.
 """
 
 from __future__ import annotations
@@ -15,7 +21,16 @@ from carepath.diagnostics import Diagnostic, Severity, Sink
 from compiler.logic import DEFAULT_TIMEOUT_MS
 
 
+VERIFICATION_BUDGET_NODES = 5_000
+
+
 def verify_logic(graph: ir.Graph, sink: Sink) -> ir.Graph:
+    if len(graph.nodes) > VERIFICATION_BUDGET_NODES:
+        sink.warning("CP0407", f"the decision logic was not verified: {len(graph.nodes):,} nodes is beyond the "
+                               f"verification budget of {VERIFICATION_BUDGET_NODES:,}", graph.span,
+                     notes=("names, types, units and the graph's structure were checked in full",),
+                     hint="split the guideline into smaller ones (see docs/limits.md)")
+        return graph
     sink.extend(logic_findings(graph))
     return graph
 

@@ -376,3 +376,16 @@ def _merge_parallel(edges: tuple[ChartEdge, ...]) -> tuple[ChartEdge, ...]:
             jump_tooltip=first.jump_tooltip,
         )
     return tuple(merged.values())
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def safe_id(name: str) -> str:
+    """`name` as an id either notation can carry verbatim: itself when it is a name of the language.
+
+    Compiled graphs and loaded graph JSON only hold such names (the loader checks them),
+    so this changes nothing there; anything else (a graph built by hand through the
+    API) is written as hex, so no id can carry a directive, markup or a backslash.
+    """
+    return name if _NAME.fullmatch(name) else "x_" + name.encode("utf-8").hex()

@@ -24,7 +24,7 @@ import re
 import graphviz
 
 from compiler import ir
-from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, wrap
+from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, safe_id, wrap
 
 FONT = "Helvetica"
 SOURCES_WIDTH = 70
@@ -65,7 +65,7 @@ def _kind_style(kind: ir.NodeKind, urgency: ir.Urgency | None) -> dict[str, str]
     return {"shape": "box", "style": "filled", "fillcolor": "#ffffff", "color": "#546e7a"}
 
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def escape_html(text: str) -> str:
@@ -130,7 +130,7 @@ def _node_attrs(node: ChartNode) -> dict[str, str]:
     attrs.update(
         label=_node_label(node, text_colour),
         tooltip=escape_string(node.tooltip),
-        id=f"node-{node.id}",
+        id=f"node-{safe_id(node.id)}",
         **{"class": " ".join(classes)},
     )
     return attrs
@@ -157,7 +157,7 @@ def _edge_attrs(edge: ChartEdge) -> dict[str, str]:
         attrs["label"] = _edge_label(edge, text_colour)
         attrs["tooltip"] = escape_string(edge.tooltip)
         attrs["labeltooltip"] = escape_string(edge.tooltip)
-    attrs["id"] = f"edge-{edge.source}-{edge.target}"
+    attrs["id"] = f"edge-{safe_id(edge.source)}-{safe_id(edge.target)}"
     return attrs
 
 
@@ -264,7 +264,7 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
             home = None if source.external else source.section
             connectors.setdefault(home, []).append((f"carepath-jump-{index}", edge))
     for section in chart.sections:
-        with dot.subgraph(name=f"cluster_{section.id}") as cluster:
+        with dot.subgraph(name=f"cluster_{safe_id(section.id)}") as cluster:
             cluster.attr(
                 label=_html(f"<B>{escape_html(section.title)}</B>"),
                 labeljust="l",
@@ -275,19 +275,19 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
                 fillcolor="#f7f9fb",
                 color="#b0bec5",
                 tooltip=escape_string(section.title),
-                id=f"section-{section.id}",
+                id=f"section-{safe_id(section.id)}",
             )
             for node_id in section.node_ids:
-                cluster.node(node_id, **_node_attrs(nodes[node_id]))
+                cluster.node(safe_id(node_id), **_node_attrs(nodes[node_id]))
             for name, edge in connectors.get(section.id, []):
                 cluster.node(name, **_jump_attrs(edge))
     for node_id in chart.loose_node_ids:
-        dot.node(node_id, **_node_attrs(nodes[node_id]))
+        dot.node(safe_id(node_id), **_node_attrs(nodes[node_id]))
     for name, edge in connectors.get(None, []):
         dot.node(name, **_jump_attrs(edge))
     jumps = {id(edge): name for named in connectors.values() for name, edge in named}
     for edge in chart.edges:
-        dot.edge(edge.source, jumps.get(id(edge), edge.target), **_edge_attrs(edge))
+        dot.edge(safe_id(edge.source), jumps.get(id(edge), safe_id(edge.target)), **_edge_attrs(edge))
     _stack_sections(dot, chart)
 
 
@@ -304,7 +304,7 @@ def _stack_sections(dot: graphviz.Digraph, chart: Chart) -> None:
     for above, below in zip(chart.sections, chart.sections[1:]):
         last = max(above.node_ids, key=order.__getitem__)
         first = min(below.node_ids, key=order.__getitem__)
-        dot.edge(last, first, style="invis")
+        dot.edge(safe_id(last), safe_id(first), style="invis")
 
 
 def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
@@ -330,6 +330,6 @@ def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
         "margin": "0.08,0.03",
         "label": _html(label),
         "tooltip": escape_string(f"Continues at: {edge.jump_tooltip}"),
-        "URL": f"#node-{edge.target}",
+        "URL": f"#node-{safe_id(edge.target)}",
         "class": "jump",
     }

@@ -21,6 +21,7 @@ the member of a union. Numbers are read exactly: JSON decimals from their text
 
 from __future__ import annotations
 
+import copy
 import enum
 import functools
 import hashlib
@@ -39,6 +40,8 @@ import attrs
 from compiler import exact_json, ir
 from carepath.diagnostics import CompileError, Diagnostic
 from carepath.diagnostics import Span
+from compiler.jsonread import GRAPH_LIMIT, JsonReadError, read_json
+from compiler.reading import SOURCE_LIMIT, read_text
 from targets.json.export import FORMAT, LEGACY_FORMATS, TAGGED_CLASSES
 
 _SCHEMA_FILES = {FORMAT: "graph.schema.json", "carepath.graph/1": "graph-1.schema.json"}
@@ -54,7 +57,7 @@ def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
     """Read and load a graph JSON file; raises `CompileError` listing every problem."""
     shown = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path, GRAPH_LIMIT)
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise CompileError([_problem("CP0701", shown, "$", f"cannot read the file: {reason}")]) from None
@@ -63,14 +66,7 @@ def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:
 
 def load_graph_text(text: str, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
     """Load graph JSON text. `source_root`: where to look for the recorded source (None: do not)."""
-    try:
-        document = json.loads(text, parse_float=Fraction)
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno} column {error.colno}"
-        raise CompileError([_problem("CP0701", file, "$", f"not JSON ({error.msg} at {where})")]) from None
-    except RecursionError:
-        raise CompileError([_problem("CP0701", file, "$", "nested too deeply to read")]) from None
-    return load_graph(document, file, source_root)
+    return load_graph(_read_document(text, file), file, source_root)
 
 
 def load_graph(document: Any, file: str = "<json>", source_root: Path | None = None) -> ir.Graph:
@@ -103,6 +99,54 @@ def _load(document: Any, file: str, source_root: Path | None) -> ir.Graph:
     return graph
 
 
+def _read_document(text: str, file: str) -> Any:
+    """The decoded document, read strictly (`compiler.jsonread`): every problem is CP0701 at its JSON path.
+
+    Repeated keys, `NaN`/`Infinity`, numbers beyond a double's range, nesting past
+    `MAX_DEPTH` and texts past `GRAPH_LIMIT` are refused here, so no later layer sees them.
+    """
+    try:
+        return read_json(text, limit=GRAPH_LIMIT)
+    except JsonReadError as error:
+        raise CompileError([_problem("CP0701", file, p.path, p.message) for p in error.problems]) from None
+
+
+# What `$defs/name` holds: a name of the language (dsl/grammar.lark, NAME). Ids reach
+# charts, file names and other runtimes, so a graph cannot smuggle markup in one.
+NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+# What a number written as a string may be: at most 100 digits in each part and a
+# denominator that is not zero. Unbounded, `"1/0"` divided by zero and a string of
+# 5,000 digits overran Python's integer-conversion limit, both crashes.
+NUMBER_PATTERN = "^-?[0-9]{1,100}(\\.[0-9]{1,100})?(/0{0,100}[1-9][0-9]{0,99})?$"
+
+
+@functools.cache
+def _strict_schema(version: str) -> dict:
+    """The shipped schema of `version` with every name narrowed to a name of the language and every
+    number string bounded (`NUMBER_PATTERN`)."""
+    strict = copy.deepcopy(schema(version))
+    strict["$defs"]["name"] = {**strict["$defs"]["name"], "pattern": NAME_PATTERN}
+    stack = [strict]
+    while stack:
+        part = stack.pop()
+        if isinstance(part, dict):
+            if part.get("type") == "string" and "/" in part.get("pattern", "") and "[0-9]" in part["pattern"]:
+                part["pattern"] = NUMBER_PATTERN
+            stack.extend(part.values())
+        elif isinstance(part, list):
+            stack.extend(part)
+    return strict
+
+
+def _name_problem(error, file: str) -> Diagnostic:
+    shown = json.dumps(error.instance)
+    shown = shown if len(shown) <= 60 else shown[:60] + "…"
+    return _problem("CP0703", file, json_path(error.absolute_path), f"{shown} is not a name",
+                    hint="a name starts with a letter or `_` and holds only letters, digits and `_`")
+
+
 def _problem(code: str, file: str, path: str, message: str, hint: str | None = None) -> Diagnostic:
     return Diagnostic(code, f"{file}: {path}: {message}", hint=hint)
 
@@ -117,7 +161,7 @@ def json_path(parts: Iterable[Any]) -> str:
 def _schema_problems(document: Any, file: str, version: str) -> Iterator[Diagnostic]:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema(version), format_checker=None)
+    validator = jsonschema.Draft202012Validator(_strict_schema(version), format_checker=None)
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         yield from _explain(error, file)
 
@@ -133,12 +177,21 @@ def _explain(error, file: str) -> Iterator[Diagnostic]:
                 yield from _explain(sub, file)
         return
     path = list(error.absolute_path)
+    if error.validator == "pattern" and error.validator_value == NAME_PATTERN:
+        yield _name_problem(error, file)
+        return
+    if error.validator == "pattern" and error.validator_value == NUMBER_PATTERN:
+        shown = error.instance if len(error.instance) <= 40 else f"{error.instance[:30]}… ({len(error.instance)} characters)"
+        yield _problem("CP0703", file, json_path(error.absolute_path), f"{json.dumps(shown)} is not a number carepath reads",
+                       hint="a decimal or a fraction `n/d`, at most 100 digits in each part, the denominator not zero")
+        return
     if error.validator == "enum" and path and path[-1] in ("expr", "op"):
         what = "expression kind" if path[-1] == "expr" else "operator"
         yield _problem("CP0704", file, json_path(path), f"unknown {what} {json.dumps(error.instance)}",
                        hint=f"known: {', '.join(map(str, error.validator_value))}")
         return
-    yield _problem("CP0703", file, json_path(path), error.message)
+    message = error.message if len(error.message) <= 300 else error.message[:300] + "…"  # it quotes the value
+    yield _problem("CP0703", file, json_path(path), message)
 
 
 # --- decoding ----------------------------------------------------------------------
@@ -361,12 +414,12 @@ def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diag
     """A recorded source that is at hand and has changed: the graph is stale."""
     if not graph.source_sha256 or graph.span.file in ("", "<unknown>", "<text>"):
         return []
-    recorded = Path(graph.span.file)
-    for candidate in (recorded, source_root / recorded) if not recorded.is_absolute() else (recorded,):
+    candidate = _own_source(graph.span.file, source_root)
+    if candidate is not None:
         try:
-            text = candidate.read_text(encoding="utf-8")
+            text = read_text(candidate, SOURCE_LIMIT, regular_only=True)
         except (OSError, UnicodeDecodeError):
-            continue
+            return []
         actual = hashlib.sha256(text.encode("utf-8")).hexdigest()
         if actual == graph.source_sha256:
             return []
@@ -377,3 +430,15 @@ def _source_problems(graph: ir.Graph, file: str, source_root: Path) -> list[Diag
                      hint=f"re-export it: carepath export {candidate} --format json -o {file}")
         ]
     return []
+
+
+def _own_source(recorded: str, source_root: Path) -> Path | None:
+    """The recorded source, looked for only beside the graph file, and only a `.cpath` file.
+
+    The path comes from the graph, which may come from anyone: followed as written,
+    `/dev/zero`, `/dev/stdin` or `/etc/shadow` would be read (and part of its hash
+    printed). Only its file name counts, looked up in the graph's own folder.
+    """
+    name = Path(recorded.replace("\\", "/")).name
+    return source_root / name if name.endswith(".cpath") else None
+

@@ -22,7 +22,7 @@ import re
 
 from carepath.diagnostics import ProblemsError
 from compiler import ir
-from targets.flowchart.chart import Chart, ChartNode, SectionUnknown, State, build_chart, wrap
+from targets.flowchart.chart import Chart, ChartNode, SectionUnknown, State, build_chart, safe_id, wrap
 from targets.flowchart.highlight import Highlight, HighlightError
 
 PATH_COLOUR = "#0d47a1"
@@ -43,7 +43,9 @@ _ENTITIES = {
     "\\": "#92;",
 }
 _SPECIAL = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters, C1 included, and the Unicode line and paragraph separators
+# (JavaScript's line terminators: one would end a line inside Mermaid's parser).
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 _SHAPES = {
     ir.NodeKind.START: ('(["', '"])'),
@@ -93,7 +95,7 @@ def to_mermaid(graph: ir.Graph, highlight: Highlight | None = None, section: str
 
 
 def _node_id(node_id: str) -> str:
-    return "n_" + node_id
+    return "n_" + safe_id(node_id)
 
 
 def _node_class(node: ChartNode) -> str:
@@ -155,7 +157,7 @@ def _write(chart: Chart, graph: ir.Graph) -> str:
         if nodes[node_id].kind == ir.NodeKind.START:
             lines.append("  " + _node_line(nodes[node_id]))
     for section in chart.sections:
-        lines.append(f'  subgraph s_{section.id}["{escape(section.title)}"]')
+        lines.append(f'  subgraph s_{safe_id(section.id)}["{escape(section.title)}"]')
         lines.append("    direction TB")
         lines += ["    " + _node_line(nodes[node_id]) for node_id in section.node_ids]
         lines += ["    " + connector for connector in connectors.get(section.id, [])]
@@ -178,8 +180,15 @@ def _write(chart: Chart, graph: ir.Graph) -> str:
 
 
 def _comment(text: str) -> str:
-    """Text safe inside a `%%` comment line: one line, nothing else."""
-    return _CONTROL_CHARACTERS.sub("", text).replace("\n", " ").replace("\r", " ")
+    """Text safe inside a `%%` comment line or the front matter: one line, no directive.
+
+    Mermaid finds `%%{init: …}%%` directives anywhere in the text, comments and front
+    matter included, so `%%` is split apart, braces become parentheses and angle
+    brackets their look-alikes: no directive, no markup, whoever reads the file.
+    """
+    one_line = _CONTROL_CHARACTERS.sub("", text).replace("\n", " ").replace("\r", " ")
+    neutral = one_line.translate(str.maketrans("{}<>", "()‹›"))
+    return re.sub("%(?=%)", "% ", neutral)
 
 
 def _styles(chart: Chart) -> list[str]:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from fractions import Fraction
 from collections.abc import Mapping
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any
 
@@ -30,6 +30,8 @@ from attrs import field, frozen
 
 from carepath.diagnostics import CompileError, Diagnostic, file_span
 from compiler import ir, printer, units
+from compiler.jsonread import JsonReadError, member_path, read_json
+from compiler.terminal import escape_controls
 
 Number = int | Fraction
 
@@ -50,7 +52,7 @@ class FactProblem:
 
     def __str__(self) -> str:
         text = f"error[{self.code}]: {self.path}: {self.message}"
-        return f"{text}\n  = hint: {self.hint}" if self.hint else text
+        return escape_controls(f"{text}\n  = hint: {self.hint}" if self.hint else text)
 
     def to_json(self) -> dict[str, Any]:
         out = {"code": self.code, "path": self.path, "message": self.message}
@@ -95,7 +97,7 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
     values: dict[str, bool | Number | str] = {}
     problems: list[FactProblem] = []
     for name, raw in data.items():
-        path = f"{root}.{name}" if name.isidentifier() else f"{root}[{json.dumps(name)}]"
+        path = member_path(root, name)
         declared = inputs.get(name)
         if declared is None:
             problems.append(_unknown_input(name, path, inputs))
@@ -111,12 +113,16 @@ def parse_facts(graph: ir.Graph, data: Any, root: str = "$") -> Facts:
 
 
 def read_facts_text(graph: ir.Graph, text: str, where: str = "$") -> Facts:
-    """Decode JSON text and check it; a JSON syntax error is a CP0601 problem at `where`."""
+    """Decode JSON text strictly (`compiler.jsonread`) and check it; what cannot be read is CP0601.
+
+    A repeated key, a non-finite or out-of-bounds number, too deep a nesting or too
+    large a text is refused at its JSON path (under `where`) before any value is checked.
+    """
     try:
-        data = json.loads(text, parse_float=Fraction, parse_constant=_refuse_constant)
-    except ValueError as error:
-        detail = f"line {error.lineno} column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) else str(error)
-        raise FactsError([FactProblem(CANNOT_READ, where, f"not valid JSON ({detail})")]) from None
+        data = read_json(text)
+    except JsonReadError as error:
+        raise FactsError([FactProblem(CANNOT_READ, where + problem.path[1:], problem.message)
+                          for problem in error.problems]) from None
     return parse_facts(graph, data, where)
 
 
@@ -127,10 +133,6 @@ def scenario_facts(graph: ir.Graph, scenario: ir.Scenario) -> Facts:
         literal = fact.value
         data[fact.name] = {"value": literal.value, "unit": literal.unit} if literal.unit else literal.value
     return parse_facts(graph, data, root=f"scenario {json.dumps(scenario.name)}")
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number a facts file may hold")
 
 
 def _unknown_input(name: str, path: str, inputs: Mapping[str, ir.Input]) -> FactProblem:
