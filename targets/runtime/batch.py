@@ -254,11 +254,14 @@ class Runner:
 
 
 def _decode(line: str, where: str) -> Any:
+    """Decode one line strictly, as a facts file is (`compiler.jsonread`): every problem at its JSON path."""
+    from compiler.jsonread import JsonReadError, read_json
+
     try:
-        return json.loads(line, parse_float=Fraction, parse_constant=_refuse_constant)
-    except ValueError as error:
-        detail = f"line {error.lineno} column {error.colno}: {error.msg}" if isinstance(error, json.JSONDecodeError) else str(error)
-        raise FactsError([FactProblem(CANNOT_READ, where, f"not valid JSON ({detail})")]) from None
+        return read_json(line)
+    except JsonReadError as error:
+        raise FactsError([FactProblem(CANNOT_READ, where + problem.path[1:], problem.message)
+                          for problem in error.problems]) from None
 
 
 def _refuse_constant(name: str) -> None:
