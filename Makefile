@@ -15,6 +15,9 @@ $(VENV)/.installed: pyproject.toml package-lock.json
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Chromium (the viewer's browser tests)"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
 	  { echo "could not install Chromium: install the 'chromium' package and retry" >&2; exit 1; }; }
+	@command -v java >/dev/null 2>&1 || { echo "installing Java 17 (Spark SQL tests)"; \
+	  (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null) || \
+	  echo "could not install Java: the Spark SQL tests will be skipped" >&2; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \

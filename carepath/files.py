@@ -21,12 +21,13 @@ the commands report like any other write failure, exit 2.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from compiler import exact_json
@@ -56,6 +57,27 @@ def write_atomically(path: str | Path, data: str | bytes, *, inputs: Iterable[st
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path, inputs: Iterable[str | Path] = ()) -> Iterator[object]:
+    """A binary stream whose contents replace `path` only when the block ends without an error.
+
+    For outputs written a piece at a time (batch results): the temporary file grows
+    beside the target and is renamed over it at the end, or removed on failure.
+    """
+    path = output_target(path, inputs)  # a symlink followed; never a directory, a device or an input
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            yield stream
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def output_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:

@@ -216,14 +216,6 @@ def test_cli_export_writes_the_same_bytes_from_source_and_from_json(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]  # no temporary left
 
 
-@pytest.mark.parametrize("format_", ["sql"])
-def test_cli_export_refuses_formats_not_built_yet(tmp_path, format_):
-    result = CliRunner().invoke(main, ["export", str(FEATURES), "--format", format_, "-o", str(tmp_path / "out")])
-    assert result.exit_code == 2
-    assert "not supported yet" in result.output
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_cli_bad_graph_json_exits_2_with_paths_and_writes_nothing(tmp_path):
     document = graph_document(compile_file(FEATURES), spans=False)
     document["nodes"][0]["targets"][0] = "nowhere"

@@ -1,9 +1,9 @@
 """`carepath export`: a guideline (`.cpath` or graph `.json`) → a file other tools read.
 
-Formats: the graph JSON (`carepath.graph/1`, docs/graph-json.md); `html`, the interactive
+Formats: the graph JSON (`carepath.graph/2`, docs/graph-json.md); `html`, the interactive
 viewer page (docs/viewer.md); `fhir`, a FHIR R4 Bundle with a PlanDefinition and the
-Library carrying its ELM; `elm`, the CQL ELM JSON library (both in docs/interop.md). SQL
-is refused with exit 2 until it exists.
+Library carrying its ELM; `elm`, the CQL ELM JSON library (both in docs/interop.md);
+`sql`, one SQL query over a facts table (`--dialect duckdb|spark`, docs/scale.md).
 The output is written to a temporary file beside OUT and renamed over it, so a failed
 export never leaves half a file behind.
 """
@@ -18,7 +18,7 @@ import click
 from carepath.files import write_atomically
 
 FORMATS = ("json", "html", "fhir", "elm", "sql")
-SUPPORTED = ("json", "html", "fhir", "elm")
+SUPPORTED = FORMATS
 
 
 @click.command()
@@ -29,8 +29,10 @@ SUPPORTED = ("json", "html", "fhir", "elm")
               help="Output file (`-` for standard output).")
 @click.option("--spans/--no-spans", default=True, show_default=True,
               help="Record source positions, so diagnostics about the graph point at the .cpath.")
-def export(guideline: str, format_: str, output: str, spans: bool) -> None:
-    """Export GUIDELINE as a compiled graph for other runtimes, as FHIR or CQL ELM, or as an interactive page (html)."""
+@click.option("--dialect", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
+              help="--format sql: the SQL engine the query is written for.")
+def export(guideline: str, format_: str, output: str, spans: bool, dialect: str) -> None:
+    """Export GUIDELINE as a compiled graph for other runtimes, as FHIR, CQL ELM or SQL, or as an interactive page (html)."""
     from carepath.cli.common import fail_input, load_guideline, report_and_exit
 
     if format_ not in SUPPORTED:
@@ -53,6 +55,10 @@ def export(guideline: str, format_: str, output: str, spans: bool) -> None:
         from targets.elm import elm_library
 
         text = json.dumps(elm_library(graph), indent=2, ensure_ascii=False) + "\n"
+    elif format_ == "sql":
+        from targets.sql.query import DIALECTS, export_sql
+
+        text = export_sql(graph, DIALECTS[dialect])
     else:
         from targets.json.export import export_graph
 

@@ -1,25 +1,28 @@
-"""`carepath run GUIDELINE --facts F` (one patient), `--batch IN.jsonl -o OUT.jsonl` (many), `--fhir`.
+"""`carepath run GUIDELINE --facts F` (one patient), `--batch IN -o OUT` (many), `--fhir`.
 
 One patient: the facts file is checked against the guideline's inputs (every
 problem listed with its JSON path, exit 2, nothing run), then the result is printed
 as the clinician's text report or as the JSON object of the DESIGN.md contract.
 
-Batch: one facts object per line of IN.jsonl, one result object per line of
-OUT.jsonl in the same order (blank lines are skipped). A bad line becomes
-`{"line": n, "errors": [...]}` in the output and is reported on stderr with its
-line number; the exit code is then 2. OUT.jsonl is written to a temporary file and
-renamed, so it is never half-written.
+Batch: IN and OUT are JSON Lines, CSV or Parquet (by extension, or
+`--input-format`/`--output-format`; `-` is standard input or output for JSON Lines
+and CSV). Rows stream through `targets/runtime/batch.py` in constant memory, each
+result in its row's place, the `--id` field carried along (`carepath/cli/batch.py`).
+A bad row becomes an error result naming its row number, is reported on stderr, and
+the rest still run; the exit code is then 2. OUT is written to a temporary file and
+renamed, so it is never half-written. `--engine duckdb` runs the SQL export of the
+graph inside DuckDB instead (`targets/sql`), for large files in declared units.
+
+The guideline must pass its checks: one that fails verification is refused
+(exit 1, with the findings) unless `--allow-unverified` is given, which is for
+replaying a counterexample patient that `check --counterexamples` wrote. A facts
+file (or batch file) of `-` is read from standard input.
 
 FHIR: `--fhir BUNDLE.json` maps a FHIR R4 Bundle to facts by the inputs' terminology
 codes (`targets.fhir.patient`), reports on stderr what it used, set aside, ignored or
 refused, then runs the facts as a facts file would be run. `--fhir DIR` or
 `--fhir BUNDLES.ndjson` with `-o OUT.jsonl` does so for many bundles, each result line
 carrying its `fhir` report. `--as-of DATE` is the day `age` is counted to.
-
-The guideline must pass its checks: one that fails verification is refused
-(exit 1, with the findings) unless `--allow-unverified` is given, which is for
-replaying a counterexample patient that `check --counterexamples` wrote. A facts
-file (or batch file) of `-` is read from standard input.
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ from carepath.cli.common import allow_unverified_option, output_options
 @click.argument("guideline", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--facts", "facts_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="The patient's facts: a JSON object from input name to value (`-`: standard input).")
-@click.option("--batch", "batch_path", type=click.Path(dir_okay=False), default=None,
-              help="Many patients: a JSON-lines file, one facts object per line (needs -o).")
-@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False), default=None,
-              help="Where --batch writes its results, one JSON object per line.")
+@click.option("--batch", "batch_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Many patients: JSON Lines, CSV or Parquet, one patient per row (needs -o; - for stdin).")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Where --batch writes its results: JSON Lines, CSV or Parquet (- for stdout).")
 @click.option("--format", "style", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="text: a report for clinicians; json: the result object.")
 @click.option("--fhir", "fhir_path", type=click.Path(), default=None,
@@ -47,10 +50,21 @@ from carepath.cli.common import allow_unverified_option, output_options
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="With --fhir: the day the patient's age is counted to (default: the most recent data's date).")
 @click.option("--trace", is_flag=True, help="Also show every decision evaluated and each guard's value.")
+@click.option("--id", "id_field", default="id", show_default=True,
+              help="--batch: the field that identifies a patient, carried to its result, never an input.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="--batch: worker processes running patients.")
+@click.option("--input-format", type=click.Choice(("jsonl", "csv", "parquet")), default=None,
+              help="--batch: the format of IN (default: from its extension; JSON Lines for -).")
+@click.option("--output-format", type=click.Choice(("jsonl", "csv", "parquet")), default=None,
+              help="--batch: the format of OUT (default: from its extension; JSON Lines for -).")
+@click.option("--engine", type=click.Choice(("python", "duckdb")), default="python", show_default=True,
+              help="--batch: the Python runtime, or the graph's SQL run inside DuckDB.")
 @allow_unverified_option
 @output_options
 def run(guideline: str, facts_path: str | None, batch_path: str | None, output_path: str | None,
-        style: str, fhir_path: str | None, as_of, trace: bool, allow_unverified: bool) -> None:
+        style: str, fhir_path: str | None, as_of, trace: bool, id_field: str, jobs: int,
+        input_format: str | None, output_format: str | None, engine: str, allow_unverified: bool) -> None:
     """Run a guideline on a patient's facts: what to do, how urgently, and why."""
     from carepath.cli.common import fail_input, load_guideline
 
@@ -61,17 +75,26 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
         fail_input("--as-of is for --fhir")
     fhir_many = fhir_path is not None and (Path(fhir_path).is_dir() or fhir_path.endswith(".ndjson"))
     if (batch_path is not None or fhir_many) and output_path is None:
-        fail_input(f"{'--batch' if batch_path else '--fhir with many bundles'} needs -o OUT.jsonl for the results")
+        fail_input(f"{'--batch' if batch_path else '--fhir with many bundles'} needs -o OUT for the results "
+                   "(a .jsonl file; for --batch also .csv, .parquet, or - for standard output)")
     if (facts_path is not None or (fhir_path is not None and not fhir_many)) and output_path is not None:
         fail_input("-o is for --batch and --fhir with many bundles; a single run prints its result")
     if guideline == "-" and "-" in (facts_path, batch_path):
         fail_input("standard input (`-`) can be read only once: give the guideline or the facts as a file")
+    request = None
+    if batch_path is not None:
+        from carepath.cli.batch import BatchRequest
+
+        request = BatchRequest(batch_path, output_path, _format(batch_path, input_format, "--input-format"),
+                               _format(output_path, output_format, "--output-format"), id_field, jobs, trace, engine)
     graph = load_guideline(guideline, "json" if style == "json" else "human", allow_unverified=allow_unverified)
     as_of_date = as_of.date() if as_of is not None else None
     if facts_path is not None:
         _run_one(graph, facts_path, style, trace)
-    elif batch_path is not None:
-        _run_batch(graph, batch_path, output_path, trace, guideline)
+    elif request is not None:
+        from carepath.cli.batch import run_batch_command
+
+        run_batch_command(graph, request)
     elif fhir_many:
         _run_fhir_batch(graph, fhir_path, output_path, trace, as_of_date)
     else:
@@ -98,41 +121,23 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, text: str | None =
         click.echo(render_text(graph, result, trace), nl=False)
 
 
-def _run_batch(graph, batch_path: str, output_path: str, trace: bool, guideline: str) -> None:
-    import json
-    from pathlib import Path
+def _format(path: str, given: str | None, option: str) -> str:
+    from carepath.cli.common import fail_input
+    from targets.runtime.batch import format_of
 
-    from carepath.cli.common import EXIT_INPUT, fail_input, say
-    from carepath.files import write_atomically
-    from compiler.reading import BATCH_LIMIT
-    from targets.runtime.execute import execute
-    from targets.runtime.facts import FactsError, read_facts_text
-
-    out_lines, bad = [], 0
-    # Lines end at "\n" only: `str.splitlines` would also split at U+2028 inside a JSON string.
-    for number, line in enumerate(_read(batch_path, BATCH_LIMIT).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            facts = read_facts_text(graph, line, f"line {number}: $")
-        except FactsError as error:
-            bad += 1
-            _report_problems(batch_path, error.problems, f"line {number} was not run")
-            out_lines.append(json.dumps({"line": number, "errors": [p.to_json() for p in error.problems]},
-                                        ensure_ascii=False))
-            continue
-        out_lines.append(json.dumps(execute(graph, facts.values).to_json(trace), ensure_ascii=False))
-    try:
-        write_atomically(Path(output_path), "".join(f"{line}\n" for line in out_lines),
-                         inputs=[batch_path, guideline])
-    except OSError as error:
-        fail_input(f"cannot write `{output_path}`: {error.strerror or error}")
-    if bad:
-        click.echo(f"{output_path}: {len(out_lines) - bad} patients run, {bad} bad lines", err=True)
+    if given is not None:
+        chosen = given
+    elif path == "-":
+        chosen = "jsonl"
     else:
-        say(f"{output_path}: {len(out_lines)} patients run", err=True)
-    if bad:
-        sys.exit(EXIT_INPUT)
+        chosen = format_of(path)
+        if chosen is None:
+            fail_input(f"cannot tell the format of `{path}` from its name: name it .jsonl, .csv or .parquet, "
+                       f"or say {option} jsonl|csv|parquet")
+    if path == "-" and chosen == "parquet":
+        fail_input(f"Parquet cannot stream through standard {'input' if option == '--input-format' else 'output'}: "
+                   "give a file")
+    return chosen
 
 
 def _run_fhir_one(graph, path: str, style: str, trace: bool, as_of) -> None:
@@ -195,9 +200,3 @@ def _read(path: str, limit: int) -> str:
     from carepath.cli.common import read_input
 
     return read_input(path, limit)
-
-
-def _report_problems(path: str, problems, consequence: str = "nothing was run") -> None:
-    for problem in problems:
-        click.echo(f"{path}: {problem}", err=True)
-    click.echo(f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; {consequence}", err=True)

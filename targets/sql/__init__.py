@@ -1,0 +1,1 @@
+"""SQL target: the decision graph as one SQL query over a facts table (DuckDB, Spark SQL)."""
