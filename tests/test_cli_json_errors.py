@@ -36,6 +36,18 @@ def test_an_unreadable_guideline_is_a_json_diagnostic(tmp_path, command):
     assert not (tmp_path / "out.json").exists()
 
 
+def test_test_with_format_json_reports_files_that_do_not_compile_and_scenarios(tmp_path):
+    from pathlib import Path
+
+    good = Path(__file__).parent / "conformance" / "guidelines" / "wells_score.cpath"
+    missing = tmp_path / "missing.cpath"
+    result = CliRunner().invoke(main, ["test", str(missing), str(good), "--format", "json", "--coverage"])
+    assert result.exit_code == 2
+    records = json.loads(result.stdout)["files"]
+    assert [d["code"] for d in records[0]["diagnostics"]] == ["CP0004"]
+    assert records[1]["passed"] == records[1]["total"] == 4 and records[1]["coverage"]["nodes"] == 100.0
+
+
 def test_bad_facts_and_a_bad_graph_file_are_json_diagnostics_too(tmp_path):
     graph = tmp_path / "g.json"
     graph.write_text('{"format": "carepath.graph/2", "nodes": 3}', encoding="utf-8")

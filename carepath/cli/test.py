@@ -8,11 +8,14 @@ covered; `--min-coverage N` fails the run when either is below N percent (it imp
 scenario passes (and coverage suffices), 1 otherwise, 2 for unreadable input. A file
 that does not compile, or fails verification (unless `--allow-unverified`), is
 reported (and is an `<error>` holding its diagnostics in the JUnit report) while the
-other files still run. A directory stands for its `.cpath` files.
+other files still run. A directory stands for its `.cpath` files. `--format json`
+prints one JSON document instead of the text: per file, its diagnostics when it does
+not compile, else each scenario (name, passed, what differed) and, when asked, coverage.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -37,26 +40,33 @@ class _Percentage(click.FloatRange):
 @click.option("--coverage", "show_coverage", is_flag=True, help="Report node and branch coverage.")
 @click.option("--min-coverage", type=_Percentage(0, 100), default=None,
               help="Fail when node or branch coverage of a file is below this percentage.")
+@click.option("--format", "style", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text: a line per scenario; json: one document with every file's results and diagnostics.")
 @allow_unverified_option
 @output_options
 def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, min_coverage: float | None,
-         allow_unverified: bool) -> None:
+         style: str, allow_unverified: bool) -> None:
     """Run the scenarios of guideline files; report failures and coverage."""
     from carepath.cli.common import (EXIT_FINDINGS, EXIT_OK, compile_guideline, exit_code, expand_paths,
                                      quiet, report_refusal, say, shown_name)
     from carepath.diagnostics import CompileError
+    from compiler.report import as_json as as_json_diagnostic
     from compiler.report import render
     from compiler.terminal import escape_controls
     from targets.runtime.junit import Suite, junit_xml
     from targets.runtime.scenarios import coverage, run_scenarios
 
-    suites, worst = [], EXIT_OK
+    as_json = style == "json"
+    suites, worst, records = [], EXIT_OK, []
     for path in expand_paths(files):
         file = shown_name(path)
         try:
             graph = compile_guideline(path, allow_unverified=allow_unverified)
         except CompileError as error:  # the diagnostics are printed; the other files still run
-            report_refusal(path, error)
+            if as_json:
+                records.append({"file": file, "diagnostics": [as_json_diagnostic(d) for d in error.diagnostics]})
+            else:
+                report_refusal(path, error)
             worst = max(worst, exit_code(error) or EXIT_FINDINGS)
             errors = sum(d.is_error for d in error.diagnostics)
             suites.append(Suite(file, None, (), problem=f"{file} does not compile ({errors} error(s))",
@@ -65,6 +75,19 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
         outcomes = run_scenarios(graph)
         suites.append(Suite(file, graph, outcomes))
         passed = sum(o.passed for o in outcomes)
+        if as_json:
+            record = {"file": file, "passed": passed, "total": len(outcomes),
+                      "scenarios": [{"name": o.scenario.name, "passed": o.passed,
+                                     "details": [] if o.passed else list(o.details())} for o in outcomes]}
+            if show_coverage or min_coverage is not None:
+                measured = coverage(graph, [o.result for o in outcomes if o.result is not None])
+                record["coverage"] = {"nodes": measured.node_percent, "branches": measured.branch_percent}
+                if min_coverage is not None and measured.percent < min_coverage:
+                    worst = EXIT_FINDINGS
+            records.append(record)
+            if passed < len(outcomes) or not outcomes:
+                worst = EXIT_FINDINGS
+            continue
         for outcome in outcomes:
             if outcome.passed:
                 say(f"{click.style('✓', fg='green')} {escape_controls(f'{file}: {outcome.scenario.name}')}")
@@ -88,6 +111,8 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
                 click.echo(click.style(f"{file}: coverage {measured.percent:.1f}% is below --min-coverage "
                                        f"{min_coverage:g}%", fg="red", bold=True))
                 worst = EXIT_FINDINGS
+    if as_json:
+        click.echo(json.dumps({"files": records}, indent=2, ensure_ascii=False))
     if junit_path is not None:
         from pathlib import Path
 
