@@ -242,7 +242,8 @@ def test_a_guideline_failing_only_logic_checks_runs_for_replay_only_when_allowed
     assert CliRunner().invoke(main, ["check", str(path)]).exit_code == 1
     facts = write(tmp_path, "p.json", '{"smoker": false}')
     refused = CliRunner().invoke(main, ["run", str(path), "--facts", str(facts), "--format", "json"])
-    assert refused.exit_code == 1 and refused.stdout == "" and "--allow-unverified" in refused.stderr
+    assert refused.exit_code == 1 and "--allow-unverified" in refused.stderr
+    assert {d["code"][:4] for d in json.loads(refused.stdout)} == {"CP04"}  # the findings, as JSON diagnostics
     result = CliRunner().invoke(main, ["run", str(path), "--facts", str(facts), "--format", "json",
                                        "--allow-unverified"])
     assert result.exit_code == 0, result.output

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import json
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
 import pytest
 
 from carepath import compile_file, compile_text, run
+from carepath.diagnostics import CompileError
+from compiler import ir
 from targets.html import to_html
 from targets.html.view import view_model
 from targets.json.export import export_graph
@@ -223,11 +226,19 @@ def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
     compiled = compile_text(HOSTILE)
     quoted = tuple(attrs.evolve(n, source=HOSTILE_QUOTE) if n.id == "exercise" else n for n in compiled.nodes)
     graph = attrs.evolve(compiled, nodes=quoted)
-    # Ids cannot hold markup in a .cpath, but a graph JSON's can: rename a node.
+    # Ids cannot hold markup in a .cpath, and the graph JSON loader refuses such an id too
+    # (CP0703); a graph built through the Python API can still carry one, so the page must
+    # stay safe on its own: rename a node in the IR, past the loader.
     hostile_id = '"><img src=x onerror="window.pwned = 9">'
     document = export_graph(graph).replace('"exercise"', json.dumps(hostile_id))
+    with pytest.raises(CompileError):
+        load_graph_text(document)
+    from targets.json.load import _decode
+
+    decoded = json.loads(document, parse_float=Fraction)
+    hostile_graph = _decode(ir.Graph, {k: v for k, v in decoded.items() if k != "format"})
     path = tmp_path / "hostile.html"
-    path.write_text(to_html(load_graph_text(document)), encoding="utf-8")
+    path.write_text(to_html(hostile_graph), encoding="utf-8")
     page = browser.open_page(chromium, path, bypass_csp=bypass_csp)
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
