@@ -48,6 +48,15 @@ def test_test_with_format_json_reports_files_that_do_not_compile_and_scenarios(t
     assert records[1]["passed"] == records[1]["total"] == 4 and records[1]["coverage"]["nodes"] == 100.0
 
 
+def test_fmt_reports_syntax_errors_as_json(tmp_path):
+    broken = tmp_path / "broken.cpath"
+    broken.write_text('guideline g "G"\ninput x: boolean\ndefine d x and\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["fmt", str(broken), "--format", "json"])
+    assert result.exit_code in (1, 2)
+    assert {d["code"] for d in json.loads(result.stdout)} <= {"CP0001", "CP0002"} and json.loads(result.stdout)
+    assert broken.read_text(encoding="utf-8").endswith("define d x and\n")  # nothing rewritten
+
+
 def test_bad_facts_and_a_bad_graph_file_are_json_diagnostics_too(tmp_path):
     graph = tmp_path / "g.json"
     graph.write_text('{"format": "carepath.graph/2", "nodes": 3}', encoding="utf-8")

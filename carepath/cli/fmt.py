@@ -24,8 +24,10 @@ from carepath.cli.common import output_options
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if any file would change.")
 @click.option("--diff", "show_diff", is_flag=True,
               help="Write nothing; print a unified diff of what would change (exit 1 if anything would).")
+@click.option("--format", "style", type=click.Choice(("human", "json")), default="human", show_default=True,
+              help="How syntax errors are reported: for people, or as JSON diagnostics on standard output.")
 @output_options
-def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, style: str) -> None:
     """Format guideline files in the canonical layout, keeping every comment."""
     import difflib
 
@@ -56,7 +58,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
             formatted = format_text(text, file)
         except ParseFailed as failure:
             problems = [Diagnostic(p.code, p.message, p.span, label=p.label, hint=p.hint) for p in failure.problems]
-            report(CompileError(problems, {file: text}))
+            report(CompileError(problems, {file: text}), style)
             worst = max(worst, EXIT_FINDINGS)
             failed += 1
             continue
