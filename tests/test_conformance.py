@@ -150,7 +150,10 @@ def test_property_js_agrees_with_python_on_random_graphs(js, graph, rng):
 def test_js_converts_every_unit_variant_as_python_does(js):
     pairs = [(value, source, target) for target, variants in UNIT_VARIANTS.items() for source in variants
              for value in (0.0, 1.0, 6.0, 30.0, 126.5, 0.0125)]
-    refused = [(1.0, "kg", "wk"), (7.0, "%", "mmol/mol"), (1.0, "mmol/mol", "1"), (2.0, "mg/dL", "mmol/L")]
+    pairs += [(value, source, target) for source in ("Cel", "[degF]", "[degRe]", "K")
+              for target in ("Cel", "[degF]", "K") for value in (0.0, 37.5, 100.4, -40.0)]
+    refused = [(1.0, "kg", "wk"), (7.0, "%", "mmol/mol"), (1.0, "mmol/mol", "1"), (2.0, "mg/dL", "mmol/L"),
+               (37.0, "Cel", "kg")]
     replies = js.exchange([{"convert": list(pair)} for pair in pairs + refused])
     for (value, source, target), reply in zip(pairs, replies, strict=False):
         assert Fraction(reply["value"]) == units.convert(Fraction(repr(value)), source, target), (value, source, target)

@@ -105,7 +105,12 @@ const METRIC = {
   U: [q("1/60000000"), dim(0, 0, -1, 1)], kat: [q("1"), dim(0, 0, -1, 1)],
   Pa: [q("1"), PRESSURE], bar: [q("100000"), PRESSURE], "m[Hg]": [q("133322"), PRESSURE],
   "m[H2O]": [q("9806.65"), PRESSURE], Hz: [q("1"), dim(0, 0, -1)], A: [q("1"), dim(0, 0, 0, 0, 1)],
-  J: [q("1"), dim(2, 1, -2)], W: [q("1"), dim(2, 1, -3)],
+  J: [q("1"), dim(2, 1, -2)], W: [q("1"), dim(2, 1, -3)], K: [q("1"), dim(0, 0, 0, 0, 0, 1)],
+};
+// The temperature scales whose zero is not absolute zero: kelvin = (value + offset) × factor,
+// exactly as UCUM defines them (and as the Python runtime converts them).
+const OFFSET_SCALES = {
+  Cel: [q("1"), q("273.15")], "[degF]": [q("5/9"), q("459.67")], "[degRe]": [q("5/4"), q("218.52")],
 };
 const OTHER = {
   min: [q("60"), dim(0, 0, 1)], h: [q("3600"), dim(0, 0, 1)], d: [q("86400"), dim(0, 0, 1)],
@@ -191,6 +196,12 @@ function lookupAtom(symbol) {
 export function convert(value, from, to) {
   value = Rational.of(value);
   if (from === to) return value;
+  if (from in OFFSET_SCALES || to in OFFSET_SCALES) {
+    const scale = (code) => OFFSET_SCALES[code] ?? (code === "K" ? [ONE, ZERO] : null);
+    const [fromFactor, fromOffset] = scale(from) ?? [], [toFactor, toOffset] = scale(to) ?? [];
+    if (!fromFactor || !toFactor) throw new Error(`\`${from}\` cannot be converted to \`${to}\``);
+    return value.add(fromOffset).mul(fromFactor).div(toFactor).sub(toOffset);
+  }
   const a = parseUnit(from), b = parseUnit(to);
   const dimensionless = (u) => u.dimension.every((e) => e === 0);
   if (dimensionless(a) || dimensionless(b) || a.dimension.some((e, i) => e !== b.dimension[i])) {
