@@ -1,0 +1,111 @@
+// Node side of benchmarks/cql_vs_carepath.py: cql-execution on carepath's ELM export, and
+// carepath's own JavaScript runtime, timed on the same patients inside one Node process.
+//
+// Reads one JSON document on stdin:
+//   {"elm": <ELM library>, "inputs": [{"name", "kind", "unit"}], "graph": <graph JSON>,
+//    "cqlPatients": [{input: value}], "jsPatients": [{input: value}], "rounds": n}
+// `cqlPatients` hold each fact in its input's declared unit (as evaluate.js takes them);
+// `jsPatients` are the facts objects as a facts file holds them (the JS runtime checks
+// and converts them itself). Writes one JSON document on stdout: every patient's results
+// from both engines (for the agreement check the Python side does) and the timings.
+//
+// What is timed, with process.hrtime: per patient, cql-execution's work for one patient
+// as a host does it (parameters are per Executor in cql-execution, so one Executor per
+// patient, then exec on a one-patient source) and the JS runtime's `run(graph, facts)`.
+// Module loading and building the cql.Library from the ELM are timed apart: they are
+// paid once per process, not per patient.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const nodeBoot = process.uptime(); // Node's own start-up, before this script's first line
+const here = path.dirname(fileURLToPath(import.meta.url));
+const requireFromElm = createRequire(path.join(here, '..', 'targets', 'elm', 'package.json'));
+
+const seconds = (start, end) => Number(end - start) / 1e9;
+
+let clock = process.hrtime.bigint();
+const cql = requireFromElm('cql-execution');
+const { run } = await import('../targets/js/carepath-runtime.mjs');
+const modulesLoaded = seconds(clock, process.hrtime.bigint());
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+const request = await readStdin();
+
+clock = process.hrtime.bigint();
+const library = new cql.Library(request.elm);
+const elmLoaded = seconds(clock, process.hrtime.bigint());
+
+const codeService = new cql.CodeService({});
+const patientSource = () => new cql.PatientSource([{ id: 'patient', recordType: 'Patient' }]);
+
+/** One patient's parameters as evaluate.js builds them: every input, an unknown one as null. */
+function parametersOf(facts) {
+  const parameters = {};
+  for (const input of request.inputs) {
+    const value = facts[input.name];
+    if (value === undefined || value === null) parameters[input.name] = null;
+    else if (input.kind === 'quantity') parameters[input.name] = new cql.Quantity(value, input.unit);
+    else parameters[input.name] = value;
+  }
+  return parameters;
+}
+
+async function cqlPatient(facts) {
+  const executor = new cql.Executor(library, codeService, parametersOf(facts));
+  const results = await executor.exec(patientSource());
+  return results.patientResults.patient;
+}
+
+/** What the ELM library says of one patient: `Recommend <action>` and `Reaches <node>` values. */
+function cqlOutcome(values) {
+  const recommend = {};
+  const reaches = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (name.startsWith('Recommend ')) recommend[name.slice(10)] = value;
+    else if (name.startsWith('Reaches ')) reaches[name.slice(8)] = value;
+  }
+  return { recommend, reaches };
+}
+
+function jsOutcome(result) {
+  return { status: result.status, actions: result.actions.map((a) => a.id), needs: result.needs, path: result.path };
+}
+
+/** The per-patient time of each round (seconds), after one untimed warm-up round. */
+async function rounds(patients, count, onePatient) {
+  for (const facts of patients) await onePatient(facts);
+  const times = [];
+  for (let round = 0; round < count; round += 1) {
+    const start = process.hrtime.bigint();
+    for (const facts of patients) await onePatient(facts);
+    times.push(seconds(start, process.hrtime.bigint()) / patients.length);
+  }
+  return times;
+}
+
+// Results first (untimed), then the timed rounds.
+const cqlResults = [];
+for (const facts of request.cqlPatients) cqlResults.push(cqlOutcome(await cqlPatient(facts)));
+const jsResults = request.jsPatients.map((facts) => jsOutcome(run(request.graph, facts)));
+
+const cqlTimes = await rounds(request.cqlPatients, request.rounds, cqlPatient);
+// `run` is synchronous; awaiting it too would charge the JS runtime a microtask per patient
+const jsTimes = [];
+for (const facts of request.jsPatients) run(request.graph, facts);
+for (let round = 0; round < request.rounds; round += 1) {
+  const start = process.hrtime.bigint();
+  for (const facts of request.jsPatients) run(request.graph, facts);
+  jsTimes.push(seconds(start, process.hrtime.bigint()) / request.jsPatients.length);
+}
+
+process.stdout.write(JSON.stringify({
+  startup: { nodeBoot, modulesLoaded, elmLoaded },
+  cql: { results: cqlResults, times: cqlTimes },
+  js: { results: jsResults, times: jsTimes },
+}));

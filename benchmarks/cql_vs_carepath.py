@@ -1,0 +1,199 @@
+"""cql-execution on carepath's ELM export against carepath, on the same patients (issue 12, 4c).
+
+For the reference guideline and a mid-sized one (the DVT workup of
+`examples/guidelines/dvt_wells.cpath`), N random patients are drawn once (the ELM
+conformance test's generator: half start from a scenario so that the deep steps are
+reached, unknowns, values on and beside every threshold, quantities in other units).
+Then, on exactly those patients:
+
+1. **Agreement**, before any timing. What the ELM export expresses is compared with
+   carepath's result for every patient: the path (`Reaches <node>` true exactly on
+   `result.path`), the recommended actions (`Recommend <action>` true exactly for
+   `result.actions`), and the undecided nodes (`Reaches` null exactly where carepath's
+   Kleene reach is unknown). The ELM library has no statement for the order of the
+   actions, for the status or for the needed inputs: the actions are compared as a set,
+   and the status is compared only as far as it follows (a null `Reaches` means a
+   pending decision, so the status must be `needs_input`). The JS runtime's result is
+   compared whole (status, ordered action ids, needs, path).
+2. **Timing**: per patient, cql-execution and the JS runtime inside one Node process
+   (`benchmarks/cql_vs_carepath.mjs`, process.hrtime; Node start-up, module loading and
+   building the library from the ELM are reported apart), and `carepath.run` in this
+   process; the median of `--rounds` rounds over all patients after a warm-up round.
+
+Each engine gets the facts as its API takes them: carepath the checked facts
+(`carepath.run` on a `Facts`), cql-execution one parameter per input in its declared
+unit (what a host passes after converting, as `targets/elm/evaluate.js` does), the JS
+runtime the facts object as a facts file holds it (it checks and converts itself).
+Prints µs per patient and the ratios; never a pass/fail, except that it stops before
+timing when the engines disagree (timing engines that compute different things means
+nothing). Needs `node` and `make setup` (cql-execution under targets/elm).
+
+    python benchmarks/cql_vs_carepath.py [--patients N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import carepath  # noqa: E402
+from compiler import exact_json, ir  # noqa: E402
+from targets.elm import elm_library  # noqa: E402
+from targets.json.export import graph_document  # noqa: E402
+from targets.runtime.facts import read_facts_text  # noqa: E402
+from tests.test_elm_conformance import kleene_reach, random_facts  # noqa: E402
+
+GUIDELINES = ("guidelines/leg_numbness_cramping.cpath", "examples/guidelines/dvt_wells.cpath")
+DRIVER = ROOT / "benchmarks/cql_vs_carepath.mjs"
+ENGINE = ROOT / "targets/elm/node_modules/cql-execution"
+SHOWN_DIFFERENCES = 5
+
+
+def draw_patients(graph: ir.Graph, count: int, seed: str) -> list[tuple[dict, object]]:
+    """`count` patients as (facts object as a file holds it, checked `Facts`)."""
+    rng = random.Random(seed)
+    patients = []
+    for _ in range(count):
+        data = random_facts(graph, rng)
+        patients.append((data, read_facts_text(graph, json.dumps(data))))
+    return patients
+
+
+def declared_unit_parameters(facts) -> dict:
+    """A patient's facts in their declared units, numbers as the nearest double (what evaluate.js receives)."""
+    return {name: value if isinstance(value, (bool, str)) else float(value) for name, value in facts.values.items()}
+
+
+def run_node(graph: ir.Graph, patients, rounds: int) -> tuple[dict, float]:
+    """The Node driver's answer, and the wall time of the whole Node process."""
+    request = {
+        "elm": elm_library(graph),
+        "inputs": [{"name": i.name, "kind": i.type.kind, "unit": getattr(i.type, "unit", "")} for i in graph.inputs],
+        "graph": graph_document(graph, spans=False),
+        "cqlPatients": [declared_unit_parameters(facts) for _, facts in patients],
+        "jsPatients": [data for data, _ in patients],
+        "rounds": rounds,
+    }
+    started = time.perf_counter()
+    done = subprocess.run([shutil.which("node"), str(DRIVER)], input=exact_json.dumps(request), capture_output=True,
+                          text=True, encoding="utf-8", check=False)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"the Node driver failed:\n{done.stderr}")
+    return json.loads(done.stdout), wall
+
+
+def differences(graph: ir.Graph, patients, answer: dict) -> tuple[list[str], list[str]]:
+    """Patients on which cql-execution (what its ELM expresses) or the JS runtime differs from carepath."""
+    order = [n.id for n in graph.nodes]
+    actions = [n.id for n in graph.nodes if n.kind is ir.NodeKind.ACTION]
+    cql_wrong: list[str] = []
+    js_wrong: list[str] = []
+    for index, ((data, facts), cql, js) in enumerate(zip(patients, answer["cql"]["results"],
+                                                        answer["js"]["results"], strict=True)):
+        result = carepath.run(graph, facts)
+        reach = kleene_reach(graph, facts.values)
+        expected = {
+            "path": list(result.path),
+            "actions": sorted(result.action_ids()),
+            "undecided": [n for n in order if reach[n] is None],
+            "status follows": result.status == "needs_input" or None not in reach.values(),
+        }
+        got = {
+            "path": [n for n in order if cql["reaches"].get(n) is True],
+            "actions": sorted(a for a in actions if cql["recommend"].get(a) is True),
+            "undecided": [n for n in order if cql["reaches"].get(n) is None],
+            "status follows": result.status == "needs_input" or None not in cql["reaches"].values(),
+        }
+        if expected != got:
+            parts = {k: {"carepath": expected[k], "cql-execution": got[k]} for k in expected if expected[k] != got[k]}
+            cql_wrong.append(f"patient {index}: facts {json.dumps(data)}\n    {json.dumps(parts)}")
+        ours = {"status": result.status, "actions": list(result.action_ids()), "needs": list(result.needs),
+                "path": list(result.path)}
+        if js != ours:
+            js_wrong.append(f"patient {index}: facts {json.dumps(data)}\n    carepath {ours}\n    js {js}")
+    return cql_wrong, js_wrong
+
+
+def per_patient(run_one, patients, rounds: int) -> list[float]:
+    """Seconds per patient in each of `rounds` rounds over all patients, after a warm-up round."""
+    for facts in patients:
+        run_one(facts)
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for facts in patients:
+            run_one(facts)
+        times.append((time.perf_counter() - started) / len(patients))
+    return times
+
+
+def python_runners(graph: ir.Graph) -> list[tuple[str, object]]:
+    """`carepath.run` as called by default."""
+    return [("carepath.run (default)", lambda facts: carepath.run(graph, facts))]
+
+
+def benchmark(path: str, count: int, rounds: int) -> None:
+    graph = carepath.compile_file(ROOT / path)
+    patients = draw_patients(graph, count, Path(path).stem)
+    answer, node_wall = run_node(graph, patients, rounds)
+    cql_wrong, js_wrong = differences(graph, patients, answer)
+    print(f"{graph.id}: {len(graph.nodes)} nodes, {len(graph.inputs)} inputs, "
+          f"{len(elm_library(graph)['library']['statements']['def'])} ELM statements; {count:,} patients")
+    statuses = [carepath.run(graph, facts).status for _, facts in patients]
+    derived = [("needs_input" if None in cql["reaches"].values() else "complete") for cql in answer["cql"]["results"]]
+    print(f"  agreement: cql-execution {count - len(cql_wrong):,}/{count:,} (path, recommended actions as a set, "
+          f"undecided nodes, status where it follows); JS runtime {count - len(js_wrong):,}/{count:,} "
+          f"(status, ordered actions, needs, path)")
+    print(f"  {statuses.count('needs_input'):,} patients need input; the status read off the ELM (`needs_input` when "
+          f"some `Reaches` is null) is carepath's for {sum(map(str.__eq__, statuses, derived)):,} of them all")
+    for label, wrong in (("cql-execution", cql_wrong), ("JS runtime", js_wrong)):
+        for line in wrong[:SHOWN_DIFFERENCES]:
+            print(f"  DIFFERS ({label}) {line}")
+    if cql_wrong or js_wrong:
+        print("  not timed: the engines disagree")
+        return
+
+    startup = answer["startup"]
+    print(f"  node start-up {startup['nodeBoot'] * 1000:.0f} ms, loading cql-execution and the JS runtime "
+          f"{startup['modulesLoaded'] * 1000:.0f} ms, building the library from the ELM "
+          f"{startup['elmLoaded'] * 1000:.1f} ms; the whole node process, all rounds included: {node_wall:.1f} s")
+    rows = [(name, statistics.median(per_patient(run_one, [f for _, f in patients], rounds)))
+            for name, run_one in python_runners(graph)]
+    rows.append(("JS runtime (node)", statistics.median(answer["js"]["times"])))
+    cql_time = statistics.median(answer["cql"]["times"])
+    rows.append(("cql-execution (node)", cql_time))
+    fastest = min(seconds for _, seconds in rows)
+    print(f"  median of {rounds} rounds, µs per patient:")
+    for name, seconds in rows:
+        print(f"    {name:28} {seconds * 1e6:10.1f} µs   {seconds / fastest:6.2f}× the fastest   "
+              f"cql-execution / this: {cql_time / seconds:6.1f}×")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    arguments = parser.parse_args()
+    if shutil.which("node") is None or not ENGINE.is_dir():
+        print("skipped: needs `node` on PATH and cql-execution (`make setup` runs npm ci in targets/elm)")
+        return
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    for path in GUIDELINES:
+        benchmark(path, arguments.patients, max(arguments.rounds, 1))
+
+
+if __name__ == "__main__":
+    main()
