@@ -94,6 +94,7 @@ CODES: dict[str, str] = {
     "CP0901": "the chart cannot be drawn",
     "CP0902": "the patient's path does not fit the chart",
     "CP0903": "the two versions cannot be compared",
+    "CP0904": "the output file cannot be written",
 }
 
 

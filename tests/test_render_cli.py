@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import xml.etree.ElementTree as ET
@@ -112,7 +113,7 @@ def test_bad_facts_are_listed_and_nothing_is_drawn(small, tmp_path):
     out = tmp_path / "chart.dot"
     result = invoke(small, "-o", out, "--facts", facts)
     assert result.exit_code == 2
-    assert "$.abi" in result.output and "$.nope" in result.output and "2 problems" in result.output
+    assert "$.abi" in result.output and "$.nope" in result.output and "2 errors; nothing was drawn" in result.output
     assert not out.exists()
 
 
@@ -215,3 +216,77 @@ def test_render_refuses_an_unknown_paper(tmp_path):
     result = CliRunner().invoke(main, ["render", str(REFERENCE), "-o", str(tmp_path / "x.pdf"), "--paper", "a3"])
     assert result.exit_code == 2
     assert not (tmp_path / "x.pdf").exists()
+
+
+# --- `--error-format json`: every problem as one list of diagnostics, as --format json elsewhere ----
+
+JSON_FIELDS = {"code", "severity", "message", "file", "line", "column", "end_line", "end_column", "label", "hint",
+               "notes"}
+
+
+def json_problems(result) -> list[dict]:
+    """The one JSON document render printed on standard output (json.loads refuses a second one)."""
+    found = json.loads(result.stdout)
+    assert isinstance(found, list) and found and all(JSON_FIELDS <= set(d) for d in found), result.stdout
+    return found
+
+
+def test_a_malformed_guideline_and_a_missing_directory_are_one_json_document(tmp_path):
+    broken = tmp_path / "broken.cpath"
+    broken.write_text('guideline g "G"\ninput x: boolean\ndefine d x and\n', encoding="utf-8")
+    out = tmp_path / "no" / "such" / "chart.svg"
+    result = invoke(broken, "-o", out, "--error-format", "json")
+    assert result.exit_code == 2, result.output
+    found = json_problems(result)
+    assert {d["code"] for d in found} == {"CP0001", "CP0904"}
+    assert {d["file"] for d in found} == {str(broken), str(out)}
+    assert next(d for d in found if d["code"] == "CP0001")["line"] == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.cpath"]  # nothing written, no directory made
+
+
+def test_a_corrupt_graph_json_and_an_output_that_is_the_input_are_one_json_document(tmp_path):
+    graph = tmp_path / "g.json"
+    graph.write_text('{"format": "carepath.graph/2", "nodes": 3}', encoding="utf-8")
+    result = invoke(graph, "-o", graph, "--format", "dot", "--error-format", "json")
+    assert result.exit_code == 2, result.output
+    found = json_problems(result)
+    assert "CP0904" in {d["code"] for d in found} and any(d["code"].startswith("CP07") for d in found)
+    refusal = next(d for d in found if d["code"] == "CP0904")
+    assert "which this command reads" in refusal["message"]
+    assert graph.read_text(encoding="utf-8") == '{"format": "carepath.graph/2", "nodes": 3}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json"]
+
+
+def test_bad_facts_an_unknown_suffix_and_a_directory_output_are_listed_together(small, tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text('{"abi": "low", "nope": 1}', encoding="utf-8")
+    result = invoke(small, "-o", tmp_path, "--facts", facts, "--error-format", "json")
+    assert result.exit_code == 2, result.output
+    found = json_problems(result)
+    assert sorted(d["code"] for d in found) == ["CP0602", "CP0603", "CP0901", "CP0904"]
+    assert {d["location"] for d in found if d["code"].startswith("CP06")} == {"$.abi", "$.nope"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calf.cpath", "facts.json"]
+
+
+def test_a_guideline_with_errors_alone_exits_1_with_json_findings(tmp_path):
+    broken = tmp_path / "broken.cpath"
+    broken.write_text(SMALL.replace("then done\n\nend", "then nowhere\n\nend"), encoding="utf-8")
+    result = invoke(broken, "-o", tmp_path / "chart.dot", "--error-format", "json")
+    assert result.exit_code == 1, result.output
+    assert all(d["file"] == str(broken) for d in json_problems(result))
+    assert not (tmp_path / "chart.dot").exists()
+
+
+def test_a_chart_that_cannot_be_drawn_is_a_json_diagnostic(small, tmp_path):
+    result = invoke(small, "-o", tmp_path / "chart.dot", "--section", "labs", "--error-format", "json")
+    assert result.exit_code == 2, result.output
+    (found,) = json_problems(result)
+    assert found["code"] == "CP0901" and "sections: work" in found["message"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calf.cpath"]
+
+
+def test_text_errors_stay_on_standard_error_and_list_every_problem(small, tmp_path):
+    result = invoke(small, "-o", tmp_path / "missing" / "chart.jpeg")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "error[CP0901]" in result.stderr and "error[CP0904]" in result.stderr
+    assert "2 errors; nothing was drawn" in result.stderr
