@@ -1,22 +1,27 @@
 // Node side of benchmarks/cql_vs_carepath.py: cql-execution on carepath's ELM export, and
 // carepath's own JavaScript runtime, timed on the same patients inside one Node process.
 //
-// Reads one JSON document on stdin:
+// JSON lines on stdin, one reply line each on stdout:
 //   {"elm": <ELM library>, "inputs": [{"name", "kind", "unit"}], "graph": <graph JSON>,
-//    "cqlPatients": [{input: value}], "jsPatients": [{input: value}], "rounds": n}
+//    "cqlPatients": [{input: value}], "jsPatients": [{input: value}]}
+//       loads both engines and answers every patient's results from both (for the agreement
+//       check the Python side does) and what start-up cost: {"startup", "cql", "js"};
+//   {"round": "cql" | "js"}  runs every patient once through that engine and answers
+//       {"seconds": <per patient>}, so the Python side can interleave its rounds with these.
 // `cqlPatients` hold each fact in its input's declared unit (as evaluate.js takes them);
 // `jsPatients` are the facts objects as a facts file holds them (the JS runtime checks
-// and converts them itself). Writes one JSON document on stdout: every patient's results
-// from both engines (for the agreement check the Python side does) and the timings.
+// and converts them itself).
 //
 // What is timed, with process.hrtime: per patient, cql-execution's work for one patient
 // as a host does it (parameters are per Executor in cql-execution, so one Executor per
 // patient, then exec on a one-patient source) and the JS runtime's `run(graph, facts)`.
 // Module loading and building the cql.Library from the ELM are timed apart: they are
 // paid once per process, not per patient.
+
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 
 const nodeBoot = process.uptime(); // Node's own start-up, before this script's first line
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,23 +29,13 @@ const requireFromElm = createRequire(path.join(here, '..', 'targets', 'elm', 'pa
 
 const seconds = (start, end) => Number(end - start) / 1e9;
 
-let clock = process.hrtime.bigint();
+const clock = process.hrtime.bigint();
 const cql = requireFromElm('cql-execution');
 const { run } = await import('../targets/js/carepath-runtime.mjs');
 const modulesLoaded = seconds(clock, process.hrtime.bigint());
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
-const request = await readStdin();
-
-clock = process.hrtime.bigint();
-const library = new cql.Library(request.elm);
-const elmLoaded = seconds(clock, process.hrtime.bigint());
-
+let request = null;
+let library = null;
 const codeService = new cql.CodeService({});
 const patientSource = () => new cql.PatientSource([{ id: 'patient', recordType: 'Patient' }]);
 
@@ -77,35 +72,39 @@ function jsOutcome(result) {
   return { status: result.status, actions: result.actions.map((a) => a.id), needs: result.needs, path: result.path };
 }
 
-/** The per-patient time of each round (seconds), after one untimed warm-up round. */
-async function rounds(patients, count, onePatient) {
-  for (const facts of patients) await onePatient(facts);
-  const times = [];
-  for (let round = 0; round < count; round += 1) {
-    const start = process.hrtime.bigint();
-    for (const facts of patients) await onePatient(facts);
-    times.push(seconds(start, process.hrtime.bigint()) / patients.length);
-  }
-  return times;
+/** Seconds per patient of one pass over every patient. */
+async function cqlRound() {
+  const start = process.hrtime.bigint();
+  for (const facts of request.cqlPatients) await cqlPatient(facts);
+  return seconds(start, process.hrtime.bigint()) / request.cqlPatients.length;
 }
 
-// Results first (untimed), then the timed rounds.
-const cqlResults = [];
-for (const facts of request.cqlPatients) cqlResults.push(cqlOutcome(await cqlPatient(facts)));
-const jsResults = request.jsPatients.map((facts) => jsOutcome(run(request.graph, facts)));
-
-const cqlTimes = await rounds(request.cqlPatients, request.rounds, cqlPatient);
-// `run` is synchronous; awaiting it too would charge the JS runtime a microtask per patient
-const jsTimes = [];
-for (const facts of request.jsPatients) run(request.graph, facts);
-for (let round = 0; round < request.rounds; round += 1) {
+// `run` is synchronous: awaiting it as well would charge the JS runtime a microtask per patient
+function jsRound() {
   const start = process.hrtime.bigint();
   for (const facts of request.jsPatients) run(request.graph, facts);
-  jsTimes.push(seconds(start, process.hrtime.bigint()) / request.jsPatients.length);
+  return seconds(start, process.hrtime.bigint()) / request.jsPatients.length;
 }
 
-process.stdout.write(JSON.stringify({
-  startup: { nodeBoot, modulesLoaded, elmLoaded },
-  cql: { results: cqlResults, times: cqlTimes },
-  js: { results: jsResults, times: jsTimes },
-}));
+async function load(message) {
+  request = message;
+  const clock = process.hrtime.bigint();
+  library = new cql.Library(request.elm);
+  const elmLoaded = seconds(clock, process.hrtime.bigint());
+  const cqlResults = [];
+  for (const facts of request.cqlPatients) cqlResults.push(cqlOutcome(await cqlPatient(facts)));
+  const jsResults = request.jsPatients.map((facts) => jsOutcome(run(request.graph, facts)));
+  return { startup: { nodeBoot, modulesLoaded, elmLoaded }, cql: cqlResults, js: jsResults };
+}
+
+const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of lines) {
+  if (!line.trim()) continue;
+  const message = JSON.parse(line);
+  let reply;
+  if ('elm' in message) reply = await load(message);
+  else if (message.round === 'cql') reply = { seconds: await cqlRound() };
+  else if (message.round === 'js') reply = { seconds: jsRound() };
+  else throw new Error(`unknown request ${line.slice(0, 80)}`);
+  process.stdout.write(JSON.stringify(reply) + '\n');
+}

@@ -75,23 +75,37 @@ def declared_unit_parameters(facts) -> dict:
     return {name: value if isinstance(value, (bool, str)) else float(value) for name, value in facts.values.items()}
 
 
-def run_node(graph: ir.Graph, patients, rounds: int) -> tuple[dict, float]:
-    """The Node driver's answer, and the wall time of the whole Node process."""
-    request = {
-        "elm": elm_library(graph),
-        "inputs": [{"name": i.name, "kind": i.type.kind, "unit": getattr(i.type, "unit", "")} for i in graph.inputs],
-        "graph": graph_document(graph, spans=False),
-        "cqlPatients": [declared_unit_parameters(facts) for _, facts in patients],
-        "jsPatients": [data for data, _ in patients],
-        "rounds": rounds,
-    }
-    started = time.perf_counter()
-    done = subprocess.run([shutil.which("node"), str(DRIVER)], input=exact_json.dumps(request), capture_output=True,
-                          text=True, encoding="utf-8", check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"the Node driver failed:\n{done.stderr}")
-    return json.loads(done.stdout), wall
+class NodeEngines:
+    """One Node process (`cql_vs_carepath.mjs`) holding cql-execution and the JS runtime for one graph."""
+
+    def __init__(self, graph: ir.Graph, patients) -> None:
+        self.process = subprocess.Popen([shutil.which("node"), str(DRIVER)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, encoding="utf-8")
+        self.loaded = self.ask({
+            "elm": elm_library(graph),
+            "inputs": [{"name": i.name, "kind": i.type.kind, "unit": getattr(i.type, "unit", "")}
+                       for i in graph.inputs],
+            "graph": graph_document(graph, spans=False),
+            "cqlPatients": [declared_unit_parameters(facts) for _, facts in patients],
+            "jsPatients": [data for data, _ in patients],
+        })
+
+    def ask(self, message: dict) -> dict:
+        self.process.stdin.write(exact_json.dumps(message) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            sys.exit(f"the Node driver stopped (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def round(self, engine: str) -> float:
+        """Seconds per patient of one pass of `engine` (`cql` or `js`) over every patient."""
+        return self.ask({"round": engine})["seconds"]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        self.process.stdout.close()
 
 
 def differences(graph: ir.Graph, patients, answer: dict) -> tuple[list[str], list[str]]:
@@ -100,8 +114,7 @@ def differences(graph: ir.Graph, patients, answer: dict) -> tuple[list[str], lis
     actions = [n.id for n in graph.nodes if n.kind is ir.NodeKind.ACTION]
     cql_wrong: list[str] = []
     js_wrong: list[str] = []
-    for index, ((data, facts), cql, js) in enumerate(zip(patients, answer["cql"]["results"],
-                                                        answer["js"]["results"], strict=True)):
+    for index, ((data, facts), cql, js) in enumerate(zip(patients, answer["cql"], answer["js"], strict=True)):
         result = carepath.run(graph, facts)
         reach = kleene_reach(graph, facts.values)
         expected = {
@@ -126,59 +139,82 @@ def differences(graph: ir.Graph, patients, answer: dict) -> tuple[list[str], lis
     return cql_wrong, js_wrong
 
 
-def per_patient(run_one, patients, rounds: int) -> list[float]:
-    """Seconds per patient in each of `rounds` rounds over all patients, after a warm-up round."""
-    for facts in patients:
+def python_round(run_one, inputs: list) -> float:
+    """Seconds per patient of one pass of `run_one` over every patient."""
+    started = time.perf_counter()
+    for facts in inputs:
         run_one(facts)
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for facts in patients:
-            run_one(facts)
-        times.append((time.perf_counter() - started) / len(patients))
-    return times
+    return (time.perf_counter() - started) / len(inputs)
 
 
-def python_runners(graph: ir.Graph) -> list[tuple[str, object]]:
-    """`carepath.run` as called by default."""
-    return [("carepath.run (default)", lambda facts: carepath.run(graph, facts))]
+def python_runners(graph: ir.Graph, patients) -> list[tuple[str, object, list]]:
+    """The ways carepath runs a patient in Python: (label, function of one input, the inputs)."""
+    checked = [facts for _, facts in patients]
+    files = [data for data, _ in patients]
+    return [
+        ("carepath.run (default)", lambda facts: carepath.run(graph, facts), checked),
+        ("  the same, checking facts", lambda data: carepath.run(graph, data), files),
+    ]
 
 
 def benchmark(path: str, count: int, rounds: int) -> None:
     graph = carepath.compile_file(ROOT / path)
     patients = draw_patients(graph, count, Path(path).stem)
-    answer, node_wall = run_node(graph, patients, rounds)
+    started = time.perf_counter()
+    node = NodeEngines(graph, patients)
+    answer = node.loaded
+    node_ready = time.perf_counter() - started
+    try:
+        measured = compare_and_time(graph, patients, node, answer, rounds)
+    finally:
+        node.close()
+    if measured is None:
+        return
+    startup = answer["startup"]
+    print(f"  node start-up {startup['nodeBoot'] * 1000:.0f} ms, loading cql-execution and the JS runtime "
+          f"{startup['modulesLoaded'] * 1000:.0f} ms, building the library from the ELM "
+          f"{startup['elmLoaded'] * 1000:.1f} ms (paid once per process; from spawning node to both engines' "
+          f"results for every patient: {node_ready:.1f} s)")
+    cql_time = statistics.median(measured["cql-execution (node)"])
+    fastest = min(statistics.median(times) for times in measured.values())
+    print(f"  median of {rounds} interleaved rounds over all {count:,} patients, per patient:")
+    for name, times in measured.items():
+        seconds = statistics.median(times)
+        print(f"    {name:28} {seconds * 1e6:9.1f} µs  {seconds / fastest:6.2f}× the fastest  "
+              f"cql-execution takes {cql_time / seconds:5.1f}× as long")
+
+
+def compare_and_time(graph: ir.Graph, patients, node: NodeEngines, answer: dict, rounds: int):
+    """Print the agreement; then each engine's per-patient times of every round, or None when they disagree."""
+    count = len(patients)
     cql_wrong, js_wrong = differences(graph, patients, answer)
     print(f"{graph.id}: {len(graph.nodes)} nodes, {len(graph.inputs)} inputs, "
           f"{len(elm_library(graph)['library']['statements']['def'])} ELM statements; {count:,} patients")
-    statuses = [carepath.run(graph, facts).status for _, facts in patients]
-    derived = [("needs_input" if None in cql["reaches"].values() else "complete") for cql in answer["cql"]["results"]]
     print(f"  agreement: cql-execution {count - len(cql_wrong):,}/{count:,} (path, recommended actions as a set, "
           f"undecided nodes, status where it follows); JS runtime {count - len(js_wrong):,}/{count:,} "
           f"(status, ordered actions, needs, path)")
+    statuses = [carepath.run(graph, facts).status for _, facts in patients]
+    derived = [("needs_input" if None in cql["reaches"].values() else "complete") for cql in answer["cql"]]
     print(f"  {statuses.count('needs_input'):,} patients need input; the status read off the ELM (`needs_input` when "
-          f"some `Reaches` is null) is carepath's for {sum(map(str.__eq__, statuses, derived)):,} of them all")
+          f"some `Reaches` is null) equals carepath's for {sum(map(str.__eq__, statuses, derived)):,}/{count:,}")
     for label, wrong in (("cql-execution", cql_wrong), ("JS runtime", js_wrong)):
         for line in wrong[:SHOWN_DIFFERENCES]:
             print(f"  DIFFERS ({label}) {line}")
     if cql_wrong or js_wrong:
         print("  not timed: the engines disagree")
-        return
-
-    startup = answer["startup"]
-    print(f"  node start-up {startup['nodeBoot'] * 1000:.0f} ms, loading cql-execution and the JS runtime "
-          f"{startup['modulesLoaded'] * 1000:.0f} ms, building the library from the ELM "
-          f"{startup['elmLoaded'] * 1000:.1f} ms; the whole node process, all rounds included: {node_wall:.1f} s")
-    rows = [(name, statistics.median(per_patient(run_one, [f for _, f in patients], rounds)))
-            for name, run_one in python_runners(graph)]
-    rows.append(("JS runtime (node)", statistics.median(answer["js"]["times"])))
-    cql_time = statistics.median(answer["cql"]["times"])
-    rows.append(("cql-execution (node)", cql_time))
-    fastest = min(seconds for _, seconds in rows)
-    print(f"  median of {rounds} rounds, µs per patient:")
-    for name, seconds in rows:
-        print(f"    {name:28} {seconds * 1e6:10.1f} µs   {seconds / fastest:6.2f}× the fastest   "
-              f"cql-execution / this: {cql_time / seconds:6.1f}×")
+        return None
+    runners = python_runners(graph, patients)
+    measured: dict[str, list[float]] = {name: [] for name, _, _ in runners}
+    measured["JS runtime (node)"] = []
+    measured["cql-execution (node)"] = []
+    for round_ in range(rounds + 1):  # round 0 warms every engine up and is not counted
+        times = {name: python_round(run_one, inputs) for name, run_one, inputs in runners}
+        times["JS runtime (node)"] = node.round("js")
+        times["cql-execution (node)"] = node.round("cql")
+        if round_:
+            for name, seconds in times.items():
+                measured[name].append(seconds)
+    return measured
 
 
 def main() -> None:
