@@ -131,11 +131,11 @@ def differences(graph: ir.Graph, patients, answer: dict) -> tuple[list[str], lis
         }
         if expected != got:
             parts = {k: {"carepath": expected[k], "cql-execution": got[k]} for k in expected if expected[k] != got[k]}
-            cql_wrong.append(f"patient {index}: facts {json.dumps(data)}\n    {json.dumps(parts)}")
+            cql_wrong.append(f"patient {index}: facts {exact_json.dumps(data)}\n    {json.dumps(parts)}")
         ours = {"status": result.status, "actions": list(result.action_ids()), "needs": list(result.needs),
                 "path": list(result.path)}
         if js != ours:
-            js_wrong.append(f"patient {index}: facts {json.dumps(data)}\n    carepath {ours}\n    js {js}")
+            js_wrong.append(f"patient {index}: facts {exact_json.dumps(data)}\n    carepath {ours}\n    js {js}")
     return cql_wrong, js_wrong
 
 
