@@ -14,19 +14,23 @@ Then, on exactly those patients:
    actions, for the status or for the needed inputs: the actions are compared as a set,
    and the status is compared only as far as it follows (a null `Reaches` means a
    pending decision, so the status must be `needs_input`). The JS runtime's result is
-   compared whole (status, ordered action ids, needs, path).
+   compared whole (status, ordered action ids, needs, path), and so is carepath's
+   interpreter where `carepath.run` offers one (`executor="interpreter"`).
 2. **Timing**: per patient, cql-execution and the JS runtime inside one Node process
    (`benchmarks/cql_vs_carepath.mjs`, process.hrtime; Node start-up, module loading and
    building the library from the ELM are reported apart), and `carepath.run` in this
-   process; the median of `--rounds` rounds over all patients after a warm-up round.
+   process. Rounds over all patients alternate between the engines (the machine may be
+   shared: a change of load then falls on every engine alike); the first round warms
+   each up and is not counted; the median of `--rounds` rounds is printed.
 
 Each engine gets the facts as its API takes them: carepath the checked facts
-(`carepath.run` on a `Facts`), cql-execution one parameter per input in its declared
-unit (what a host passes after converting, as `targets/elm/evaluate.js` does), the JS
-runtime the facts object as a facts file holds it (it checks and converts itself).
-Prints µs per patient and the ratios; never a pass/fail, except that it stops before
-timing when the engines disagree (timing engines that compute different things means
-nothing). Needs `node` and `make setup` (cql-execution under targets/elm).
+(`carepath.run` on a `Facts`; a second line on the facts objects, checking included),
+cql-execution one parameter per input in its declared unit (what a host passes after
+converting, as `targets/elm/evaluate.js` does), the JS runtime the facts object as a
+facts file holds it (it checks and converts itself). Prints µs per patient and the
+ratios; never a pass/fail, except that it stops before timing when the engines disagree
+(timing engines that compute different things means nothing) and prints the patients.
+Needs `node` and `make setup` (cql-execution under targets/elm).
 
     python benchmarks/cql_vs_carepath.py [--patients N] [--rounds R]
 """
@@ -34,6 +38,7 @@ nothing). Needs `node` and `make setup` (cql-execution under targets/elm).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import random
@@ -108,35 +113,41 @@ class NodeEngines:
         self.process.stdout.close()
 
 
-def differences(graph: ir.Graph, patients, answer: dict) -> tuple[list[str], list[str]]:
-    """Patients on which cql-execution (what its ELM expresses) or the JS runtime differs from carepath."""
+def differences(graph: ir.Graph, patients, answer: dict) -> dict[str, list[str]]:
+    """Per engine, the patients on which it differs from `carepath.run`: cql-execution in what its ELM
+    expresses, the JS runtime (and carepath's interpreter, where `carepath.run` offers it) in the whole result."""
     order = [n.id for n in graph.nodes]
     actions = [n.id for n in graph.nodes if n.kind is ir.NodeKind.ACTION]
-    cql_wrong: list[str] = []
-    js_wrong: list[str] = []
+    interpreter = "executor" in inspect.signature(carepath.run).parameters
+    wrong: dict[str, list[str]] = {"cql-execution": [], "JS runtime": [], **({"interpreter": []} if interpreter else {})}
     for index, ((data, facts), cql, js) in enumerate(zip(patients, answer["cql"], answer["js"], strict=True)):
         result = carepath.run(graph, facts)
         reach = kleene_reach(graph, facts.values)
-        expected = {
-            "path": list(result.path),
-            "actions": sorted(result.action_ids()),
-            "undecided": [n for n in order if reach[n] is None],
-            "status follows": result.status == "needs_input" or None not in reach.values(),
-        }
+        pending = result.status == "needs_input"
+        expected = {"path": list(result.path), "actions": sorted(result.action_ids()),
+                    "undecided": [n for n in order if reach[n] is None], "needs input": pending}
         got = {
             "path": [n for n in order if cql["reaches"].get(n) is True],
             "actions": sorted(a for a in actions if cql["recommend"].get(a) is True),
             "undecided": [n for n in order if cql["reaches"].get(n) is None],
-            "status follows": result.status == "needs_input" or None not in cql["reaches"].values(),
+            # all the ELM says of the status: a null `Reaches` is a pending decision
+            "needs input": True if None in cql["reaches"].values() else pending,
         }
+        shown = f"patient {index}: facts {exact_json.dumps(data)}"
         if expected != got:
             parts = {k: {"carepath": expected[k], "cql-execution": got[k]} for k in expected if expected[k] != got[k]}
-            cql_wrong.append(f"patient {index}: facts {exact_json.dumps(data)}\n    {json.dumps(parts)}")
-        ours = {"status": result.status, "actions": list(result.action_ids()), "needs": list(result.needs),
-                "path": list(result.path)}
+            wrong["cql-execution"].append(f"{shown}\n    {json.dumps(parts)}")
+        ours = _whole(result)
         if js != ours:
-            js_wrong.append(f"patient {index}: facts {exact_json.dumps(data)}\n    carepath {ours}\n    js {js}")
-    return cql_wrong, js_wrong
+            wrong["JS runtime"].append(f"{shown}\n    carepath {ours}\n    js {js}")
+        if interpreter and (walked := _whole(carepath.run(graph, facts, executor="interpreter"))) != ours:
+            wrong["interpreter"].append(f"{shown}\n    carepath.run {ours}\n    interpreter {walked}")
+    return wrong
+
+
+def _whole(result) -> dict:
+    return {"status": result.status, "actions": list(result.action_ids()), "needs": list(result.needs),
+            "path": list(result.path)}
 
 
 def python_round(run_one, inputs: list) -> float:
@@ -148,13 +159,21 @@ def python_round(run_one, inputs: list) -> float:
 
 
 def python_runners(graph: ir.Graph, patients) -> list[tuple[str, object, list]]:
-    """The ways carepath runs a patient in Python: (label, function of one input, the inputs)."""
+    """The ways carepath runs a patient in Python: (label, function of one input, the inputs).
+
+    `carepath.run` as called by default, on checked facts and on facts files; and, where
+    `carepath.run` offers a choice of executor, the interpreter it can fall back on.
+    """
     checked = [facts for _, facts in patients]
     files = [data for data, _ in patients]
-    return [
+    runners = [
         ("carepath.run (default)", lambda facts: carepath.run(graph, facts), checked),
         ("  the same, checking facts", lambda data: carepath.run(graph, data), files),
     ]
+    if "executor" in inspect.signature(carepath.run).parameters:
+        runners.append(('carepath.run(executor="interpreter")',
+                        lambda facts: carepath.run(graph, facts, executor="interpreter"), checked))
+    return runners
 
 
 def benchmark(path: str, count: int, rounds: int) -> None:
@@ -187,20 +206,21 @@ def benchmark(path: str, count: int, rounds: int) -> None:
 def compare_and_time(graph: ir.Graph, patients, node: NodeEngines, answer: dict, rounds: int):
     """Print the agreement; then each engine's per-patient times of every round, or None when they disagree."""
     count = len(patients)
-    cql_wrong, js_wrong = differences(graph, patients, answer)
+    wrong = differences(graph, patients, answer)
     print(f"{graph.id}: {len(graph.nodes)} nodes, {len(graph.inputs)} inputs, "
           f"{len(elm_library(graph)['library']['statements']['def'])} ELM statements; {count:,} patients")
-    print(f"  agreement: cql-execution {count - len(cql_wrong):,}/{count:,} (path, recommended actions as a set, "
-          f"undecided nodes, status where it follows); JS runtime {count - len(js_wrong):,}/{count:,} "
-          f"(status, ordered actions, needs, path)")
+    compared = {"cql-execution": "path, recommended actions as a set, undecided nodes, status as far as it follows",
+                "JS runtime": "status, ordered actions, needs, path", "interpreter": "the same"}
+    print("  agreement with carepath.run: " + "; ".join(
+        f"{engine} {count - len(found):,}/{count:,} ({compared[engine]})" for engine, found in wrong.items()))
     statuses = [carepath.run(graph, facts).status for _, facts in patients]
     derived = [("needs_input" if None in cql["reaches"].values() else "complete") for cql in answer["cql"]]
     print(f"  {statuses.count('needs_input'):,} patients need input; the status read off the ELM (`needs_input` when "
           f"some `Reaches` is null) equals carepath's for {sum(map(str.__eq__, statuses, derived)):,}/{count:,}")
-    for label, wrong in (("cql-execution", cql_wrong), ("JS runtime", js_wrong)):
-        for line in wrong[:SHOWN_DIFFERENCES]:
-            print(f"  DIFFERS ({label}) {line}")
-    if cql_wrong or js_wrong:
+    for engine, found in wrong.items():
+        for line in found[:SHOWN_DIFFERENCES]:
+            print(f"  DIFFERS ({engine}) {line}")
+    if any(wrong.values()):
         print("  not timed: the engines disagree")
         return None
     runners = python_runners(graph, patients)
