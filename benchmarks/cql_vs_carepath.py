@@ -199,7 +199,7 @@ def benchmark(path: str, count: int, rounds: int) -> None:
     print(f"  median of {rounds} interleaved rounds over all {count:,} patients, per patient:")
     for name, times in measured.items():
         seconds = statistics.median(times)
-        print(f"    {name:28} {seconds * 1e6:9.1f} µs  {seconds / fastest:6.2f}× the fastest  "
+        print(f"    {name:38} {seconds * 1e6:9.1f} µs  {seconds / fastest:6.2f}× the fastest  "
               f"cql-execution takes {cql_time / seconds:5.1f}× as long")
 
 
