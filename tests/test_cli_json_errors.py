@@ -23,6 +23,7 @@ FIELDS = {"code", "severity", "message", "file", "line", "column", "end_line", "
     ["export", "{missing}", "--format", "json", "-o", "{out}"],
     ["review", "{missing}", "--format", "json"],
     ["diff", "{missing}", "{missing}", "--format", "json"],
+    ["render", "{missing}", "-o", "{out}", "--format", "svg", "--error-format", "json"],  # --format: the chart
 ])
 def test_an_unreadable_guideline_is_a_json_diagnostic(tmp_path, command):
     facts = tmp_path / "facts.json"
