@@ -30,6 +30,7 @@ from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, safe_id,
 FONT = "Helvetica"
 SOURCES_WIDTH = 70
 KEY_ROW = 3  # samples per row of the key
+FAN_ROW = 5  # a decision with more arrows than this draws them in staggered rows, not one wide row
 
 # Above this many nodes, crossing minimisation and network simplex get bounded effort:
 # measured on a generated 1,000-step workup, 0.56 s → 0.32 s, with the same readable chart
@@ -157,7 +158,7 @@ def _edge_colours(edge: ChartEdge) -> tuple[dict[str, str], str | None]:
     return {}, None
 
 
-def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: str | None) -> None:
+def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: str | None, tier: int = 0) -> None:
     """An arrow; a labelled one passes through its label, a text node of its own.
 
     Graphviz 2.43 drops edge labels when it packs components (`pack=true`), and the
@@ -165,12 +166,14 @@ def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: st
     it neither vanishes nor overlaps. The line into the label has no arrowhead.
     """
     line, text_colour = _edge_colours(edge)
+    # A tier puts the arrow's label (or its head) `2 × tier` ranks further down: see `_tiers`.
+    first = {**line, "minlen": str(1 + 2 * tier)} if tier else line
     name = f"edge-{safe_id(edge.source)}-{safe_id(edge.target)}"
     if label_node is None:
-        dot.edge(safe_id(edge.source), head, id=name, **line)
+        dot.edge(safe_id(edge.source), head, id=name, **first)
         return
     tooltip = escape_string(edge.tooltip)
-    dot.edge(safe_id(edge.source), label_node, id=name, dir="none", tooltip=tooltip, **line)
+    dot.edge(safe_id(edge.source), label_node, id=name, dir="none", tooltip=tooltip, **first)
     dot.edge(label_node, head, id=f"{name}-to", tooltip=tooltip, **line)
 
 
@@ -186,9 +189,11 @@ def _label_attrs(edge: ChartEdge) -> dict[str, str]:
     }
 
 
-def _title_label(chart: Chart) -> str:
-    version = f'<BR/><FONT POINT-SIZE="11" COLOR="#546e7a">version {escape_html(chart.version)}</FONT>'
-    return _html(f"<B>{escape_html(chart.title)}</B>{version if chart.version else ''}")
+def _title_label(chart: Chart, subtitle: str = "") -> str:
+    lines = [f"version {chart.version}"] if chart.version else []
+    lines += [subtitle] if subtitle else []
+    small = "".join(f'<BR/><FONT POINT-SIZE="11" COLOR="#546e7a">{escape_html(line)}</FONT>' for line in lines)
+    return _html(f"<B>{escape_html(chart.title)}</B>{small}")
 
 
 def _key(dot: graphviz.Digraph, chart: Chart, order: int) -> None:
@@ -266,13 +271,18 @@ def _sources_label(chart: Chart) -> str:
     )
 
 
-def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
+def to_digraph(chart: Chart, name: str, body: bool = True, legend: bool = True, subtitle: str = "") -> graphviz.Digraph:
+    """The chart as a Graphviz digraph: its steps (`body`), its key and sources (`legend`), or both.
+
+    The PDF booklet draws them apart: each section's pages without the legend, and the
+    legend once, on a page of its own (`subtitle` names it under the title).
+    """
     dot = graphviz.Digraph(name=name)
     dot.attr(
         "graph",
         rankdir="TB",
         fontname=FONT,
-        label=_title_label(chart),
+        label=_title_label(chart, subtitle),
         labelloc="t",
         fontsize="18",
         nodesep="0.3",
@@ -285,9 +295,12 @@ def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
     dot.attr("node", fontname=FONT, fontsize="11", margin="0.12,0.05")
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7", color="#455a64")
 
-    if chart.sections:
+    if chart.sections and body:
         dot.attr("graph", pack="true", packmode=f"array_tu{_columns(chart)}")
-    _draw_body(dot, chart)
+    if body:
+        _draw_body(dot, chart)
+    if not legend:
+        return dot
     order = len(chart.sections) + 1
     _key(dot, chart, order)
     if chart.sources:
@@ -344,8 +357,29 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
         dot.node(name, **_label_attrs(edge))
     jumps = {id(edge): name for named in connectors.values() for name, edge in named}
     label_nodes = {id(edge): name for named in labels.values() for name, edge in named}
-    for edge in chart.edges:
-        _draw_edge(dot, edge, jumps.get(id(edge), safe_id(edge.target)), label_nodes.get(id(edge)))
+    tiers = _tiers(chart)
+    for index, edge in enumerate(chart.edges):
+        _draw_edge(dot, edge, jumps.get(id(edge), safe_id(edge.target)), label_nodes.get(id(edge)), tiers.get(index, 0))
+
+
+def _tiers(chart: Chart) -> dict[int, int]:
+    """Edge index → tier, for the arrows of a decision with more than FAN_ROW of them.
+
+    A decision with a dozen branches drawn in one row is a chart (and a printed page)
+    several sheets wide. Its arrows are dealt into tiers in turn (1st, 2nd, 3rd arrow in
+    tiers 0, 1, 2, then again), and each tier's labels and targets are drawn two ranks
+    below the previous tier's, so the row is a third as wide and neighbours stay neighbours.
+    """
+    fans: dict[str, list[int]] = {}
+    for index, edge in enumerate(chart.edges):
+        fans.setdefault(edge.source, []).append(index)
+    tiers = {}
+    for indexes in fans.values():
+        if len(indexes) > FAN_ROW:
+            rows = math.ceil(len(indexes) / FAN_ROW)
+            for position, index in enumerate(indexes):
+                tiers[index] = position % rows
+    return tiers
 
 
 def _draw_scores(dot: graphviz.Digraph, node: ChartNode) -> None:
@@ -421,7 +455,7 @@ def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
             "class": "jump end",
         }
     label = (
-        f'<FONT POINT-SIZE="8" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
+        f'<FONT POINT-SIZE="9" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
         f'<BR/><FONT COLOR="{colour}">{lines}</FONT>'
     )
     return {
