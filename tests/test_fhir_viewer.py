@@ -346,6 +346,21 @@ def test_a_bundle_loaded_in_the_page_runs_as_run_fhir(reference_page, chromium, 
 
 
 @needs_browser
+@pytest.mark.skipif(not browser.AXE.exists(), reason="axe-core is not installed (make setup runs `npm ci`)")
+def test_the_bundle_report_has_no_serious_accessibility_violation(reference_page, chromium):
+    _, page_file = reference_page
+    # axe is injected as a script of our own: the page's policy would refuse it.
+    page = browser.open_page(chromium, page_file, bypass_csp=True, viewport={"width": 390, "height": 900})
+    browser.load_bundle(page, EXAMPLES / "diabetic_patient.json")
+    page.click("#bundle-used summary")
+    page.add_script_tag(content=browser.AXE.read_text(encoding="utf-8"))
+    report = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
+    serious = [f"{v['id']}: {v['help']}" for v in report["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+
+@needs_browser
 def test_a_file_that_is_not_a_bundle_is_named_in_an_alert(reference_page, chromium):
     _, page_file = reference_page
     facts_file = ROOT / "examples" / "patients" / "absent_pulse_unilateral.json"

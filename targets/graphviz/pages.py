@@ -1,4 +1,4 @@
-"""Graph IR → a printable PDF: an overview page, then one page per section, on A4 or Letter.
+"""Graph IR → a printable PDF: an overview page, the key, then each section's pages, on A4 or Letter.
 
 A whole guideline on one sheet is too small to read, so the PDF is a booklet. The
 first page is a map of the sections (each with its number of steps, the emergent and
@@ -20,10 +20,9 @@ centred. `pypdf` does the placing and joins the pages.
 from __future__ import annotations
 
 import io
-
-from compiler import ir
 from collections.abc import Callable
 
+from compiler import ir
 from targets.flowchart.chart import Chart, Part, build_chart, wrap
 from targets.flowchart.highlight import Highlight
 from targets.graphviz.dot import FONT, escape_html, escape_string, to_digraph
