@@ -49,9 +49,10 @@ def diagnostics():
     return run
 
 
-# Test modules whose tests share one expensive session (a module-scoped fixture): under
-# `pytest -n` (`make test`), `--dist loadgroup` runs each of these modules on one worker so
-# its session starts once, while the other tests spread over every worker one by one.
+# Test modules whose tests share one expensive session (a module-scoped fixture). Under
+# `pytest -n` (`make test`) with `--dist loadgroup` (pyproject.toml), each of these modules
+# runs whole on one worker, so its session starts once, and every other test is sent on its
+# own to whichever worker is free.
 TESTS = Path(__file__).resolve().parent
 SHARED_SESSIONS = {
     "test_sql_spark.py": "a local Spark session: a JVM that takes ~20 s to start",
@@ -60,10 +61,26 @@ SHARED_SESSIONS = {
 }
 
 
-def pytest_collection_modifyitems(config, items):
-    """Mark the tests of each module in `SHARED_SESSIONS` with its `xdist_group`."""
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's loadgroup scheduler, with every module of `SHARED_SESSIONS` as one group.
+
+    The groups are drawn here from the test ids rather than from `xdist_group` marks:
+    pytest-xdist 3.8 passes a mark to the scheduler by rewriting the test's id, which
+    pytest 9.2 no longer lets it do, so marks are silently ignored
+    (pytest-dev/pytest-xdist#1386).
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
     missing = sorted(name for name in SHARED_SESSIONS if not (TESTS / name).is_file())
     assert not missing, f"SHARED_SESSIONS in tests/conftest.py names modules that are gone: {missing}"
-    for item in items:
-        if item.path.parent == TESTS and item.path.name in SHARED_SESSIONS:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+    class SharedSessionScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith("tests/") and module[len("tests/"):] in SHARED_SESSIONS \
+                else super()._split_scope(nodeid)
+
+    return SharedSessionScheduling(config, log)
