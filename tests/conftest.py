@@ -57,6 +57,7 @@ TESTS = Path(__file__).resolve().parent
 SHARED_SESSIONS = {
     "test_sql_spark.py": "a local Spark session: a JVM that takes ~20 s to start",
     "test_viewer.py": "one Chromium browser driven by Playwright",
+    "test_fhir_viewer.py": "one Chromium browser driven by Playwright",
     "test_lsp.py": "one `carepath lsp` server, warmed up by checking a guideline",
 }
 
