@@ -184,3 +184,73 @@ def test_generated_source_reads_as_the_guideline():
     assert f"i_{graph.inputs[0].name} = get({graph.inputs[0].name!r})" in source
     assert all(f"d_{d.name} = UNSET" in source for d in graph.defines)
     compile(source, "generated", "exec")
+
+
+NESTED = """guideline nested "Nested connectives"
+  version "1.0.0"
+
+reference ref1 "Semantics of carepath" 2026
+
+input a: boolean
+input b: boolean
+input c: boolean
+input d: boolean
+
+define mixed: a and (b or not d)
+define either: not mixed or (c and d)
+define score: count(a, b, c, mixed) >= 2
+
+start -> screen
+
+decide screen "Screen" (any) [ref1]
+  when not (a and (b or c)) -> first_step
+  when not (a or (b and not c)) -> second_step
+  when not mixed -> third_step
+  when either and not (c and d) -> fourth_step
+  when score or not (b or (c and not either)) -> fifth_step
+  otherwise -> done
+
+action first_step "One" [ref1]
+  urgency emergent
+  then done
+
+action second_step "Two" [ref1]
+  urgency urgent
+  then done
+
+action third_step "Three" [ref1]
+  urgency routine
+  then done
+
+action fourth_step "Four" [ref1]
+  urgency routine
+  then done
+
+action fifth_step "Five" [ref1]
+  urgency routine
+  then done
+
+end done "Done"
+"""
+
+
+def test_every_patient_of_nested_negations_runs_alike():
+    """All 81 patients (each input true, false or unknown) of guards that negate `and`s and `or`s
+    over defines and a count: the explanations of negated connectives are where the two differ first."""
+    import itertools
+
+    graph = carepath.compile_text(NESTED, "nested.cpath")
+    for values in itertools.product((True, False, None), repeat=4):
+        facts = {name: value for name, value in zip("abcd", values) if value is not None}
+        assert_same_run(graph, facts)
+
+
+@pytest.mark.parametrize("chosen", ["generated", "interpreter"])
+def test_a_false_and_is_explained_by_its_false_operands(chosen):
+    """docs/running.md, `because`: `not (a and (b or c))` holds because `a` is false, whatever `b` is."""
+    graph = carepath.compile_text(NESTED, "nested.cpath")
+    result = carepath.run(graph, {"a": False, "b": True, "c": False, "d": False}, executor=chosen)
+    because = {action.id: action.because for action in result.actions}
+    assert because["first_step"] == ("not a",)
+    assert because["third_step"] == ("not mixed: not a",)
+    assert because["fourth_step"] == ("either: not mixed: not a", "not c", "not d")

@@ -206,7 +206,7 @@ class Explainer:
         if isinstance(e, ir.Not):
             return self.explain(e.operand, env, not want)
         if isinstance(e, (ir.And, ir.Or)):
-            decisive = want if isinstance(e, ir.Or) else not want  # one such operand settles it
+            decisive = want  # one such operand settles it: a true one an `or`, a false one an `and`
             operands = e.operands
             if any(self.value(o, env) is decisive for o in operands):
                 operands = tuple(o for o in operands if self.value(o, env) is decisive)

@@ -162,6 +162,9 @@ class _Writer:
     def _decide(self, block: _Block, node: ir.Decide) -> None:
         lines = node.lines
         texts = tuple(expr_text(line.guard) for line in lines)
+        if not lines:  # every one of no guards is false: the `otherwise`
+            self._otherwise(block, node, "()", node.policy.value)
+            return
         if node.policy is ir.HitPolicy.FIRST:
             self._decide_first(block, node, texts)
             return
@@ -265,7 +268,7 @@ class _Writer:
         """Line `index` fires: its targets become active, with the guard's explanation added to the reasons."""
         line = node.lines[index]
         block.add("why = []")
-        self._explain(block, line.guard, self.line_values[node.id, index], True, True, "why")
+        self._explain(block, line.guard, self.line_values[node.id, index], True, "why")
         block.add(f"reasons = joined({_name('b', node.id)}, why)")
         self._activate(block, line.targets, "reasons")
 
@@ -437,43 +440,32 @@ class _Writer:
 
     # --- explanations and needs ---------------------------------------------------------------
 
-    def _explain(self, block: _Block, e: ir.Expr, values: dict[int, str], want: bool, certain: bool,
-                 out: str) -> None:
+    def _explain(self, block: _Block, e: ir.Expr, values: dict[int, str], want: bool, out: str) -> None:
         """Code appending to `out` the atoms that make `e` evaluate to `want` (the interpreter's `Explainer.explain`).
 
-        `certain` says that `e` is known to hold the value `want` here, which lets the
-        connectives skip the test of which operands decide: a true `and` or a false `or`
-        names all its operands, a true `or` names its true ones.
+        Only a guard that holds is explained, so `e` does hold the value `want` here, and
+        so does each operand explained below it: a true `or` names its true operands and a
+        false `and` its false ones (the patient's values decide which, at run time); a
+        false `or` and a true `and` name every operand.
         """
         if isinstance(e, ir.Not):
-            self._explain(block, e.operand, values, not want, certain, out)
+            self._explain(block, e.operand, values, not want, out)
             return
         if isinstance(e, (ir.And, ir.Or)):
-            decisive = want if isinstance(e, ir.Or) else not want
-            codes = [values[id(o)] for o in e.operands]
-            if certain and (isinstance(e, ir.Or) != want):  # a false `or`, a true `and`: every operand
+            if isinstance(e, ir.Or) == want:  # one operand of the wanted value settles it: name those
                 for o in e.operands:
-                    self._explain(block, o, values, want, True, out)
-                return
-            if certain and isinstance(e, ir.Or):  # a true `or`: its true operands
-                for o, code in zip(e.operands, codes):
-                    block.add(f"if {code} is True:")
-                    self._explain(block.inner(), o, values, want, True, out)
-                return
-            block.add(f"if {' or '.join(f'{c} is {decisive}' for c in codes)}:")
-            for o, code in zip(e.operands, codes):
-                block.inner().add(f"if {code} is {decisive}:")
-                self._explain(block.inner().inner(), o, values, want, False, out)
-            block.add("else:")
-            for o in e.operands:
-                self._explain(block.inner(), o, values, want, False, out)
+                    block.add(f"if {values[id(o)]} is {want}:")
+                    self._explain(block.inner(), o, values, want, out)
+            else:
+                for o in e.operands:
+                    self._explain(block, o, values, want, out)
             return
         if isinstance(e, ir.DefineRef):
             head = e.name if want else f"not {e.name}"
             self.temps += 1
             body = f"w{self.temps}"
             block.add(f"{body} = []")
-            self._explain(block, self.defines[e.name], self.define_values[e.name], want, certain, body)
+            self._explain(block, self.defines[e.name], self.define_values[e.name], want, body)
             block.add(f"{out}.append({head + ': '!r} + ' and '.join({body}) if {body} else {head!r})")
             return
         if isinstance(e, ir.InputRef):
@@ -505,16 +497,15 @@ class _Writer:
             block.add(f"if {code} is None:")
             block.inner().add(f"{out}[{e.name!r}] = None")
             return
-        block.add(f"if {code} is None or {code}.__class__ is Num:")
-        inner = block.inner()
+        inner = _Block([], block.depth + 1)
         if isinstance(e, ir.DefineRef):
             self._unknown_inputs(inner, self.defines[e.name], self.define_values[e.name], out)
-            return
-        children = [c for c in ir.subexpressions(e) if not isinstance(c, (ir.Literal, ir.Known))]
-        if not children:
-            inner.add("pass")
-        for child in children:
-            self._unknown_inputs(inner, child, values, out)
+        else:
+            for child in ir.subexpressions(e):
+                self._unknown_inputs(inner, child, values, out)
+        if inner.lines:  # an unknown part with inputs under it (a define of a constant has none)
+            block.add(f"if {code} is None or {code}.__class__ is Num:")
+            block.lines.extend(inner.lines)
 
 
 def _bounded(e: ir.Expr, defines) -> bool:

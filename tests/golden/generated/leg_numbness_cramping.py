@@ -422,9 +422,6 @@ def run(facts):
         if g0 is not True and g0 is not False and not ((g1 is True or g2 is True or g3 is True or g4 is True or g5 is True)):
             waits = True
             found = {}
-            if d_ischemia_finding_recorded is None or d_ischemia_finding_recorded.__class__ is Num:
-                if v4 is None or v4.__class__ is Num:
-                    pass
             asked.update(found)
             ask(leads, found, LEAD_emergency_vascular_consult)
         if g1 is not True and g1 is not False and not ((g0 is True or g2 is True or g3 is True or g4 is True or g5 is True)):
@@ -822,13 +819,9 @@ def run(facts):
             w53.append('abi ≤ 0.90 (abi = ' + value_text(i_abi, '') + ')')
             why.append('pad_by_abi: ' + ' and '.join(w53) if w53 else 'pad_by_abi')
             w54 = []
-            if v41 is True or v42 is True:
-                if v41 is True:
-                    w54.append('acute_limb_ischemia is unknown')
-                if v42 is True:
-                    w54.append('acute_limb_ischemia ≠ confirmed (acute_limb_ischemia = ' + value_text(i_acute_limb_ischemia, '') + ')')
-            else:
+            if v41 is False:
                 w54.append('acute_limb_ischemia is unknown')
+            if v42 is False:
                 w54.append('acute_limb_ischemia ≠ confirmed (acute_limb_ischemia = ' + value_text(i_acute_limb_ischemia, '') + ')')
             w54.append('rutherford_class is unknown')
             why.append('not ischemia_confirmed: ' + ' and '.join(w54) if w54 else 'not ischemia_confirmed')
@@ -844,13 +837,9 @@ def run(facts):
                 w55.append('toe_pressure ≤ 30 mm[Hg] (toe_pressure = ' + value_text(i_toe_pressure, 'mm[Hg]') + ')')
             why.append('amputation_risk: ' + ' and '.join(w55) if w55 else 'amputation_risk')
             w56 = []
-            if v41 is True or v42 is True:
-                if v41 is True:
-                    w56.append('acute_limb_ischemia is unknown')
-                if v42 is True:
-                    w56.append('acute_limb_ischemia ≠ confirmed (acute_limb_ischemia = ' + value_text(i_acute_limb_ischemia, '') + ')')
-            else:
+            if v41 is False:
                 w56.append('acute_limb_ischemia is unknown')
+            if v42 is False:
                 w56.append('acute_limb_ischemia ≠ confirmed (acute_limb_ischemia = ' + value_text(i_acute_limb_ischemia, '') + ')')
             w56.append('rutherford_class is unknown')
             why.append('not ischemia_confirmed: ' + ' and '.join(w56) if w56 else 'not ischemia_confirmed')
