@@ -117,13 +117,25 @@ def ask(leads: dict, names: dict[str, None], lead) -> None:
             leads[name] = None
 
 
-def ranked(leads: dict, input_order: Mapping[str, int], questions: Mapping[str, str | None]):
-    """The needs in declaration order and the questions ranked by the most urgent action each could unlock."""
+def ranked(leads: dict, input_order: Mapping[str, int], questions: Mapping[str, str | None], made: dict):
+    """The needs in declaration order and the questions ranked by the most urgent action each could unlock.
+
+    A question is fixed by its input and what it could lead to, so each is made once per
+    graph and kept in `made` (the generated module's own dictionary).
+    """
     if not leads:
         return (), ()
     needs = tuple(sorted(leads, key=input_order.__getitem__))
-    order = sorted(needs, key=lambda name: (leads[name][0] if leads[name] else _NO_LEAD, input_order[name]))
-    return needs, tuple(Question(name, questions[name], leads[name][1] if leads[name] else None) for name in order)
+    # a stable sort of inputs already in declaration order: ties stay in that order
+    order = sorted(needs, key=lambda name: leads[name][0] if leads[name] else _NO_LEAD) if len(needs) > 1 else needs
+    asked = []
+    for name in order:
+        lead = leads[name]
+        question = made.get((name, lead))
+        if question is None:
+            question = made[name, lead] = Question(name, questions[name], lead[1] if lead else None)
+        asked.append(question)
+    return needs, tuple(asked)
 
 
 # A patient's value as explanation text (`0.85`, `3 wk`): printing an exact number is slow

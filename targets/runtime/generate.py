@@ -117,6 +117,7 @@ class _Writer:
             "",
             f"INPUT_ORDER = {{{input_order}\n}}",
             f"QUESTIONS = {{{questions}\n}}",
+            "MADE_QUESTIONS = {}  # (input, what it could lead to) → its `Question`, made on first use",
             *self.constants,
             "",
             "",
@@ -303,7 +304,7 @@ class _Writer:
                       f"{tuple(action.citations)!r}, {reasons}, {tuple(str(d) for d in action.doses)!r})")
             block.add(f"if {reasons} is not None:")
             block.inner().add(f"actions.append({record})")
-        block.add("needs, questions = ranked(leads, INPUT_ORDER, QUESTIONS)")
+        block.add("needs, questions = ranked(leads, INPUT_ORDER, QUESTIONS, MADE_QUESTIONS)")
         block.add(f"return RunResult({graph.id!r}, {graph.version!r}, NEEDS_INPUT if pending else COMPLETE, "
                   "tuple(actions), needs, tuple(path), tuple(trace), questions)")
 

@@ -110,6 +110,7 @@ QUESTIONS = {
     'refractory_to_conservative': 'Are the symptoms refractory to conservative management?',
     'cramps_refractory': 'Do the cramps persist despite stretching and magnesium?',
 }
+MADE_QUESTIONS = {}  # (input, what it could lead to) → its `Question`, made on first use
 GUARDS_doppler_check = first_guard_values(('pedal_pulses = uncertain',))
 LEAD_handheld_doppler = ((0, 3), LeadsTo('handheld_doppler', 'Handheld Doppler at the bedside to assess arterial signals', 'emergent'))
 GUARDS_vascular_emergency_check = guard_values(('ischemia_finding_recorded', 'no_arterial_signal', 'significantly_diminished_pulses', 'paralysis', 'evolving_ischemia', 'ischemic_pain_above_ankle'))
@@ -2111,5 +2112,5 @@ def run(facts):
         actions.append(RecommendedAction('follow_up_2_4_weeks', 'routine', 'Reassess in 2-4 weeks: laboratory results, response to initial interventions, need for specialist referral', 'in 2 to 4 wk', ('ref6',), b_follow_up_2_4_weeks, ()))
     if b_annual_foot_exam is not None:
         actions.append(RecommendedAction('annual_foot_exam', 'routine', 'Annual comprehensive foot examination (diabetes)', 'every 1 a', ('ref2',), b_annual_foot_exam, ()))
-    needs, questions = ranked(leads, INPUT_ORDER, QUESTIONS)
+    needs, questions = ranked(leads, INPUT_ORDER, QUESTIONS, MADE_QUESTIONS)
     return RunResult('leg_numbness_cramping', '2.0.0', NEEDS_INPUT if pending else COMPLETE, tuple(actions), needs, tuple(path), tuple(trace), questions)
