@@ -12,8 +12,8 @@ path and trace. Compared here as values and as the result JSON with the trace, o
 - every graph of the conformance corpus, loaded from its graph JSON;
 - random graphs of every hit policy and expression (`tests/graph_strategies.py`).
 
-`make test` runs 10,000 shipped-guideline patients in all; `CAREPATH_FUZZ=1` runs
-20,000 per guideline and the fuzz profile's random graphs. The generated source of
+`make test` runs 10,000 shipped-guideline patients in all and 40 random graphs;
+`CAREPATH_FUZZ=1` runs 20,000 patients per guideline and 5,000 random graphs. The generated source of
 the reference guideline is a golden file (`tests/golden/generated/`, `make golden`),
 so a change to what is generated is reviewed in the diff.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import carepath
 from carepath.cli import main
@@ -39,6 +39,7 @@ from targets.runtime.facts import FactsError, parse_facts
 from targets.runtime.generate import generate
 from tests.conformance.corpus import json_facts
 from tests.graph_strategies import graphs, random_patient
+from tests.runtime_guidelines import VASCULAR
 from tests.test_conformance import compiled as compiled_guideline
 from tests.test_conformance_corpus import recorded
 
@@ -90,9 +91,10 @@ def test_corpus_graphs_run_alike():
             assert_same_run(graph, random_patient(graph, rng))
 
 
+@settings(max_examples=5000 if FUZZ else 40)  # each graph is written and compiled: the cost is per graph
 @given(graphs(), st.randoms(use_true_random=False))
 def test_random_graphs_run_alike(graph, rng):
-    for _ in range(20):
+    for _ in range(10):
         try:
             facts = parse_facts(graph, random_patient(graph, rng, invalid_rate=0.0))
         except FactsError:
@@ -134,11 +136,13 @@ def test_an_unknown_executor_is_refused_by_name():
 
 
 def test_cli_runs_either_executor_alike(tmp_path):
+    guideline = tmp_path / "vascular.cpath"
+    guideline.write_text(VASCULAR, encoding="utf-8")
     facts = tmp_path / "facts.json"
-    facts.write_text(json.dumps({"pedal_pulses": "absent", "laterality": "unilateral"}), encoding="utf-8")
+    facts.write_text(json.dumps({"pulses": "diminished", "abi": 0.4, "smoker": True}), encoding="utf-8")
     outputs = []
     for chosen in ("generated", "interpreter"):
-        result = CliRunner().invoke(main, ["run", str(REFERENCE), "--facts", str(facts), "--format", "json",
+        result = CliRunner().invoke(main, ["run", str(guideline), "--facts", str(facts), "--format", "json",
                                            "--trace", "--executor", chosen])
         assert result.exit_code == 0, result.output
         outputs.append(json.loads(result.output))
@@ -147,13 +151,15 @@ def test_cli_runs_either_executor_alike(tmp_path):
 
 
 def test_cli_batch_runs_either_executor_alike(tmp_path):
+    guideline = tmp_path / "vascular.cpath"
+    guideline.write_text(VASCULAR, encoding="utf-8")
     rows = tmp_path / "in.jsonl"
-    rows.write_text('{"id": "a", "pedal_pulses": "absent", "laterality": "unilateral"}\n{"id": "b"}\n',
+    rows.write_text('{"id": "a", "pulses": "absent", "unilateral": true}\n{"id": "b", "abi": 0.4}\n',
                     encoding="utf-8")
     written = []
     for chosen in ("generated", "interpreter"):
         out = tmp_path / f"{chosen}.jsonl"
-        result = CliRunner().invoke(main, ["run", str(REFERENCE), "--batch", str(rows), "-o", str(out),
+        result = CliRunner().invoke(main, ["run", str(guideline), "--batch", str(rows), "-o", str(out),
                                            "--trace", "--executor", chosen])
         assert result.exit_code == 0, result.output
         written.append(out.read_text(encoding="utf-8"))
