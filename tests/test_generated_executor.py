@@ -260,3 +260,18 @@ def test_a_false_and_is_explained_by_its_false_operands(chosen):
     assert because["first_step"] == ("not a",)
     assert because["third_step"] == ("not mixed: not a",)
     assert because["fourth_step"] == ("either: not mixed: not a", "not c", "not d")
+
+
+def test_texts_from_a_graph_file_cannot_break_out_of_the_generated_source():
+    """Titles, ids and question texts reach the source only as string literals or one-line comments."""
+    import attrs
+
+    graph = carepath.compile_text(VASCULAR, "vascular.cpath")
+    hostile = "x\nraise SystemExit(3)\r\u2028\x00 # '''\""
+    nodes = tuple(attrs.evolve(node, title=hostile) if isinstance(node, ir.Action) else node for node in graph.nodes)
+    inputs = tuple(attrs.evolve(i, question=hostile) for i in graph.inputs)
+    graph = attrs.evolve(graph, title=hostile, version=hostile, nodes=nodes, inputs=inputs)
+    facts = {"pulses": "absent", "unilateral": True, "smoker": None}
+    result = carepath.run(graph, facts)
+    assert result == carepath.run(graph, facts, executor="interpreter")
+    assert result.actions[0].title == hostile and result.version == hostile
