@@ -275,3 +275,19 @@ def test_texts_from_a_graph_file_cannot_break_out_of_the_generated_source():
     result = carepath.run(graph, facts)
     assert result == carepath.run(graph, facts, executor="interpreter")
     assert result.actions[0].title == hostile and result.version == hostile
+
+
+@pytest.mark.parametrize("policy", list(ir.HitPolicy), ids=lambda p: p.value)
+def test_decisions_without_lines_or_targets_run_alike(policy):
+    """Shapes a graph file may hold though the compiler writes none: no `when` lines; a line with no targets."""
+    start, done = ir.Start("start", ("d",)), ir.End("done", "Done")
+    shapes = (
+        ir.Decide("d", "D", policy, (), ("done",)),
+        ir.Decide("d", "D", policy, (ir.Line(ir.InputRef("a"), ()), ir.Line(ir.Not(ir.InputRef("a")), ("done",))),
+                  ("done",)),
+    )
+    for decide in shapes:
+        graph = ir.Graph(id="shapes", title="Shapes", version="1", inputs=(ir.Input("a", ir.BooleanType()),),
+                         defines=(), references=(), sections=(), nodes=(start, decide, done))
+        for facts in ({}, {"a": True}, {"a": False}):
+            assert execute_generated(graph, facts) == execute(graph, facts)

@@ -247,6 +247,8 @@ class _Writer:
         for index, line in enumerate(lines):
             # asked unless the other true lines already reach every target of this one
             others = [[j for j in reached_by[target] if j != index] for target in line.targets]
+            if not line.targets:  # it could change nothing
+                continue
             condition = f"g{index} is not True and g{index} is not False"
             if all(others):
                 reached = " and ".join("(" + " or ".join(f"g{j} is True" for j in lines_) + ")" for lines_ in others)
@@ -380,7 +382,7 @@ class _Writer:
             return self._temp(block, f"{e.name!r} in facts")
         if isinstance(e, ir.Not):
             a = self._value(block, e.operand, values)
-            return self._temp(block, f"None if {a} is None else not {a}")
+            return self._temp(block, f"True if {a} is False else False if {a} is True else None")
         if isinstance(e, (ir.And, ir.Or)):
             codes = [self._value(block, o, values) for o in e.operands]
             wins, loses = (False, True) if isinstance(e, ir.And) else (True, False)

@@ -792,7 +792,7 @@ def run(facts):
             v44 = 'rutherford_class' in facts
             v45 = False if v43 is False and v44 is False else True if v43 is True or v44 is True else None
             d_ischemia_confirmed = v45
-        v46 = None if d_ischemia_confirmed is None else not d_ischemia_confirmed
+        v46 = True if d_ischemia_confirmed is False else False if d_ischemia_confirmed is True else None
         v47 = True if d_pad_by_abi is True and v46 is True else False if d_pad_by_abi is False or v46 is False else None
         g0 = v47
         # when amputation_risk and not ischemia_confirmed -> revascularization_assessment
@@ -808,7 +808,7 @@ def run(facts):
             v44 = 'rutherford_class' in facts
             v45 = False if v43 is False and v44 is False else True if v43 is True or v44 is True else None
             d_ischemia_confirmed = v45
-        v51 = None if d_ischemia_confirmed is None else not d_ischemia_confirmed
+        v51 = True if d_ischemia_confirmed is False else False if d_ischemia_confirmed is True else None
         v52 = True if d_amputation_risk is True and v51 is True else False if d_amputation_risk is False or v51 is False else None
         g1 = v52
         guards = traced(GUARDS_measured_vascular_disease, (g0, g1))
@@ -1000,7 +1000,7 @@ def run(facts):
         g3 = v69
         # when neuropathy_suspected -> lab_spep_ife, stay_active
         if d_painless_tissue_loss is UNSET:  # define painless_tissue_loss: tissue_loss and not limb_pain
-            v70 = None if i_limb_pain is None else not i_limb_pain
+            v70 = True if i_limb_pain is False else False if i_limb_pain is True else None
             v71 = True if i_tissue_loss is True and v70 is True else False if i_tissue_loss is False or v70 is False else None
             d_painless_tissue_loss = v71
         if d_neuropathy_suspected is UNSET:  # define neuropathy_suspected: protective_sensation_lost or neuropathic_pain or painless_tissue_loss
@@ -1025,10 +1025,10 @@ def run(facts):
             v76 = None if i_fasting_glucose is None else i_fasting_glucose >= 126
             d_glucose_diabetic = v76
         if d_diabetes_to_confirm is UNSET:  # define diabetes_to_confirm: not diabetes_known and (hba1c_diabetic and not glucose_diabetic or glucose_diabetic and not hba1c_diabetic)
-            v77 = None if i_diabetes_known is None else not i_diabetes_known
-            v78 = None if d_glucose_diabetic is None else not d_glucose_diabetic
+            v77 = True if i_diabetes_known is False else False if i_diabetes_known is True else None
+            v78 = True if d_glucose_diabetic is False else False if d_glucose_diabetic is True else None
             v79 = True if d_hba1c_diabetic is True and v78 is True else False if d_hba1c_diabetic is False or v78 is False else None
-            v80 = None if d_hba1c_diabetic is None else not d_hba1c_diabetic
+            v80 = True if d_hba1c_diabetic is False else False if d_hba1c_diabetic is True else None
             v81 = True if d_glucose_diabetic is True and v80 is True else False if d_glucose_diabetic is False or v80 is False else None
             v82 = False if v79 is False and v81 is False else True if v79 is True or v81 is True else None
             v83 = True if v77 is True and v82 is True else False if v77 is False or v82 is False else None
