@@ -51,6 +51,7 @@ DEFAULT_EXECUTOR = GENERATED
 _EXACT_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
                   "=": operator.eq, "!=": operator.ne}
 _NO_LEAD = (len(ir.Urgency), 0)  # a question that leads to no action comes after every one that does
+_SETTLED_KEPT = 4096  # trace entries kept per decision: a decision of many lines has 3ⁿ combinations
 
 
 class _Unset:
@@ -102,6 +103,27 @@ def traced(table: tuple[dict, ...], values: tuple) -> tuple[GuardValue, ...]:
     return tuple(entry[value] for entry, value in zip(table, values))
 
 
+def first_traces(decision: str, table: dict, lines: int, otherwise: tuple[int, ...]) -> dict:
+    """A `first` decision's settled trace entries, by the line it stopped at and that line's value
+    (true: that line fired; false: every line was false and `otherwise` fired), built once per graph."""
+    made = {(index, True): DecisionTrace(decision, "first", table[index, True], (index,), False, ())
+            for index in range(lines)}
+    made[lines - 1, False] = DecisionTrace(decision, "first", table[lines - 1, False], otherwise, False, ())
+    return made
+
+
+def settled(made: dict, values: tuple, decision: str, policy: str, table: tuple[dict, ...],
+            fired: tuple[int, ...]) -> DecisionTrace:
+    """The trace entry of a decision that waits for nothing: fixed by its guards' values, so made
+    once per combination of values (up to `_SETTLED_KEPT` of them per decision)."""
+    trace = made.get(values)
+    if trace is None:
+        trace = DecisionTrace(decision, policy, traced(table, values), fired, False, ())
+        if len(made) < _SETTLED_KEPT:
+            made[values] = trace
+    return trace
+
+
 def ordered(asked: dict[str, None], input_order: Mapping[str, int]) -> tuple[str, ...]:
     """A decision's needs in input declaration order."""
     return tuple(sorted(asked, key=input_order.__getitem__))
@@ -147,6 +169,7 @@ NAMESPACE: dict[str, Any] = {
     "UNSET": _Unset(), "Fraction": Fraction, "Num": Num, "value_text": _value_text,
     "compare": compare, "arithmetic": arithmetic,
     "joined": joined, "guard_values": guard_values, "first_guard_values": first_guard_values,
+    "first_traces": first_traces, "settled": settled,
     "traced": traced, "ordered": ordered, "ask": ask, "ranked": ranked,
     "DecisionTrace": DecisionTrace, "LeadsTo": LeadsTo, "RecommendedAction": RecommendedAction,
     "RunResult": RunResult, "COMPLETE": COMPLETE, "NEEDS_INPUT": NEEDS_INPUT,

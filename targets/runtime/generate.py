@@ -164,7 +164,8 @@ class _Writer:
         lines = node.lines
         texts = tuple(expr_text(line.guard) for line in lines)
         if not lines:  # every one of no guards is false: the `otherwise`
-            self._otherwise(block, node, "()", node.policy.value)
+            fired = "(0,)" if node.otherwise else "()"
+            self._otherwise(block, node, f"DecisionTrace({node.id!r}, {node.policy.value!r}, (), {fired}, False, ())")
             return
         if node.policy is ir.HitPolicy.FIRST:
             self._decide_first(block, node, texts)
@@ -172,17 +173,22 @@ class _Writer:
         for index, line in enumerate(lines):
             block.add(_comment(f"# when {texts[index]} -> {', '.join(line.targets)}"))
             self._evaluate(block, node, index, f"g{index}")
+        block.add(f"values = {_tuple(f'g{i}' for i in range(len(lines)))}")
         table = self._constant(_name("GUARDS", node.id), f"guard_values({texts!r})")
-        block.add(f"guards = traced({table}, {_tuple(f'g{i}' for i in range(len(lines)))})")
+        made = self._constant(_name("TRACES", node.id), "{}  # the values of its guards → its trace entry, once settled")
+        settled = f"settled({made}, values, {node.id!r}, {node.policy.value!r}, {table}, "  # + fired + ")"
+        waiting = f"DecisionTrace({node.id!r}, {node.policy.value!r}, traced({table}, values), "  # + fired + ...
         if node.policy is ir.HitPolicy.UNIQUE:
-            self._decide_unique(block, node)
+            self._decide_unique(block, node, settled, waiting)
         else:
-            self._decide_any(block, node)
+            self._decide_any(block, node, settled, waiting)
 
     def _decide_first(self, block: _Block, node: ir.Decide, texts: tuple[str, ...]) -> None:
         """`first`: lines in order while they are false; the first true fires, an unknown one waits."""
         lines = node.lines
         table = self._constant(_name("GUARDS", node.id), f"first_guard_values({texts!r})")
+        fired = f"({len(lines)},)" if node.otherwise else "()"
+        made = self._constant(_name("TRACES", node.id), f"first_traces({node.id!r}, {table}, {len(lines)}, {fired})")
         for index, line in enumerate(lines):
             inner = block
             if index:
@@ -196,9 +202,9 @@ class _Writer:
         for index in range(len(lines)):
             fire.add(f"{'if' if index == 0 else 'elif'} line == {index}:")
             self._fire(fire.inner(), node, index)
-        fire.add(f"trace.append(DecisionTrace({node.id!r}, 'first', {table}[line, True], (line,), False, ()))")
+        fire.add(f"trace.append({made}[line, True])")
         block.add("elif value is False:  # every line is false")
-        self._otherwise(block.inner(), node, f"{table}[line, False]", "first")
+        self._otherwise(block.inner(), node, f"{made}[line, False]")
         block.add("else:")
         wait = block.inner()
         wait.add("pending, asked = True, {}")
@@ -207,25 +213,25 @@ class _Writer:
             self._ask(wait.inner(), node, index)
         wait.add(f"trace.append(DecisionTrace({node.id!r}, 'first', {table}[line, None], (), True, ordered(asked, INPUT_ORDER)))")
 
-    def _decide_unique(self, block: _Block, node: ir.Decide) -> None:
+    def _decide_unique(self, block: _Block, node: ir.Decide, settled: str, waiting: str) -> None:
         """`unique`: the true line fires; while none is true, every unknown line is asked for."""
         for index in range(len(node.lines)):
             block.add(f"{'if' if index == 0 else 'elif'} g{index} is True:")
             fire = block.inner()
             self._fire(fire, node, index)
-            fire.add(f"trace.append(DecisionTrace({node.id!r}, 'unique', guards, ({index},), False, ()))")
+            fire.add(f"trace.append({settled}({index},)))")
         all_false = " and ".join(f"g{i} is False" for i in range(len(node.lines)))
         block.add(f"elif {all_false}:")
-        self._otherwise(block.inner(), node, "guards", "unique")
+        self._otherwise(block.inner(), node, f"{settled}{f'({len(node.lines)},)' if node.otherwise else '()'})")
         block.add("else:")
         wait = block.inner()
         wait.add("pending, asked = True, {}")
         for index in range(len(node.lines)):
             wait.add(f"if g{index} is not False:")
             self._ask(wait.inner(), node, index)
-        wait.add(f"trace.append(DecisionTrace({node.id!r}, 'unique', guards, (), True, ordered(asked, INPUT_ORDER)))")
+        wait.add(f"trace.append({waiting}(), True, ordered(asked, INPUT_ORDER)))")
 
-    def _decide_any(self, block: _Block, node: ir.Decide) -> None:
+    def _decide_any(self, block: _Block, node: ir.Decide, settled: str, waiting: str) -> None:
         """`any`: every true line fires; an unknown line is asked for unless the true lines reach its targets."""
         lines = node.lines
         block.add("fired, waits, asked = [], False, {}")
@@ -257,15 +263,18 @@ class _Writer:
             ask = block.inner()
             ask.add("waits = True")
             self._ask(ask, node, index)
-        block.add("pending = pending or waits")
-        block.add(f"trace.append(DecisionTrace({node.id!r}, 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))")
+        block.add("if waits:")
+        block.inner().add("pending = True")
+        block.inner().add(f"trace.append({waiting}tuple(fired), True, ordered(asked, INPUT_ORDER)))")
+        block.add("else:")
+        block.inner().add(f"trace.append({settled}tuple(fired)))")
 
-    def _otherwise(self, block: _Block, node: ir.Decide, guards: str, policy: str) -> None:
+    def _otherwise(self, block: _Block, node: ir.Decide, trace: str) -> None:
+        """Every guard is false: the `otherwise` targets (if any) become active; `trace` is the entry."""
         if node.otherwise:
             block.add(_comment(f"# otherwise -> {', '.join(node.otherwise)}"))
             self._activate(block, node.otherwise, _name("b", node.id))
-        fired = f"({len(node.lines)},)" if node.otherwise else "()"
-        block.add(f"trace.append(DecisionTrace({node.id!r}, {policy!r}, {guards}, {fired}, False, ()))")
+        block.add(f"trace.append({trace})")
 
     def _fire(self, block: _Block, node: ir.Decide, index: int) -> None:
         """Line `index` fires: its targets become active, with the guard's explanation added to the reasons."""

@@ -112,24 +112,31 @@ QUESTIONS = {
 }
 MADE_QUESTIONS = {}  # (input, what it could lead to) → its `Question`, made on first use
 GUARDS_doppler_check = first_guard_values(('pedal_pulses = uncertain',))
+TRACES_doppler_check = first_traces('doppler_check', GUARDS_doppler_check, 1, (1,))
 LEAD_handheld_doppler = ((0, 3), LeadsTo('handheld_doppler', 'Handheld Doppler at the bedside to assess arterial signals', 'emergent'))
 GUARDS_vascular_emergency_check = guard_values(('ischemia_finding_recorded', 'no_arterial_signal', 'significantly_diminished_pulses', 'paralysis', 'evolving_ischemia', 'ischemic_pain_above_ankle'))
+TRACES_vascular_emergency_check = {}  # the values of its guards → its trace entry, once settled
 LEAD_emergency_vascular_consult = ((0, 5), LeadsTo('emergency_vascular_consult', 'Vascular surgery consultation within 6 hours', 'emergent'))
 GUARDS_consultation_finding = first_guard_values(('acute_limb_ischemia = confirmed or known rutherford_class', 'acute_limb_ischemia = excluded'))
+TRACES_consultation_finding = first_traces('consultation_finding', GUARDS_consultation_finding, 2, ())
 LEAD_emergency_thromboembolectomy = ((0, 8), LeadsTo('emergency_thromboembolectomy', 'Emergency thromboembolectomy without imaging delay (immediately threatened limb, Rutherford IIb)', 'emergent'))
 LEAD_cta_or_mra = ((1, 36), LeadsTo('cta_or_mra', 'CT angiography or MR angiography for anatomic detail', 'urgent'))
 MEMBERS_I_IIa = frozenset(('I', 'IIa'))
 GUARDS_ischemia_grade = guard_values(('rutherford_class = IIb', 'rutherford_class in {I, IIa}', 'rutherford_class = III'))
+TRACES_ischemia_grade = {}  # the values of its guards → its trace entry, once settled
 LEAD_immediate_arteriography = ((0, 9), LeadsTo('immediate_arteriography', 'Immediate arteriography: diagnosis and catheter-based treatment (viable or marginally threatened limb)', 'emergent'))
 GUARDS_neuro_red_flag_screen = guard_values(('cauda_equina_suspected', 'gbs_suspected'))
+TRACES_neuro_red_flag_screen = {}  # the values of its guards → its trace entry, once settled
 LEAD_cauda_equina_referral = ((0, 64), LeadsTo('cauda_equina_referral', 'Immediate specialist referral: cauda equina syndrome', 'emergent'))
 LEAD_gbs_monitored_admission = ((0, 65), LeadsTo('gbs_monitored_admission', 'Guillain-Barre syndrome: monitored setting with respiratory monitoring', 'emergent'))
 N9_10 = Fraction(9, 10)
 GUARDS_measured_vascular_disease = guard_values(('pad_by_abi and not ischemia_confirmed', 'amputation_risk and not ischemia_confirmed'))
+TRACES_measured_vascular_disease = {}  # the values of its guards → its trace entry, once settled
 LEAD_vascular_referral = ((1, 39), LeadsTo('vascular_referral', 'Refer to a vascular specialist', 'urgent'))
 LEAD_revascularization_assessment = ((1, 42), LeadsTo('revascularization_assessment', 'Assess for revascularization: amputation risk (ankle 50 mm[Hg] or less, or toe 30 mm[Hg] or less)', 'urgent'))
 N13_2 = Fraction(13, 2)
 GUARDS_suspicion_router = guard_values(('vascular_cues or pulses_decreased or pad_by_abi', 'stenosis_suspected', 'radiculopathy_suspected', '(stenosis_suspected or radiculopathy_suspected) and spine_surgery_indicated', 'neuropathy_suspected', 'leg_cramps', 'b12_deficient', 'hypocalcemia or hypomagnesemia', 'diabetes_to_confirm'))
+TRACES_suspicion_router = {}  # the values of its guards → its trace entry, once settled
 LEAD_spine_xray = ((2, 37), LeadsTo('spine_xray', 'Anteroposterior pelvis and lateral spine X-rays', 'routine'))
 LEAD_stay_active = ((2, 50), LeadsTo('stay_active', 'Maintain physical activity and avoid bed rest', 'routine'))
 LEAD_spine_surgery_referral = ((1, 56), LeadsTo('spine_surgery_referral', 'Surgical referral: progressive neurological deficits, or severe symptoms refractory to conservative management', 'urgent'))
@@ -139,19 +146,27 @@ LEAD_b12_replacement = ((2, 62), LeadsTo('b12_replacement', 'Vitamin B12 replace
 LEAD_correct_electrolytes = ((2, 63), LeadsTo('correct_electrolytes', 'Correct hypocalcemia or hypomagnesemia', 'routine'))
 LEAD_confirm_diabetes_test = ((2, 34), LeadsTo('confirm_diabetes_test', 'Repeat the abnormal test (HbA1c or fasting glucose) to confirm diabetes', 'routine'))
 GUARDS_vascular_imaging = first_guard_values(('pad_by_abi', 'vascular_claudication and pulses_decreased'))
+TRACES_vascular_imaging = first_traces('vascular_imaging', GUARDS_vascular_imaging, 2, (2,))
 GUARDS_pad_treatment = guard_values(('pad_by_abi', 'no_arterial_signal or vascular_claudication'))
+TRACES_pad_treatment = {}  # the values of its guards → its trace entry, once settled
 GUARDS_diabetic_neuropathy_check = first_guard_values(('diabetes',))
+TRACES_diabetic_neuropathy_check = first_traces('diabetic_neuropathy_check', GUARDS_diabetic_neuropathy_check, 1, (1,))
 LEAD_glycemic_target = ((2, 44), LeadsTo('glycemic_target', 'Target HbA1c below 7 % to prevent progression', 'routine'))
 GUARDS_painful_neuropathy_check = first_guard_values(('neuropathic_pain',))
+TRACES_painful_neuropathy_check = first_traces('painful_neuropathy_check', GUARDS_painful_neuropathy_check, 1, (1,))
 LEAD_slow_titration_older_adult = ((2, 48), LeadsTo('slow_titration_older_adult', 'Lower starting doses and gradual titration to minimize adverse effects', 'routine'))
 GUARDS_older_adult_check = first_guard_values(('older_adult',))
+TRACES_older_adult_check = first_traces('older_adult_check', GUARDS_older_adult_check, 1, (1,))
 N487_112 = Fraction(487, 112)
 GUARDS_stenosis_escalation = guard_values(('stenosis_persistent', 'surgery_considered'))
+TRACES_stenosis_escalation = {}  # the values of its guards → its trace entry, once settled
 LEAD_multidisciplinary_rehab = ((2, 55), LeadsTo('multidisciplinary_rehab', 'Multidisciplinary rehabilitation (symptoms persist)', 'routine'))
 LEAD_lumbar_mri = ((2, 57), LeadsTo('lumbar_mri', 'MRI of the lumbar spine', 'routine'))
 GUARDS_cramps_refractory_check = first_guard_values(('cramps_refractory',))
+TRACES_cramps_refractory_check = first_traces('cramps_refractory_check', GUARDS_cramps_refractory_check, 1, (1,))
 LEAD_quinine_consider = ((2, 61), LeadsTo('quinine_consider', 'Quinine sulfate may be considered for refractory cramps (efficacy not definitively established)', 'routine'))
 GUARDS_foot_exam_check = first_guard_values(('diabetes',))
+TRACES_foot_exam_check = first_traces('foot_exam_check', GUARDS_foot_exam_check, 1, (1,))
 LEAD_annual_foot_exam = ((2, 70), LeadsTo('annual_foot_exam', 'Annual comprehensive foot examination (diabetes)', 'routine'))
 
 
@@ -280,11 +295,11 @@ def run(facts):
                 why.append('pedal_pulses = uncertain')
                 reasons = joined(b_doppler_check, why)
                 b_handheld_doppler = reasons if b_handheld_doppler is None else joined(b_handheld_doppler, reasons)
-            trace.append(DecisionTrace('doppler_check', 'first', GUARDS_doppler_check[line, True], (line,), False, ()))
+            trace.append(TRACES_doppler_check[line, True])
         elif value is False:  # every line is false
             # otherwise -> vascular_emergency_check
             b_vascular_emergency_check = b_doppler_check if b_vascular_emergency_check is None else joined(b_vascular_emergency_check, b_doppler_check)
-            trace.append(DecisionTrace('doppler_check', 'first', GUARDS_doppler_check[line, False], (1,), False, ()))
+            trace.append(TRACES_doppler_check[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -345,7 +360,7 @@ def run(facts):
             v18 = True if i_pain_above_ankle is True and i_poikilothermia is True and i_pallor is True else False if i_pain_above_ankle is False or i_poikilothermia is False or i_pallor is False else None
             d_ischemic_pain_above_ankle = v18
         g5 = d_ischemic_pain_above_ankle
-        guards = traced(GUARDS_vascular_emergency_check, (g0, g1, g2, g3, g4, g5))
+        values = (g0, g1, g2, g3, g4, g5)
         fired, waits, asked = [], False, {}
         if g0 is True:
             fired.append(0)
@@ -499,8 +514,11 @@ def run(facts):
                         found['pallor'] = None
             asked.update(found)
             ask(leads, found, LEAD_emergency_vascular_consult)
-        pending = pending or waits
-        trace.append(DecisionTrace('vascular_emergency_check', 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))
+        if waits:
+            pending = True
+            trace.append(DecisionTrace('vascular_emergency_check', 'any', traced(GUARDS_vascular_emergency_check, values), tuple(fired), True, ordered(asked, INPUT_ORDER)))
+        else:
+            trace.append(settled(TRACES_vascular_emergency_check, values, 'vascular_emergency_check', 'any', GUARDS_vascular_emergency_check, tuple(fired)))
 
     # action emergency_vascular_consult: Vascular surgery consultation within 6 hours
     if b_emergency_vascular_consult is not None:
@@ -533,9 +551,9 @@ def run(facts):
                 why.append('acute_limb_ischemia = excluded')
                 reasons = joined(b_consultation_finding, why)
                 b_routine_workup = reasons if b_routine_workup is None else joined(b_routine_workup, reasons)
-            trace.append(DecisionTrace('consultation_finding', 'first', GUARDS_consultation_finding[line, True], (line,), False, ()))
+            trace.append(TRACES_consultation_finding[line, True])
         elif value is False:  # every line is false
-            trace.append(DecisionTrace('consultation_finding', 'first', GUARDS_consultation_finding[line, False], (), False, ()))
+            trace.append(TRACES_consultation_finding[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -567,27 +585,27 @@ def run(facts):
         # when rutherford_class = III -> irreversible_ischemia
         v31 = None if i_rutherford_class is None else i_rutherford_class == 'III'
         g2 = v31
-        guards = traced(GUARDS_ischemia_grade, (g0, g1, g2))
+        values = (g0, g1, g2)
         if g0 is True:
             why = []
             why.append('rutherford_class = IIb')
             reasons = joined(b_ischemia_grade, why)
             b_emergency_thromboembolectomy = reasons if b_emergency_thromboembolectomy is None else joined(b_emergency_thromboembolectomy, reasons)
-            trace.append(DecisionTrace('ischemia_grade', 'unique', guards, (0,), False, ()))
+            trace.append(settled(TRACES_ischemia_grade, values, 'ischemia_grade', 'unique', GUARDS_ischemia_grade, (0,)))
         elif g1 is True:
             why = []
             why.append('rutherford_class in {I, IIa} (rutherford_class = ' + value_text(i_rutherford_class, '') + ')')
             reasons = joined(b_ischemia_grade, why)
             b_immediate_arteriography = reasons if b_immediate_arteriography is None else joined(b_immediate_arteriography, reasons)
-            trace.append(DecisionTrace('ischemia_grade', 'unique', guards, (1,), False, ()))
+            trace.append(settled(TRACES_ischemia_grade, values, 'ischemia_grade', 'unique', GUARDS_ischemia_grade, (1,)))
         elif g2 is True:
             why = []
             why.append('rutherford_class = III')
             reasons = joined(b_ischemia_grade, why)
             b_irreversible_ischemia = reasons if b_irreversible_ischemia is None else joined(b_irreversible_ischemia, reasons)
-            trace.append(DecisionTrace('ischemia_grade', 'unique', guards, (2,), False, ()))
+            trace.append(settled(TRACES_ischemia_grade, values, 'ischemia_grade', 'unique', GUARDS_ischemia_grade, (2,)))
         elif g0 is False and g1 is False and g2 is False:
-            trace.append(DecisionTrace('ischemia_grade', 'unique', guards, (), False, ()))
+            trace.append(settled(TRACES_ischemia_grade, values, 'ischemia_grade', 'unique', GUARDS_ischemia_grade, ()))
         else:
             pending, asked = True, {}
             if g0 is not False:
@@ -611,7 +629,7 @@ def run(facts):
                         found['rutherford_class'] = None
                 asked.update(found)
                 ask(leads, found, None)
-            trace.append(DecisionTrace('ischemia_grade', 'unique', guards, (), True, ordered(asked, INPUT_ORDER)))
+            trace.append(DecisionTrace('ischemia_grade', 'unique', traced(GUARDS_ischemia_grade, values), (), True, ordered(asked, INPUT_ORDER)))
 
     # action emergency_thromboembolectomy: Emergency thromboembolectomy without imaging delay (immediately threatened limb, Rutherford IIb)
     if b_emergency_thromboembolectomy is not None:
@@ -654,7 +672,7 @@ def run(facts):
             v36 = True if i_ascending_weakness is True and v35 is True else False if i_ascending_weakness is False or v35 is False else None
             d_gbs_suspected = v36
         g1 = d_gbs_suspected
-        guards = traced(GUARDS_neuro_red_flag_screen, (g0, g1))
+        values = (g0, g1)
         fired, waits, asked = [], False, {}
         if g0 is True:
             fired.append(0)
@@ -724,8 +742,11 @@ def run(facts):
                                         found['time_since_infection'] = None
             asked.update(found)
             ask(leads, found, LEAD_gbs_monitored_admission)
-        pending = pending or waits
-        trace.append(DecisionTrace('neuro_red_flag_screen', 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))
+        if waits:
+            pending = True
+            trace.append(DecisionTrace('neuro_red_flag_screen', 'any', traced(GUARDS_neuro_red_flag_screen, values), tuple(fired), True, ordered(asked, INPUT_ORDER)))
+        else:
+            trace.append(settled(TRACES_neuro_red_flag_screen, values, 'neuro_red_flag_screen', 'any', GUARDS_neuro_red_flag_screen, tuple(fired)))
 
     # assess routine_workup: Routine workup: history, examination, first-line tests
     if b_routine_workup is not None:
@@ -811,7 +832,7 @@ def run(facts):
         v51 = True if d_ischemia_confirmed is False else False if d_ischemia_confirmed is True else None
         v52 = True if d_amputation_risk is True and v51 is True else False if d_amputation_risk is False or v51 is False else None
         g1 = v52
-        guards = traced(GUARDS_measured_vascular_disease, (g0, g1))
+        values = (g0, g1)
         fired, waits, asked = [], False, {}
         if g0 is True:
             fired.append(0)
@@ -888,8 +909,11 @@ def run(facts):
                                         found['acute_limb_ischemia'] = None
             asked.update(found)
             ask(leads, found, LEAD_revascularization_assessment)
-        pending = pending or waits
-        trace.append(DecisionTrace('measured_vascular_disease', 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))
+        if waits:
+            pending = True
+            trace.append(DecisionTrace('measured_vascular_disease', 'any', traced(GUARDS_measured_vascular_disease, values), tuple(fired), True, ordered(asked, INPUT_ORDER)))
+        else:
+            trace.append(settled(TRACES_measured_vascular_disease, values, 'measured_vascular_disease', 'any', GUARDS_measured_vascular_disease, tuple(fired)))
 
     # end measurements_reviewed: ABI and ankle and toe pressures reviewed
     if b_measurements_reviewed is not None:
@@ -1034,7 +1058,7 @@ def run(facts):
             v83 = True if v77 is True and v82 is True else False if v77 is False or v82 is False else None
             d_diabetes_to_confirm = v83
         g8 = d_diabetes_to_confirm
-        guards = traced(GUARDS_suspicion_router, (g0, g1, g2, g3, g4, g5, g6, g7, g8))
+        values = (g0, g1, g2, g3, g4, g5, g6, g7, g8)
         fired, waits, asked = [], False, {}
         if g0 is True:
             fired.append(0)
@@ -1408,8 +1432,11 @@ def run(facts):
                                             found['hba1c'] = None
             asked.update(found)
             ask(leads, found, LEAD_confirm_diabetes_test)
-        pending = pending or waits
-        trace.append(DecisionTrace('suspicion_router', 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))
+        if waits:
+            pending = True
+            trace.append(DecisionTrace('suspicion_router', 'any', traced(GUARDS_suspicion_router, values), tuple(fired), True, ordered(asked, INPUT_ORDER)))
+        else:
+            trace.append(settled(TRACES_suspicion_router, values, 'suspicion_router', 'any', GUARDS_suspicion_router, tuple(fired)))
 
     # action lab_spep_ife: Serum protein electrophoresis with immunofixation (neuropathy suspected)
     if b_lab_spep_ife is not None:
@@ -1488,11 +1515,11 @@ def run(facts):
                 why.append('pulses_decreased: ' + ' and '.join(w112) if w112 else 'pulses_decreased')
                 reasons = joined(b_vascular_imaging, why)
                 b_cta_or_mra = reasons if b_cta_or_mra is None else joined(b_cta_or_mra, reasons)
-            trace.append(DecisionTrace('vascular_imaging', 'first', GUARDS_vascular_imaging[line, True], (line,), False, ()))
+            trace.append(TRACES_vascular_imaging[line, True])
         elif value is False:  # every line is false
             # otherwise -> follow_up_2_4_weeks
             b_follow_up_2_4_weeks = b_vascular_imaging if b_follow_up_2_4_weeks is None else joined(b_follow_up_2_4_weeks, b_vascular_imaging)
-            trace.append(DecisionTrace('vascular_imaging', 'first', GUARDS_vascular_imaging[line, False], (2,), False, ()))
+            trace.append(TRACES_vascular_imaging[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -1575,7 +1602,7 @@ def run(facts):
             d_vascular_claudication = v58
         v115 = False if d_no_arterial_signal is False and d_vascular_claudication is False else True if d_no_arterial_signal is True or d_vascular_claudication is True else None
         g1 = v115
-        guards = traced(GUARDS_pad_treatment, (g0, g1))
+        values = (g0, g1)
         fired, waits, asked = [], False, {}
         if g0 is True:
             fired.append(0)
@@ -1642,8 +1669,11 @@ def run(facts):
                                 found['rest_relief_time'] = None
             asked.update(found)
             ask(leads, found, LEAD_vascular_referral)
-        pending = pending or waits
-        trace.append(DecisionTrace('pad_treatment', 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))
+        if waits:
+            pending = True
+            trace.append(DecisionTrace('pad_treatment', 'any', traced(GUARDS_pad_treatment, values), tuple(fired), True, ordered(asked, INPUT_ORDER)))
+        else:
+            trace.append(settled(TRACES_pad_treatment, values, 'pad_treatment', 'any', GUARDS_pad_treatment, tuple(fired)))
 
     # action vascular_referral: Refer to a vascular specialist
     if b_vascular_referral is not None:
@@ -1696,11 +1726,11 @@ def run(facts):
                 why.append('diabetes: ' + ' and '.join(w121) if w121 else 'diabetes')
                 reasons = joined(b_diabetic_neuropathy_check, why)
                 b_glycemic_target = reasons if b_glycemic_target is None else joined(b_glycemic_target, reasons)
-            trace.append(DecisionTrace('diabetic_neuropathy_check', 'first', GUARDS_diabetic_neuropathy_check[line, True], (line,), False, ()))
+            trace.append(TRACES_diabetic_neuropathy_check[line, True])
         elif value is False:  # every line is false
             # otherwise -> follow_up_2_4_weeks
             b_follow_up_2_4_weeks = b_diabetic_neuropathy_check if b_follow_up_2_4_weeks is None else joined(b_follow_up_2_4_weeks, b_diabetic_neuropathy_check)
-            trace.append(DecisionTrace('diabetic_neuropathy_check', 'first', GUARDS_diabetic_neuropathy_check[line, False], (1,), False, ()))
+            trace.append(TRACES_diabetic_neuropathy_check[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -1743,11 +1773,11 @@ def run(facts):
                 why.append('neuropathic_pain')
                 reasons = joined(b_painful_neuropathy_check, why)
                 b_older_adult_check = reasons if b_older_adult_check is None else joined(b_older_adult_check, reasons)
-            trace.append(DecisionTrace('painful_neuropathy_check', 'first', GUARDS_painful_neuropathy_check[line, True], (line,), False, ()))
+            trace.append(TRACES_painful_neuropathy_check[line, True])
         elif value is False:  # every line is false
             # otherwise -> follow_up_2_4_weeks
             b_follow_up_2_4_weeks = b_painful_neuropathy_check if b_follow_up_2_4_weeks is None else joined(b_follow_up_2_4_weeks, b_painful_neuropathy_check)
-            trace.append(DecisionTrace('painful_neuropathy_check', 'first', GUARDS_painful_neuropathy_check[line, False], (1,), False, ()))
+            trace.append(TRACES_painful_neuropathy_check[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -1774,11 +1804,11 @@ def run(facts):
                 why.append('older_adult: ' + ' and '.join(w125) if w125 else 'older_adult')
                 reasons = joined(b_older_adult_check, why)
                 b_slow_titration_older_adult = reasons if b_slow_titration_older_adult is None else joined(b_slow_titration_older_adult, reasons)
-            trace.append(DecisionTrace('older_adult_check', 'first', GUARDS_older_adult_check[line, True], (line,), False, ()))
+            trace.append(TRACES_older_adult_check[line, True])
         elif value is False:  # every line is false
             # otherwise -> neuropathic_pain_medication
             b_neuropathic_pain_medication = b_older_adult_check if b_neuropathic_pain_medication is None else joined(b_neuropathic_pain_medication, b_older_adult_check)
-            trace.append(DecisionTrace('older_adult_check', 'first', GUARDS_older_adult_check[line, False], (1,), False, ()))
+            trace.append(TRACES_older_adult_check[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -1831,7 +1861,7 @@ def run(facts):
         g0 = d_stenosis_persistent
         # when surgery_considered -> lumbar_mri
         g1 = i_surgery_considered
-        guards = traced(GUARDS_stenosis_escalation, (g0, g1))
+        values = (g0, g1)
         fired, waits, asked = [], False, {}
         if g0 is True:
             fired.append(0)
@@ -1868,8 +1898,11 @@ def run(facts):
                 found['surgery_considered'] = None
             asked.update(found)
             ask(leads, found, LEAD_lumbar_mri)
-        pending = pending or waits
-        trace.append(DecisionTrace('stenosis_escalation', 'any', guards, tuple(fired), waits, ordered(asked, INPUT_ORDER)))
+        if waits:
+            pending = True
+            trace.append(DecisionTrace('stenosis_escalation', 'any', traced(GUARDS_stenosis_escalation, values), tuple(fired), True, ordered(asked, INPUT_ORDER)))
+        else:
+            trace.append(settled(TRACES_stenosis_escalation, values, 'stenosis_escalation', 'any', GUARDS_stenosis_escalation, tuple(fired)))
 
     # action multidisciplinary_rehab: Multidisciplinary rehabilitation (symptoms persist)
     if b_multidisciplinary_rehab is not None:
@@ -1907,11 +1940,11 @@ def run(facts):
                 why.append('cramps_refractory')
                 reasons = joined(b_cramps_refractory_check, why)
                 b_quinine_consider = reasons if b_quinine_consider is None else joined(b_quinine_consider, reasons)
-            trace.append(DecisionTrace('cramps_refractory_check', 'first', GUARDS_cramps_refractory_check[line, True], (line,), False, ()))
+            trace.append(TRACES_cramps_refractory_check[line, True])
         elif value is False:  # every line is false
             # otherwise -> follow_up_2_4_weeks
             b_follow_up_2_4_weeks = b_cramps_refractory_check if b_follow_up_2_4_weeks is None else joined(b_follow_up_2_4_weeks, b_cramps_refractory_check)
-            trace.append(DecisionTrace('cramps_refractory_check', 'first', GUARDS_cramps_refractory_check[line, False], (1,), False, ()))
+            trace.append(TRACES_cramps_refractory_check[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
@@ -1991,11 +2024,11 @@ def run(facts):
                 why.append('diabetes: ' + ' and '.join(w128) if w128 else 'diabetes')
                 reasons = joined(b_foot_exam_check, why)
                 b_annual_foot_exam = reasons if b_annual_foot_exam is None else joined(b_annual_foot_exam, reasons)
-            trace.append(DecisionTrace('foot_exam_check', 'first', GUARDS_foot_exam_check[line, True], (line,), False, ()))
+            trace.append(TRACES_foot_exam_check[line, True])
         elif value is False:  # every line is false
             # otherwise -> workup_complete
             b_workup_complete = b_foot_exam_check if b_workup_complete is None else joined(b_workup_complete, b_foot_exam_check)
-            trace.append(DecisionTrace('foot_exam_check', 'first', GUARDS_foot_exam_check[line, False], (1,), False, ()))
+            trace.append(TRACES_foot_exam_check[line, False])
         else:
             pending, asked = True, {}
             if line == 0:
