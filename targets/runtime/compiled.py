@@ -11,8 +11,9 @@ Two executors give the same `RunResult` for every graph and patient
 (`tests/test_generated_executor.py` compares them on random patients of every
 shipped guideline and on random graphs):
 
-- `generated` (the default of `carepath.run` and `run --batch`): about five times
-  faster than the interpreter (`benchmarks/handwritten_latency.py`);
+- `generated` (the default of `carepath.run` and `run --batch`): seven to twelve
+  times faster than the interpreter (`benchmarks/handwritten_latency.py`,
+  `benchmarks/run_latency.py`), after about 0.1 s of writing and compiling per graph;
 - `interpreter` (`targets/runtime/execute.py`): the reference, kept as the oracle.
 """
 
