@@ -5,8 +5,9 @@ node and expression for every patient. This module does that dispatch once: it
 writes the walk out as straight-line Python, a block per node in graph order, so a
 run does only the patient's work. The text is meant to be read: a reader of the
 source recognises the guideline (a comment per node and per `when` line, inputs and
-defines by their own names), and `tests/golden/runtime/*.generated.py` holds the
-source of the reference guideline, so a change to what is generated shows in a diff.
+defines by their own names), and `tests/golden/generated/leg_numbness_cramping.py`
+holds the source of the reference guideline, so a change to what is generated shows in
+a diff.
 `targets/runtime/compiled.py` compiles the text once per graph and runs it.
 
 The results are the interpreter's, to the last string (a differential test holds
@@ -26,9 +27,11 @@ them together): the same rules of `compiler.semantics` written out per graph.
 - A define is a local (`d_name`) computed at most once, when a guard first needs it.
 - The hit policies follow `semantics.fire`: `first` stops at its first line that is
   not false; `unique` and `any` evaluate every line.
-- Everything fixed (guard texts and their trace entries, action records, question
-  texts, what each line could lead to) is built once when the module is loaded; per
-  patient the code builds only the strings that hold the patient's values.
+- Everything fixed is made once per graph: guard texts and the trace entries of
+  decisions that settled, questions and what each could lead to (module constants,
+  or dictionaries filled on first use), action titles, timings and citations
+  (literals). Per patient the code builds the reasons (`because`, with the patient's
+  values), the action records that carry them, and the entries of pending decisions.
 """
 
 from __future__ import annotations
