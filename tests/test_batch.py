@@ -334,6 +334,22 @@ def test_the_duckdb_engine_agrees_on_random_patients_with_bad_facts_and_other_un
     assert {r["status"] for r in duck} == {"complete", "needs_input", "input_error"}
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_rows_in_declared_units_never_leave_sql(vascular, tmp_path, monkeypatch, suffix):
+    """The Python hand-over is for rows SQL cannot take; clean rows must not pay for it."""
+    from carepath import compile_file
+    from targets.sql import engine
+
+    def refuse(self, number, raw):
+        raise AssertionError(f"row {number} was handed to Python")
+
+    monkeypatch.setattr(engine._Source, "run_row", refuse)
+    writer = {".jsonl": write_jsonl, ".csv": write_csv, ".parquet": write_parquet}[suffix]
+    source = writer(tmp_path / f"in{suffix}", [{**PATIENTS[n % 5], "id": f"p{n}"} for n in range(50)])
+    summary = engine.run_duckdb_batch(compile_file(vascular), str(source), suffix[1:], str(tmp_path / "out.csv"), "csv")
+    assert summary.patients == 50 and not summary.bad_count
+
+
 def test_the_exported_sql_runs_in_duckdb(vascular, tmp_path):
     import duckdb
 
