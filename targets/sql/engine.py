@@ -175,7 +175,7 @@ class _Source:
         values = ", ".join(f"{self.typed.get(name, 'NULL')}::{_sql_type(declared)} AS {q(name)}"
                            for name, declared in self.inputs.items())
         return (f"SELECT \"row\", {self.id_text} AS {q(self.id_field)}, {values}, "
-                f"CASE WHEN NOT ({takes}) THEN {FALLBACK_FUNCTION}(\"row\", {self.raw}) END AS outcome "
+                f"CASE WHEN NOT coalesce({takes}, FALSE) THEN {FALLBACK_FUNCTION}(\"row\", {self.raw}) END AS outcome "
                 f"FROM ({self.source})")
 
     def run_row(self, number: int, raw: Any) -> str:
