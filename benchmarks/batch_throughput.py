@@ -14,7 +14,7 @@ For each: wall time, CPU time (user + system of the engine's processes: on a mac
 shared with other work the wall time stretches, the CPU time much less), patients per
 second, the ratio of rates to the fastest, and the peak resident memory of the largest
 process (ru_maxrss of the waited-for descendants: with `--jobs 2` one worker or the
-parent, not their sum; for Spark the JVM's). Every command's wall time includes
+parent, not their sum; for Spark the JVM's, read from /proc, so Linux only). Every command's wall time includes
 compiling and verifying the guideline (about 1.5 s of CPU).
 
 The Python engine streams at a rate that does not depend on the batch's size: at
@@ -45,7 +45,7 @@ MEASURE = ("import resource, subprocess, sys, time; started = time.perf_counter(
            "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
            "print(f'{code} {elapsed} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}')")
 SPARK_JOB = """
-import sys, time
+import os, sys, time
 started = time.perf_counter()
 from pyspark.sql import SparkSession
 spark = (SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false")
@@ -55,7 +55,12 @@ ready = time.perf_counter()
 spark.read.parquet(sys.argv[1]).createOrReplaceTempView("facts")
 spark.sql(open(sys.argv[2]).read().rstrip().rstrip(";")).write.mode("overwrite").parquet(sys.argv[3])
 done = time.perf_counter()
-print(f"SPARK {ready - started} {done - ready}")
+# the JVM is py4j's child, never waited for: read its peak RSS and CPU time from /proc before stopping it
+jvm = spark.sparkContext._gateway.proc.pid
+status = dict(line.split(":", 1) for line in open(f"/proc/{jvm}/status"))
+ticks = open(f"/proc/{jvm}/stat").read().rsplit(")", 1)[1].split()
+cpu = (int(ticks[11]) + int(ticks[12])) / os.sysconf("SC_CLK_TCK")
+print(f"SPARK {ready - started} {done - ready} {int(status['VmHWM'].split()[0])} {cpu}")
 spark.stop()
 """
 
@@ -134,8 +139,9 @@ def main() -> None:
                 job = scratch / "job.py"
                 job.write_text(SPARK_JOB, encoding="utf-8")
                 seconds, cpu, peak, output = measure([sys.executable, str(job), str(source), str(query), str(out)])
-                start_s, query_s = (float(x) for x in next(
+                start_s, query_s, jvm_peak, jvm_cpu = (float(x) for x in next(
                     line for line in output.splitlines() if line.startswith("SPARK")).split()[1:])
+                peak, cpu = max(peak, int(jvm_peak)), cpu + jvm_cpu
                 note = f"JVM start {start_s:.1f} s, query and write {query_s:.1f} s"
             else:
                 raise SystemExit(f"unknown engine {engine!r}")
