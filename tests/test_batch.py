@@ -283,6 +283,9 @@ def test_the_duckdb_engine_gives_the_python_engines_results_and_errors_row_for_r
     assert "line 2: $.abi: 7 is outside the declared range, from 0 to 2" in duck_err
     assert "line 3: $: not valid JSON" in duck_err
     assert duck_err.replace("duck.parquet", "python.parquet") == python_err  # every line, in the same order
+    flat = tmp_path / "duck.jsonl"  # JSON Lines out: the same flat rows, errors as JSON
+    assert invoke("run", vascular, "--batch", source, "-o", flat, "--engine", "duckdb").exit_code == 2
+    assert [json.loads(line) for line in flat.read_text(encoding="utf-8").splitlines()] == duck
 
 
 def test_the_duckdb_engine_types_csv_cells_as_the_python_engine_does(vascular, tmp_path):
