@@ -104,3 +104,11 @@ def load_facts_file(page: Any, path: Path) -> None:
     page.wait_for_function(
         "name => document.getElementById('loaded').textContent.includes(name)", arg=path.name
     )
+
+
+def load_bundle(page: Any, path: Path) -> None:
+    """Choose a FHIR Bundle in the page's file picker and wait until the page has read it."""
+    page.set_input_files("#fhir-file", str(path))
+    page.wait_for_function(
+        "name => document.getElementById('loaded').textContent.includes(name)", arg=path.name
+    )

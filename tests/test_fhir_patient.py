@@ -138,6 +138,24 @@ def test_numbers_keep_their_decimal_text(graph):
     assert '"abi": 0.950' in bundle_facts(graph, bundle).facts_text()
 
 
+def test_malformed_resources_are_reported_not_a_crash(tmp_path):
+    bundle = tmp_path / "malformed.json"
+    bundle.write_text(json.dumps({"resourceType": "Bundle", "entry": [
+        {"resource": {"resourceType": "Observation", "id": "a", "code": "4548-4", "status": 3}},
+        {"resource": {"resourceType": "Observation", "id": "b", "code": {"coding": [{"system": "http://loinc.org",
+                                                                               "code": ["4548-4"]}]}}},
+        {"resource": {"resourceType": "Condition", "id": "c", "clinicalStatus": "active",
+                      "code": {"coding": [{"system": "http://snomed.info/sct", "code": "73211009"}]}}},
+        {"resource": {"resourceType": "Observation", "id": "d", "effectivePeriod": "2025",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "4548-4"}]},
+                      "dataAbsentReason": "unknown"}}]}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(REFERENCE), "--fhir", str(bundle), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "ignored: Observation/a: no input declares its code (no code)" in result.stderr
+    assert "used `diabetes_known`: Condition/c: true (no clinical status)" in result.stderr
+    assert "refused `hba1c`: Observation/d: no value (dataAbsentReason given); left unknown" in result.stderr
+
+
 def test_not_a_bundle_is_an_input_error(tmp_path):
     with pytest.raises(BundleError):
         read_bundle_text('{"resourceType": "Patient"}')

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from compiler import ir
 from tests.ir_build import graph, node
 from targets.flowchart import Highlight, build_chart, format_expr, humanize
-from targets.flowchart.chart import SectionUnknown, State, wrap_guard
+from targets.flowchart.chart import Part, SectionUnknown, State, wrap_guard
 from targets.graphviz import RenderError, render, to_dot
+from targets.graphviz.pages import section_parts
 from targets.mermaid import MermaidError, escape, to_mermaid
 from tests.flowchart_graphs import HOSTILE_TEXT, claudication, hostile
 
@@ -128,6 +129,32 @@ def test_a_section_view_keeps_its_nodes_greys_where_it_is_entered_from_and_names
     assert {e.target for e in leaving} == {"review"}
     # Reference numbers stay those of the whole guideline.
     assert chart.sources == ((2, "Claudication: guideline overview (2025), Vascular Society"),)
+
+
+def test_a_part_of_a_section_continues_on_the_page_of_the_rest():
+    pages = {"measure_abi": 4, "claudication_type": 4, "vascular_referral": 5, "exercise": 5, "review": 6}
+    chart = build_chart(claudication(), section="workup", part=Part(frozenset({"measure_abi", "claudication_type"}),
+                                                                    "part 1 of 2"), pages=pages)
+    assert chart.sections[0].title.endswith("(part 1 of 2)")
+    assert set(chart.sections[0].node_ids) == {"measure_abi", "claudication_type"}
+    leaving = {e.target: e.jump_label[0] for e in chart.edges if e.source == "claudication_type"}
+    assert leaving == {"vascular_referral": "continued, p. 5", "exercise": "continued, p. 5",
+                       "review": "go to Follow-up, p. 6"}
+    later = build_chart(claudication(), section="workup", part=Part(frozenset({"vascular_referral", "exercise"})),
+                        pages=pages)
+    # The steps it is entered from, on the earlier page, are greyed; where it leads is named with its page.
+    assert {n.id for n in later.nodes if n.external} == {"claudication_type"}
+    assert {e.jump_label[0] for e in later.edges if e.jump} == {"go to Follow-up, p. 6"}
+
+
+def test_a_section_too_large_for_a_page_is_split_into_its_flows_in_order():
+    graph = claudication()
+    members = [n.id for n in graph.nodes if n.section == "workup"]
+    assert section_parts(graph, "workup", lambda steps: True) == [frozenset(members)]
+    parts = section_parts(graph, "workup", lambda steps: len(steps) <= 2)
+    assert all(len(part) <= 2 for part in parts)
+    assert [step for part in parts for step in sorted(part, key=members.index)] == members
+    assert section_parts(graph, "workup", lambda steps: False) == [frozenset({m}) for m in members]
 
 
 def test_an_unknown_section_is_refused_with_the_known_ones():

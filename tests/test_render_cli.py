@@ -194,21 +194,47 @@ def test_a_compiled_graph_json_renders_the_same_chart_as_its_source(small, tmp_p
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
 @pytest.mark.parametrize("paper, size", [("a4", (595, 842)), ("letter", (612, 792))])
-def test_a_pdf_is_an_overview_and_a_page_per_section_on_the_paper_asked_for(tmp_path, paper, size):
+def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, paper, size):
+    """An overview, the key, then every section on pages of its own, none printed too small to read."""
     from pypdf import PdfReader
 
     from carepath import compile_file
+    from targets.graphviz.pages import MIN_SCALE
 
+    graph = compile_file(REFERENCE)
     out = tmp_path / "chart.pdf"
     result = CliRunner().invoke(main, ["render", str(REFERENCE), "-o", str(out), "--paper", paper])
     assert result.exit_code == 0, result.output
     pages = PdfReader(out).pages
-    assert len(pages) == 1 + len(compile_file(REFERENCE).sections)
+    texts = [page.extract_text() for page in pages]
+    assert len(pages) >= 2 + len(graph.sections)
     for page in pages:
         assert sorted(round(float(x)) for x in (page.mediabox.width, page.mediabox.height)) == sorted(size)
-    overview = pages[0].extract_text()
-    assert "Immediate assessment" in overview and "page 2" in overview
-    assert "ABI" in "".join(page.extract_text() for page in pages[1:])
+    assert "Immediate assessment" in texts[0] and ("page 3" in texts[0] or "pages 3–" in texts[0])
+    assert "Key and sources" in texts[1] and "Vascular and Neurological Emergencies" in texts[1]
+    for section in graph.sections:  # each section has its pages (titles compared by their start: PDF text
+        assert any(section.title[:12] in text for text in texts[2:]), section.title  # splits ligatures)
+    assert "ABI" in "".join(texts[2:])
+    # Text height on the sheet: the smallest text a page draws (9 pt in the chart) times the page's scale.
+    smallest = 9 * MIN_SCALE
+    for number, page in enumerate(pages, 1):
+        heights = text_heights(page)
+        assert heights and min(heights) >= smallest - 0.01, (number, min(heights))
+    # The two sections that printed at a third of their size before are now split over pages.
+    assert any("(part 2 of" in text for text in texts)
+
+
+def text_heights(page) -> list[float]:
+    """The height on the sheet, in points, of every piece of text on a PDF page (font size through every transform)."""
+    heights = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+            heights.append(size * (c * c + d * d) ** 0.5)
+
+    page.extract_text(visitor_text=visit)
+    return heights
 
 
 def test_render_refuses_an_unknown_paper(tmp_path):

@@ -164,6 +164,17 @@ def test_html_is_self_contained_and_escapes_hostile_text():
     assert not any(fetch in page for fetch in ("<link", "<img", "url(", "@import")), "the page loads nothing"
 
 
+def test_units_with_brackets_are_code_spans_in_markdown():
+    # `mm\\[Hg\\]` shows its backslashes in some Markdown viewers; a code span shows the UCUM code as written.
+    graph = compile_text(SMALL, "c.cpath")
+    title = "Ankle 50 mm[Hg] or less (toe 30 mm[Hg]), weight in [lb_av]; see [Smith 2020] and [5]"
+    nodes = tuple(evolve(n, title=title) if n.id == "referral" else n for n in graph.nodes)
+    markdown = render_markdown(build_review(evolve(graph, nodes=nodes), None))
+    assert ("Ankle 50 `mm[Hg]` or less (toe 30 `mm[Hg]`), weight in `[lb_av]`; see \\[Smith 2020\\] and \\[5\\]"
+            in markdown)
+    assert "mm\\[Hg" not in markdown
+
+
 def test_json_holds_the_same_content():
     _, review = small_review()
     document = json.loads(render_json(review))

@@ -17,7 +17,13 @@ module maps them by the terminology codes the guideline declares on its inputs
   date) wins and the report names it and the ones set aside; two different values of
   the same date are ambiguous and leave the input unknown;
 - a code no input declares, a value of the wrong kind, a resource entered in error, a
-  unit that does not convert: reported, never guessed (the input stays unknown).
+  unit that does not convert: reported, never guessed (the input stays unknown);
+- a field of the wrong JSON kind (a `code` that is a string, a `coding` that is not a
+  list, a `status` that is a number) counts as absent: a bundle is outside data, and
+  a malformed one is reported through what is left of it, never a crash.
+
+The viewer page does the same mapping in JavaScript (`targets/js/carepath-fhir.mjs`);
+`tests/test_fhir_viewer.py` feeds both the same bundles and compares facts and notes.
 
 The result's `facts` is a facts object (JSON-ready, numbers as `Decimal` so their
 decimal text survives) for `targets.runtime.facts`; the caller runs it as any facts file.
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from collections.abc import Callable
 from typing import Any
@@ -99,8 +106,14 @@ class _Candidate:
     shown: str
 
 
-def bundle_facts(graph: ir.Graph, bundle: dict[str, Any], as_of: dt.date | None = None) -> BundleFacts:
-    """The facts a bundle gives for `graph`, and a note for every resource and value."""
+def bundle_facts(graph: ir.Graph, bundle: dict[str, Any], as_of: dt.date | None = None,
+                 refusal: Callable[[str, Any], str | None] | None = None) -> BundleFacts:
+    """The facts a bundle gives for `graph`, and a note for every resource and value.
+
+    `refusal(name, value)` says why a value cannot be used (None when it can): by default the facts
+    reader's own messages; a test comparing this mapping with another runtime's passes one that names
+    the problems by code, since each runtime's facts reader words its messages in its own way.
+    """
     codes: dict[tuple[str, str], list[ir.Input]] = {}
     for input_ in graph.inputs:
         for code in input_.codes:
@@ -118,14 +131,15 @@ def bundle_facts(graph: ir.Graph, bundle: dict[str, Any], as_of: dt.date | None 
         kind = resource.get("resourceType", "?")
         name = f"{kind}/{resource.get('id', f'entry[{index}]')}"
         if kind == "Patient":
-            if resource.get("birthDate"):
-                birth_dates.append((name, str(resource["birthDate"])))
+            if _text(resource.get("birthDate")):
+                birth_dates.append((name, resource["birthDate"]))
             continue
         if kind not in ("Observation", "Condition"):
             notes.append(Note(IGNORED, name, f"a {kind} carries no fact this guideline reads"))
             continue
-        if resource.get("status") in NOT_DONE or _verification(resource) == "entered-in-error":
-            notes.append(Note(IGNORED, name, f"status {resource.get('status') or 'entered-in-error'}"))
+        status = _text(resource.get("status"))
+        if status in NOT_DONE or _verification(resource) == "entered-in-error":
+            notes.append(Note(IGNORED, name, f"status {status if status in NOT_DONE else 'entered-in-error'}"))
             continue
         matched = _matched_inputs(resource, codes)
         if not matched:
@@ -142,19 +156,40 @@ def bundle_facts(graph: ir.Graph, bundle: dict[str, Any], as_of: dt.date | None 
             notes.append(Note(REFUSED, name, problem, input_.name))
             continue
         candidates.append(_Candidate(input_.name, value, _when(resource), name, shown))
-    facts, chosen = _most_recent(candidates, notes, lambda name, value: _refusal(graph, name, value))
+    if refusal is None:
+        refusal = lambda name, value: facts_reader_refusal(graph, name, value, lambda p: p.message)  # noqa: E731
+    facts, chosen = _most_recent(candidates, notes, refusal)
     _age(graph, birth_dates, chosen, as_of, facts, notes)
     order = {i.name: n for n, i in enumerate(graph.inputs)}
     return BundleFacts(dict(sorted(facts.items(), key=lambda item: order[item[0]])), tuple(notes))
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of the bundle, or {} for anything else (a field of the wrong kind counts as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+
+
+def _first_code(concept: Any) -> str | None:
+    """The code of a CodeableConcept's first coding (`clinicalStatus`, `verificationStatus`)."""
+    codings = _object(concept).get("coding")
+    return _text(_object(codings[0]).get("code")) if isinstance(codings, list) and codings else None
+
+
 def _verification(resource: dict[str, Any]) -> str | None:
-    codings = (resource.get("verificationStatus") or {}).get("coding") or []
-    return codings[0].get("code") if codings else None
+    return _first_code(resource.get("verificationStatus"))
 
 
 def _codings(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in (resource.get("code") or {}).get("coding") or [] if isinstance(c, dict)]
+    codings = _object(resource.get("code")).get("coding")
+    return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
 
 
 def _codes_text(resource: dict[str, Any]) -> str:
@@ -164,7 +199,7 @@ def _codes_text(resource: dict[str, Any]) -> str:
 def _matched_inputs(resource: dict[str, Any], codes: dict[tuple[str, str], list[ir.Input]]) -> list[ir.Input]:
     found: dict[str, ir.Input] = {}
     for coding in _codings(resource):
-        for input_ in codes.get((coding.get("system"), coding.get("code")), []):
+        for input_ in codes.get((_text(coding.get("system")), _text(coding.get("code"))), []):
             found[input_.name] = input_
     return list(found.values())
 
@@ -173,7 +208,7 @@ def _observation_value(input_: ir.Input, resource: dict[str, Any]) -> tuple[Any,
     """(value for the facts object, its text, a problem or None)."""
     type_ = input_.type
     if "dataAbsentReason" in resource:
-        reason = (resource["dataAbsentReason"].get("coding") or [{}])[0].get("code", "given")
+        reason = _first_code(resource["dataAbsentReason"]) or "given"
         return None, "", f"no value (dataAbsentReason {reason}); left unknown"
     if isinstance(type_, ir.BooleanType):
         if isinstance(resource.get("valueBoolean"), bool):
@@ -181,26 +216,29 @@ def _observation_value(input_: ir.Input, resource: dict[str, Any]) -> tuple[Any,
             return value, "true" if value else "false", None
         return None, "", "a yes/no input needs valueBoolean"
     if isinstance(type_, ir.EnumType):
-        concept = resource.get("valueCodeableConcept") or {}
-        options = [resource.get("valueString"), *(c.get("code") for c in concept.get("coding") or [])]
+        codings = _object(resource.get("valueCodeableConcept")).get("coding")
+        options = [resource.get("valueString"), *(_object(c).get("code") for c in codings or [] if isinstance(codings, list))]
         for option in options:
-            if option in type_.members:
+            if isinstance(option, str) and option in type_.members:
                 return option, option, None
         return None, "", f"its value is none of {', '.join(type_.members)}"
     for key in ("valueInteger", "valueDecimal"):
         if key in resource and isinstance(type_, ir.NumberType):
+            if not _is_number(resource[key]):
+                return None, "", f"{key} is not a number"
             return resource[key], str(resource[key]), None
     quantity = resource.get("valueQuantity")
-    if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, Decimal)):
+    if not isinstance(quantity, dict) or not _is_number(quantity.get("value")):
         return None, "", "a number input needs valueQuantity with a value"
     value = quantity["value"]
-    unit = quantity.get("code") if quantity.get("system") == UCUM else None
+    code, written_unit = _text(quantity.get("code")), _text(quantity.get("unit"))
+    unit = code if quantity.get("system") == UCUM else None
     if isinstance(type_, ir.NumberType):
-        if unit in (None, "1") and quantity.get("unit") in (None, "", "1", "ratio", "{ratio}"):
+        if unit in (None, "1") and written_unit in (None, "", "1", "ratio", "{ratio}"):
             return value, str(value), None
-        return None, "", f"a plain number was expected, got a value in `{quantity.get('code') or quantity.get('unit')}`"
+        return None, "", f"a plain number was expected, got a value in `{code or written_unit}`"
     if unit is None:
-        written = quantity.get("unit") or quantity.get("code") or "no unit"
+        written = written_unit or code or "no unit"
         return None, "", f"its unit (`{written}`) is not a UCUM code (valueQuantity.system must be {UCUM})"
     return {"value": value, "unit": unit}, f"{value} {unit}", None
 
@@ -210,14 +248,14 @@ def _condition_value(input_: ir.Input, resource: dict[str, Any]) -> tuple[Any, s
         return None, "", "a Condition sets only yes/no inputs"
     if _verification(resource) == "refuted":
         return False, "false (refuted)", None
-    clinical = ((resource.get("clinicalStatus") or {}).get("coding") or [{}])[0].get("code")
+    clinical = _first_code(resource.get("clinicalStatus"))
     if clinical in CONDITION_FALSE:
         return False, f"false ({clinical})", None
     return True, f"true ({clinical or 'no clinical status'})", None
 
 
 def _when(resource: dict[str, Any]) -> str | None:
-    period = resource.get("effectivePeriod") or {}
+    period = _object(resource.get("effectivePeriod"))
     for value in (resource.get("effectiveDateTime"), resource.get("effectiveInstant"), period.get("end"),
                   period.get("start"), resource.get("onsetDateTime"), resource.get("recordedDate"),
                   resource.get("issued")):
@@ -226,13 +264,13 @@ def _when(resource: dict[str, Any]) -> str | None:
     return None
 
 
-def _refusal(graph: ir.Graph, name: str, value: Any) -> str | None:
+def facts_reader_refusal(graph: ir.Graph, name: str, value: Any, words: Callable[[Any], str]) -> str | None:
     """Why the facts reader refuses `value` for input `name` (a unit that does not convert, a value out of
-    range), or None when it takes it."""
+    range), each problem told by `words(problem)`, or None when it takes it."""
     try:
         read_facts_text(graph, facts_json({name: value}))
     except FactsError as error:
-        return "; ".join(p.message for p in error.problems)
+        return "; ".join(words(p) for p in error.problems)
     return None
 
 
@@ -293,12 +331,12 @@ def _age(graph: ir.Graph, birth_dates: list[tuple[str, str]], chosen: list[_Cand
         notes.append(Note(SET_ASIDE, resource, f"birthDate {birth}: an age was given as an Observation", AGE_INPUT))
         return
     if as_of is None:
-        dates = [c.when[:10] for c in chosen if c.when]
+        dates = [day for day in (_iso_day(c.when) for c in chosen if c.when) if day is not None]
         if not dates:
             notes.append(Note(REFUSED, resource, f"birthDate {birth}: no date to count the age to "
                                                  "(no dated data; give --as-of); age left unknown", AGE_INPUT))
             return
-        as_of = dt.date.fromisoformat(max(dates))
+        as_of = max(dates)
         basis = f"the most recent data ({as_of.isoformat()})"
     else:
         basis = f"{as_of.isoformat()} (--as-of)"
@@ -310,6 +348,16 @@ def _age(graph: ir.Graph, birth_dates: list[tuple[str, str]], chosen: list[_Cand
     unit = getattr(declared.type, "unit", "")
     facts[AGE_INPUT] = {"value": years, "unit": "a"} if unit else years
     notes.append(Note(USED, resource, f"{years} a from birthDate {birth}, as of {basis}", AGE_INPUT))
+
+
+def _iso_day(when: str) -> dt.date | None:
+    """The day of an ISO date or date-time (`2025-06-01`, `2025-06-01T10:30:00Z`), None for anything else."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when[:10]):
+        return None
+    try:
+        return dt.date.fromisoformat(when[:10])
+    except ValueError:
+        return None
 
 
 def _completed_years(birth: str, as_of: dt.date) -> int | None:

@@ -19,6 +19,7 @@ import enum
 import re
 import textwrap
 from collections import Counter
+from collections.abc import Mapping
 
 from attrs import evolve, frozen
 
@@ -93,6 +94,14 @@ class ChartEdge:
 
 
 @frozen
+class Part:
+    """Some of a section's steps, drawn as one page of it: `label` says which ("part 2 of 3")."""
+
+    steps: frozenset[str]
+    label: str = ""
+
+
+@frozen
 class ChartSection:
     id: str
     title: str
@@ -117,9 +126,19 @@ class Chart:
 
 
 def build_chart(
-    graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None
+    graph: ir.Graph,
+    highlight: Highlight | None = None,
+    section: str | None = None,
+    part: Part | None = None,
+    pages: Mapping[str, int] | None = None,
 ) -> Chart:
-    """Decide the whole chart. Raises `SectionUnknown` and `HighlightError` on bad requests."""
+    """Decide the whole chart. Raises `SectionUnknown` and `HighlightError` on bad requests.
+
+    `part` draws only some of `section`'s steps (a page of a long section in the PDF
+    booklet): arrows to the section's other steps become connectors, arrows from them
+    come from greyed neighbours. `pages` (step id → page number) makes each connector
+    name the page its step is drawn on.
+    """
     if highlight is not None:
         highlight.check(graph)
     section_ids = tuple(s.id for s in graph.sections)
@@ -127,13 +146,15 @@ def build_chart(
         raise SectionUnknown(section, section_ids)
 
     numbers = {reference.id: number for number, reference in enumerate(graph.references, 1)}
-    shown = _shown_nodes(graph, section)
     inside = {n.id for n in graph.nodes if section is None or n.section == section}
+    if part is not None:
+        inside &= part.steps
+    shown = _shown_nodes(graph, inside) if section is not None else inside
     scores = _first_readers_of_scores(graph)
     nodes = tuple(
         _chart_node(
-            graph, node, numbers, highlight, external=section is not None and node.section != section,
-            scores=() if section is not None and node.section != section else scores.get(node.id, ()),
+            graph, node, numbers, highlight, external=node.id not in inside,
+            scores=scores.get(node.id, ()) if node.id in inside else (),
         )
         for node in graph.nodes
         if node.id in shown
@@ -151,11 +172,15 @@ def build_chart(
         chart_edge = _chart_edge(graph, edge, highlight)
         if _is_jump(edge, fan_in, order, homes, inside):
             target = graph.node(edge.target)
+            page = f", p. {pages[edge.target]}" if pages and edge.target in pages else ""
             if target.kind == ir.NodeKind.END:
                 label = ("end",) + wrap(titles[edge.target], JUMP_WIDTH)
+            elif section is not None and sections_of[edge.target] == section:
+                label = (f"continued{page}",) + wrap(_short_title(titles[edge.target]), JUMP_WIDTH)
             else:
                 where = section_titles.get(sections_of[edge.target] or "", "")
-                label = ("go to " + where if where else "go to",) + wrap(_short_title(titles[edge.target]), JUMP_WIDTH)
+                label = ("go to " + where + page if where else "go to" + page,) + wrap(
+                    _short_title(titles[edge.target]), JUMP_WIDTH)
             chart_edge = evolve(
                 chart_edge,
                 jump_label=label,
@@ -175,7 +200,8 @@ def build_chart(
     for declared in graph.sections:
         members = tuple(n.id for n in nodes if n.section == declared.id and not n.external)
         if members:
-            sections.append(ChartSection(declared.id, declared.title, members))
+            title = f"{declared.title} ({part.label})" if part is not None and part.label else declared.title
+            sections.append(ChartSection(declared.id, title, members))
     clustered = {node_id for s in sections for node_id in s.node_ids}
     loose = tuple(n.id for n in nodes if n.id not in clustered)
 
@@ -260,7 +286,7 @@ def _is_jump(
     source_home, target_home = homes[edge.source], homes[edge.target]
     if source_home is None or target_home is None:
         return False
-    if source_home != target_home:
+    if source_home != target_home or edge.target not in inside:
         return edge.source in inside
     shared = fan_in[edge.target] >= JUMP_FAN_IN
     return shared and order[edge.target] - order[edge.source] > JUMP_SPAN
@@ -293,10 +319,8 @@ def _first_readers_of_scores(graph: ir.Graph) -> dict[str, tuple]:
     return found
 
 
-def _shown_nodes(graph: ir.Graph, section: str | None) -> set[str]:
-    if section is None:
-        return {node.id for node in graph.nodes}
-    inside = {node.id for node in graph.nodes if node.section == section}
+def _shown_nodes(graph: ir.Graph, inside: set[str]) -> set[str]:
+    """The steps drawn in a section view: the section's (or part's) own and their neighbours."""
     neighbours = {e.target for e in graph.edges if e.source in inside}
     neighbours |= {e.source for e in graph.edges if e.target in inside}
     return inside | neighbours

@@ -14,10 +14,12 @@ import subprocess
 
 from carepath.diagnostics import ProblemsError
 from compiler import ir
-from targets.flowchart.chart import SectionUnknown, build_chart
+from collections.abc import Mapping
+
+from targets.flowchart.chart import Part, SectionUnknown, build_chart
 from targets.flowchart.highlight import Highlight, HighlightError
 from targets.graphviz.dot import to_digraph
-from targets.graphviz.pages import PAPERS, best_direction, on_paper, pages_dot
+from targets.graphviz.pages import PAPERS, booklet, on_paper
 
 FORMATS = ("dot", "svg", "png", "pdf")
 PNG_DPI = "110"  # sharp enough to read a printed page, small enough to embed
@@ -29,15 +31,22 @@ class RenderError(ProblemsError):
     code = "CP0901"
 
 
-def to_dot(graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None) -> str:
-    """The chart as DOT source text."""
+def to_dot(
+    graph: ir.Graph,
+    highlight: Highlight | None = None,
+    section: str | None = None,
+    part: Part | None = None,
+    pages: Mapping[str, int] | None = None,
+    legend: bool = True,
+) -> str:
+    """The chart as DOT source text (`part`, `pages`, `legend`: a page of the PDF booklet, see `pages`)."""
     try:
-        chart = build_chart(graph, highlight, section)
+        chart = build_chart(graph, highlight, section, part, pages)
     except HighlightError as error:
         raise RenderError(error.problems) from None
     except SectionUnknown as error:
         raise RenderError([str(error)]) from None
-    return to_digraph(chart, graph.id).source
+    return to_digraph(chart, graph.id, legend=legend).source
 
 
 def render(
@@ -65,16 +74,18 @@ def render(
 def render_pdf(
     graph: ir.Graph, highlight: Highlight | None = None, section: str | None = None, paper: str = "a4"
 ) -> bytes:
-    """The printable booklet: the pages of `pages.pages_dot`, each fitted to a sheet of `paper`."""
+    """The printable booklet: the pages of `pages.booklet`, each fitted to a sheet of `paper`."""
     if paper not in PAPERS:
         raise RenderError([f"unknown paper `{paper}` (one of {', '.join(PAPERS)})"])
     try:
-        sources = pages_dot(graph, highlight, section)
+        if highlight is not None:
+            highlight.check(graph)
+        drawings = booklet(graph, highlight, section, paper, _draw_pdf)
     except HighlightError as error:
         raise RenderError(error.problems) from None
     except SectionUnknown as error:
         raise RenderError([str(error)]) from None
-    document, _ = on_paper([best_direction(source, paper, _draw_pdf) for source in sources], paper)
+    document, _ = on_paper(drawings, paper)
     return document
 
 

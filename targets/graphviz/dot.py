@@ -30,6 +30,8 @@ from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, safe_id,
 FONT = "Helvetica"
 SOURCES_WIDTH = 70
 KEY_ROW = 3  # samples per row of the key
+NODESEP, RANKSEP = 0.3, 0.35  # inches between boxes of a rank, and between ranks
+FAN_ROW = 5  # a decision with more arrows than this draws them in staggered rows, not one wide row
 
 # Above this many nodes, crossing minimisation and network simplex get bounded effort:
 # measured on a generated 1,000-step workup, 0.56 s → 0.32 s, with the same readable chart
@@ -157,7 +159,7 @@ def _edge_colours(edge: ChartEdge) -> tuple[dict[str, str], str | None]:
     return {}, None
 
 
-def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: str | None) -> None:
+def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: str | None, tier: int = 0) -> None:
     """An arrow; a labelled one passes through its label, a text node of its own.
 
     Graphviz 2.43 drops edge labels when it packs components (`pack=true`), and the
@@ -165,12 +167,14 @@ def _draw_edge(dot: graphviz.Digraph, edge: ChartEdge, head: str, label_node: st
     it neither vanishes nor overlaps. The line into the label has no arrowhead.
     """
     line, text_colour = _edge_colours(edge)
+    # A tier puts the arrow's label (or its head) `2 × tier` ranks further down: see `_tiers`.
+    first = {**line, "minlen": str(1 + 2 * tier)} if tier else line
     name = f"edge-{safe_id(edge.source)}-{safe_id(edge.target)}"
     if label_node is None:
-        dot.edge(safe_id(edge.source), head, id=name, **line)
+        dot.edge(safe_id(edge.source), head, id=name, **first)
         return
     tooltip = escape_string(edge.tooltip)
-    dot.edge(safe_id(edge.source), label_node, id=name, dir="none", tooltip=tooltip, **line)
+    dot.edge(safe_id(edge.source), label_node, id=name, dir="none", tooltip=tooltip, **first)
     dot.edge(label_node, head, id=f"{name}-to", tooltip=tooltip, **line)
 
 
@@ -186,9 +190,11 @@ def _label_attrs(edge: ChartEdge) -> dict[str, str]:
     }
 
 
-def _title_label(chart: Chart) -> str:
-    version = f'<BR/><FONT POINT-SIZE="11" COLOR="#546e7a">version {escape_html(chart.version)}</FONT>'
-    return _html(f"<B>{escape_html(chart.title)}</B>{version if chart.version else ''}")
+def _title_label(chart: Chart, subtitle: str = "") -> str:
+    lines = [f"version {chart.version}"] if chart.version else []
+    lines += [subtitle] if subtitle else []
+    small = "".join(f'<BR/><FONT POINT-SIZE="11" COLOR="#546e7a">{escape_html(line)}</FONT>' for line in lines)
+    return _html(f"<B>{escape_html(chart.title)}</B>{small}")
 
 
 def _key(dot: graphviz.Digraph, chart: Chart, order: int) -> None:
@@ -266,17 +272,22 @@ def _sources_label(chart: Chart) -> str:
     )
 
 
-def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
+def to_digraph(chart: Chart, name: str, body: bool = True, legend: bool = True, subtitle: str = "") -> graphviz.Digraph:
+    """The chart as a Graphviz digraph: its steps (`body`), its key and sources (`legend`), or both.
+
+    The PDF booklet draws them apart: each section's pages without the legend, and the
+    legend once, on a page of its own (`subtitle` names it under the title).
+    """
     dot = graphviz.Digraph(name=name)
     dot.attr(
         "graph",
         rankdir="TB",
         fontname=FONT,
-        label=_title_label(chart),
+        label=_title_label(chart, subtitle),
         labelloc="t",
         fontsize="18",
-        nodesep="0.3",
-        ranksep="0.35",
+        nodesep=str(NODESEP),
+        ranksep=str(RANKSEP),
         splines="true",
         tooltip=escape_string(chart.title),
     )
@@ -285,9 +296,12 @@ def to_digraph(chart: Chart, name: str) -> graphviz.Digraph:
     dot.attr("node", fontname=FONT, fontsize="11", margin="0.12,0.05")
     dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7", color="#455a64")
 
-    if chart.sections:
+    if chart.sections and body:
         dot.attr("graph", pack="true", packmode=f"array_tu{_columns(chart)}")
-    _draw_body(dot, chart)
+    if body:
+        _draw_body(dot, chart)
+    if not legend:
+        return dot
     order = len(chart.sections) + 1
     _key(dot, chart, order)
     if chart.sources:
@@ -344,8 +358,29 @@ def _draw_body(dot: graphviz.Digraph, chart: Chart) -> None:
         dot.node(name, **_label_attrs(edge))
     jumps = {id(edge): name for named in connectors.values() for name, edge in named}
     label_nodes = {id(edge): name for named in labels.values() for name, edge in named}
-    for edge in chart.edges:
-        _draw_edge(dot, edge, jumps.get(id(edge), safe_id(edge.target)), label_nodes.get(id(edge)))
+    tiers = _tiers(chart)
+    for index, edge in enumerate(chart.edges):
+        _draw_edge(dot, edge, jumps.get(id(edge), safe_id(edge.target)), label_nodes.get(id(edge)), tiers.get(index, 0))
+
+
+def _tiers(chart: Chart) -> dict[int, int]:
+    """Edge index → tier, for the arrows of a decision with more than FAN_ROW of them.
+
+    A decision with a dozen branches drawn in one row is a chart (and a printed page)
+    several sheets wide. Its arrows are dealt into tiers in turn (1st, 2nd, 3rd arrow in
+    tiers 0, 1, 2, then again), and each tier's labels and targets are drawn two ranks
+    below the previous tier's, so the row is a third as wide and neighbours stay neighbours.
+    """
+    fans: dict[str, list[int]] = {}
+    for index, edge in enumerate(chart.edges):
+        fans.setdefault(edge.source, []).append(index)
+    tiers = {}
+    for indexes in fans.values():
+        if len(indexes) > FAN_ROW:
+            rows = math.ceil(len(indexes) / FAN_ROW)
+            for position, index in enumerate(indexes):
+                tiers[index] = position % rows
+    return tiers
 
 
 def _draw_scores(dot: graphviz.Digraph, node: ChartNode) -> None:
@@ -356,45 +391,81 @@ def _draw_scores(dot: graphviz.Digraph, node: ChartNode) -> None:
         dot.edge(name, safe_id(node.id), style="dashed", dir="none", color=_SCORE_STYLE["color"])
 
 
-PAGE_ASPECT = 1.41  # width / height of a landscape A-series sheet
-STEP_WIDTH, STEP_HEIGHT = 2.4, 1.0  # inches a step takes across and down, roughly
-
-
 def _columns(chart: Chart) -> int:
-    """How many sections side by side make the chart closest to a landscape sheet.
+    """How many sections side by side make the most compact chart.
 
     Every arrow between sections is a go-to connector (`chart._is_jump`), so each
     section is a component of its own and Graphviz packs them in a grid, in the
     author's order, row by row (`packmode=array_tu<columns>`). Before, sections hung
     one below the other and the long arrows between them pulled them into a diagonal
-    staircase over a half-empty canvas. The sizes are estimates (breadth and depth
-    in steps), enough to choose between a tall and a wide grid.
+    staircase over a half-empty canvas. A grid cell is as wide as its column's widest
+    section and as tall as its row's tallest; the number of columns is the one whose
+    grid has the shortest long side (the squarest, of two alike): the most compact
+    image, and on a sheet of either orientation about as large as any. The sizes are
+    estimates (`_section_size`), enough to compare grids.
     """
-    sizes = [_section_size(chart, section) for section in chart.sections]
+    tiers = _tiers(chart)
+    sizes = [_section_size(chart, section, tiers) for section in chart.sections]
     if len(sizes) < 2:
         return 1
 
-    def misfit(columns: int) -> float:
+    def misfit(columns: int) -> tuple[float, float]:
         rows = [sizes[start : start + columns] for start in range(0, len(sizes), columns)]
-        widths = [max((row[i][0] for row in rows if i < len(row)), default=0) for i in range(columns)]
+        width = sum(max((row[i][0] for row in rows if i < len(row)), default=0) for i in range(columns))
         height = sum(max(h for _, h in row) for row in rows)
-        return abs(math.log((sum(widths) / height) / PAGE_ASPECT))
+        return max(width, height), abs(width - height)
 
     return min(range(1, len(sizes) + 1), key=lambda columns: (misfit(columns), columns))
 
 
-def _section_size(chart: Chart, section) -> tuple[float, float]:
-    """A section's estimated (width, height) in inches: its breadth and depth in steps."""
+def _section_size(chart: Chart, section, tiers: dict[int, int]) -> tuple[float, float]:
+    """A section's estimated (width, height) in points, from the ranks `dot` will give its boxes.
+
+    Each step, each arrow's condition and each go-to connector is a box of its own rank,
+    as drawn; a box is as wide as its longest line and as tall as its lines, at the
+    chart's font sizes. Dot packs a rank tighter than this and spreads a fan wider, but
+    the estimate orders sections by size well enough to choose a grid.
+    """
     members = set(section.node_ids)
-    depth = {node_id: 0 for node_id in section.node_ids}
-    for node_id in section.node_ids:  # graph order is a topological order
-        for edge in chart.edges:
-            if edge.source == node_id and edge.target in members and not edge.jump:
-                depth[edge.target] = max(depth[edge.target], depth[node_id] + 1)
-    levels = list(depth.values())
-    breadth = max(levels.count(level) for level in set(levels))
-    connectors = sum(1 for edge in chart.edges if edge.jump and edge.source in members)
-    return (breadth + connectors / 4) * STEP_WIDTH, (max(levels) + 2) * STEP_HEIGHT
+    nodes = {node.id: node for node in chart.nodes}
+    boxes: dict[str, tuple[float, float]] = {}  # DOT name → (width, height)
+    arrows: list[tuple[str, str, int]] = []  # (tail, head, minimum rank difference)
+
+    def box(lines: tuple[str, ...], points: float) -> tuple[float, float]:
+        return max(len(line) for line in lines) * points * 0.55 + 16, len(lines) * points * 1.25 + 8
+
+    for node_id in section.node_ids:
+        node = nodes[node_id]
+        width, height = box(node.title_lines + ((node.caption,) if node.caption else ()), 11)
+        boxes[node_id] = (width * (1.6 if node.kind == ir.NodeKind.DECIDE else 1), height + 12 * len(node.doses))
+    for index, edge in enumerate(chart.edges):
+        if edge.source not in members:
+            continue
+        head = f"jump-{index}" if edge.jump else edge.target
+        if edge.jump:
+            boxes[head] = box(edge.jump_label, 9)
+        elif head not in members:
+            continue
+        step = 1 + 2 * tiers.get(index, 0)
+        if edge.label_lines:
+            boxes[f"label-{index}"] = box(edge.label_lines, 9)
+            arrows += [(edge.source, f"label-{index}", step), (f"label-{index}", head, 1)]
+        else:
+            arrows.append((edge.source, head, step))
+    rank = dict.fromkeys(boxes, 0)
+    for _ in boxes:  # longest path: at most one pass per box
+        changed = False
+        for tail, head, step in arrows:
+            if rank[head] < rank[tail] + step:
+                rank[head], changed = rank[tail] + step, True
+        if not changed:
+            break
+    ranks: dict[int, list[tuple[float, float]]] = {}
+    for name, size in boxes.items():
+        ranks.setdefault(rank[name], []).append(size)
+    width = max(sum(w for w, _ in row) + NODESEP * 72 * (len(row) - 1) for row in ranks.values())
+    height = sum(max(h for _, h in row) for row in ranks.values()) + RANKSEP * 72 * (len(ranks) - 1)
+    return width + 16, height + 40
 
 
 def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
@@ -421,7 +492,7 @@ def _jump_attrs(edge: ChartEdge) -> dict[str, str]:
             "class": "jump end",
         }
     label = (
-        f'<FONT POINT-SIZE="8" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
+        f'<FONT POINT-SIZE="9" COLOR="{colour}">{escape_html(caption)} ▸</FONT>'
         f'<BR/><FONT COLOR="{colour}">{lines}</FONT>'
     )
     return {

@@ -4,7 +4,8 @@ The page is assembled from four pieces: the form and the empty result regions
 (markup written here, every guideline text through `html.escape`), the flowchart SVG
 (drawn by the Graphviz target, whose own escaping covers every label and tooltip),
 two JSON data blocks (the graph JSON and `view.view_model`), and one module script:
-the JavaScript runtime followed by `viewer.js`. The script and the style sheet are
+the JavaScript runtime, the FHIR mapping (`carepath-fhir.mjs`, which reads a FHIR
+Bundle into facts as `carepath run --fhir` does) and `viewer.js`, in one scope. The script and the style sheet are
 allowed by their SHA-256 hashes in the page's Content-Security-Policy, which allows
 nothing else: no remote load, no inline event handler, no `javascript:` URL.
 """
@@ -26,6 +27,7 @@ from targets.json.export import export_graph
 
 HERE = Path(__file__).parent
 RUNTIME = HERE.parent / "js" / "carepath-runtime.mjs"
+FHIR = HERE.parent / "js" / "carepath-fhir.mjs"  # FHIR Bundle → facts, the mapping `run --fhir` makes
 
 
 class HtmlError(ProblemsError):
@@ -40,7 +42,7 @@ def to_html(graph: ir.Graph) -> str:
         svg = _inline_svg(render(graph, "svg").decode("utf-8"))
     except RenderError as error:
         raise HtmlError(error.problems) from None
-    script = RUNTIME.read_text(encoding="utf-8") + "\n" + (HERE / "viewer.js").read_text(encoding="utf-8")
+    script = "\n".join(path.read_text(encoding="utf-8") for path in (RUNTIME, FHIR, HERE / "viewer.js"))
     style = (HERE / "viewer.css").read_text(encoding="utf-8")
     if "</script" in script.lower() or "</style" in style.lower():
         raise HtmlError(["the viewer's script or style sheet contains a closing tag and cannot be inlined"])
@@ -130,12 +132,18 @@ _TEMPLATE = """<!DOCTYPE html>
       </div>
       <label for="facts-file">Load a facts file (JSON)</label>
       <input type="file" id="facts-file" accept=".json,application/json">
+      <label for="fhir-file">Load a FHIR Bundle (JSON: Observations, Conditions, Patient)</label>
+      <input type="file" id="fhir-file" accept=".json,application/json,application/fhir+json">
       <div class="loader-row">
         <button type="button" id="clear-facts">Clear all facts</button>
         <button type="button" id="print">Print summary</button>
       </div>
     </div>
     <p id="loaded" class="muted" role="status"></p>
+    <div id="bundle-report" hidden>
+      <div id="bundle-problems" class="problems" role="alert" hidden></div>
+      <details id="bundle-used" hidden><summary></summary><ul class="fact-notes"></ul></details>
+    </div>
     <form id="facts-form" novalidate></form>
   </section>
   <section class="chart" aria-labelledby="chart-heading">

@@ -1,5 +1,6 @@
-// carepath viewer: the page's behaviour. Inlined after the JavaScript runtime, in the
-// same module script, so `runWithTrace` and `InputError` are in scope.
+// carepath viewer: the page's behaviour. Inlined after the JavaScript runtime and the FHIR
+// mapping, in the same module script, so `runWithTrace`, `InputError`, `readFacts` and
+// `parseBundleText`, `bundleFacts` (carepath-fhir.mjs) are in scope.
 //
 // The form's values become a facts object exactly like a facts file; the runtime runs
 // the embedded graph JSON on it; the page shows the result: actions grouped by urgency,
@@ -125,7 +126,8 @@ function readForm() {
   return { facts, problems };
 }
 
-function loadFacts(facts, from) {
+function loadFacts(facts, from, report = null) {
+  showBundleReport(report);
   for (const field of fields.values()) field.write(null);
   const unknown = [];
   for (const [name, value] of Object.entries(facts)) {
@@ -329,6 +331,65 @@ function showPrintFacts(facts) {
   if (!list.children.length) list.append(element("li", "none: every fact unknown"));
 }
 
+// --- FHIR Bundles: mapped to facts in the page, as `carepath run --fhir` maps them -----------
+
+/** A bundle's facts as the form writes them: numbers as the bundle's decimal text (`0.950`). */
+function formFacts(facts) {
+  const plain = (value) => (value instanceof JsonNumber ? value.text()
+    : value !== null && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]))
+      : value);
+  return plain(facts);
+}
+
+async function loadBundle(file) {
+  let bundle;
+  try {
+    bundle = parseBundleText(await file.text());
+  } catch (error) {
+    if (!(error instanceof BundleError)) throw error;
+    showBundleReport({ error: `${file.name}: ${error.message}; no facts were loaded from it.` });
+    return;
+  }
+  const { facts, notes } = bundleFacts(graphData, bundle, { refusal: factsReaderRefusal(graphData, readFacts) });
+  const count = Object.keys(facts).length;
+  loadFacts(formFacts(facts), `Loaded the FHIR Bundle ${file.name}: ${count} fact${count === 1 ? "" : "s"} from it.`,
+    { name: file.name, notes });
+}
+
+/** What the bundle gave: the entries that could not be used in an alert, the facts taken in a list. */
+function showBundleReport(report) {
+  const box = document.getElementById("bundle-report");
+  const problems = document.getElementById("bundle-problems");
+  const used = document.getElementById("bundle-used");
+  box.hidden = report === null;
+  problems.replaceChildren();
+  used.querySelector("ul").replaceChildren();
+  problems.hidden = true;
+  used.hidden = true;
+  if (report === null) return;
+  if (report.error) {
+    problems.append(element("p", report.error));
+    problems.hidden = false;
+    return;
+  }
+  const unusable = report.notes.filter((note) => note.outcome !== USED);
+  const taken = report.notes.filter((note) => note.outcome === USED);
+  if (unusable.length) {
+    const n = unusable.length;
+    problems.append(element("p", `${n} ${n === 1 ? "entry or value" : "entries or values"} of ${report.name} `
+      + "could not be used; what they would say stays unknown:"));
+    const list = element("ul");
+    unusable.forEach((note) => list.append(element("li", String(note))));
+    problems.append(list);
+    problems.hidden = false;
+  }
+  if (taken.length) {
+    used.querySelector("summary").textContent = `How the facts were read from ${report.name} (${taken.length})`;
+    taken.forEach((note) => used.querySelector("ul").append(element("li", String(note))));
+    used.hidden = false;
+  }
+}
+
 // --- loaders and buttons -----------------------------------------------------------------
 
 function wireControls() {
@@ -347,6 +408,10 @@ function wireControls() {
     } catch (error) {
       showProblems([`${file.name}: not a JSON facts file (${error.message})`]);
     }
+  });
+  document.getElementById("fhir-file").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (file) loadBundle(file);
   });
   document.getElementById("clear-facts").addEventListener("click", () => loadFacts({}, "Cleared every fact."));
   document.getElementById("print").addEventListener("click", () => window.print());

@@ -14,11 +14,15 @@ import html
 import json
 import re
 
+from compiler.units import UnitError, parse_unit
 from targets.review import ActionEntry, AssertionEntry, Citation, Review
 
 _STATUS_WORDS = {"proved": "proved", "fails": "FAILS", "undecided": "not decided in time"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]<>#|])")
 _CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+# A UCUM code with a bracketed atom (`mm[Hg]`, `[lb_av]`, `10*3/[IU]`), as authors write units in titles:
+# backslash-escaped brackets show their backslashes in some Markdown viewers, a code span shows the code.
+_BRACKETED_UNIT = re.compile(r"(?<![^\s(“\"])(?:[A-Za-z0-9.*/^]*\[[A-Za-z][A-Za-z0-9_]*\])+[A-Za-z0-9.*/^]*(?=$|[\s),;:.”\"])")
 
 
 def render(review: Review, style: str) -> str:
@@ -29,10 +33,26 @@ def render(review: Review, style: str) -> str:
 
 
 def _md(text: str) -> str:
-    """Text from the guideline, escaped for Markdown; `code spans` the author wrote are kept as they are."""
-    parts = _CODE_SPAN.split(text)
+    """Text from the guideline, escaped for Markdown; `code spans` the author wrote are kept as they are,
+    and units with bracketed atoms become code spans (`mm[Hg]`) rather than `mm\\[Hg\\]`."""
+    parts = _CODE_SPAN.split(_BRACKETED_UNIT.sub(_unit_span, text))
     return "".join(part if index % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", part).replace("`", "\\`")
                    for index, part in enumerate(parts))
+
+
+def _unit_span(match: re.Match) -> str:
+    code = match.group(0).rstrip(".")
+    if not _parses_as_unit(code):
+        return match.group(0)
+    return f"`{code}`" + match.group(0)[len(code):]
+
+
+def _parses_as_unit(code: str) -> bool:
+    try:
+        parse_unit(code)
+    except UnitError:
+        return False
+    return True
 
 
 def _md_citations(citations: tuple[Citation, ...]) -> str:
