@@ -39,15 +39,17 @@ demo: setup
 	@mkdir -p build && $(CAREPATH) render $(GUIDELINE) -o build/flowchart.svg && echo "flowchart of the workup: build/flowchart.svg (published copies: examples/flowchart.svg, examples/flowchart.png)"
 	@$(CAREPATH) export $(GUIDELINE) --format html -o build/viewer.html && echo "interactive viewer: open $(CURDIR)/build/viewer.html in a browser (works offline)"
 
+# On every core (pytest-xdist, `-n logical`); tests sharing a Spark, browser or LSP session
+# stay on one worker (`--dist loadgroup` in pyproject.toml, groups in tests/conftest.py).
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n logical
 
 # The whole suite with the long budgets: thousands of generated guidelines and
 # expressions per property, 100,000 patients through both runtimes.
 # Then the seeded attack campaign of issue 14 (tests/fuzz/): the reproducer corpus and
 # 5,000 random hostile inputs through the command line; one summary line of counts.
 fuzz: setup
-	CAREPATH_FUZZ=1 $(PY) -m pytest tests --hypothesis-profile=fuzz
+	CAREPATH_FUZZ=1 $(PY) -m pytest tests --hypothesis-profile=fuzz -n logical
 	$(PY) -m tests.fuzz.campaign --inputs 5000 --seed 14
 
 bench: setup

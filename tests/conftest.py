@@ -1,22 +1,17 @@
 """Shared test settings: hypothesis profiles and small helpers.
 
 `make test` uses the default profile (quick); `make fuzz` selects `fuzz`, which
-runs far more examples and no deadline.
+runs far more examples and no deadline (both in tests/budget.py).
 """
 
 from __future__ import annotations
 
-import os
 import textwrap
+from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
-settings.register_profile("default", max_examples=100, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("fuzz", max_examples=5000, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("fuzz" if os.environ.get("CAREPATH_FUZZ") else "default")
+import tests.budget  # noqa: F401  registers and loads the hypothesis profiles (default, or fuzz under CAREPATH_FUZZ)
 
 
 def guideline(body: str, *, header: str = 'guideline demo "Demo" version "1.0.0"') -> str:
@@ -52,3 +47,41 @@ def diagnostics():
         pytest.fail("compiled cleanly, but errors were expected")
 
     return run
+
+
+# Test modules whose tests share one expensive session (a module-scoped fixture). Under
+# `pytest -n` (`make test`) with `--dist loadgroup` (pyproject.toml), each of these modules
+# runs whole on one worker, so its session starts once, and every other test is sent on its
+# own to whichever worker is free.
+TESTS = Path(__file__).resolve().parent
+SHARED_SESSIONS = {
+    "test_sql_spark.py": "a local Spark session: a JVM that takes ~20 s to start",
+    "test_viewer.py": "one Chromium browser driven by Playwright",
+    "test_fhir_viewer.py": "one Chromium browser driven by Playwright",
+    "test_lsp.py": "one `carepath lsp` server, warmed up by checking a guideline",
+}
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's loadgroup scheduler, with every module of `SHARED_SESSIONS` as one group.
+
+    The groups are drawn here from the test ids rather than from `xdist_group` marks:
+    pytest-xdist 3.8 passes a mark to the scheduler by rewriting the test's id, which
+    pytest 9.2 no longer lets it do, so marks are silently ignored
+    (pytest-dev/pytest-xdist#1386).
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    missing = sorted(name for name in SHARED_SESSIONS if not (TESTS / name).is_file())
+    assert not missing, f"SHARED_SESSIONS in tests/conftest.py names modules that are gone: {missing}"
+
+    class SharedSessionScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith("tests/") and module[len("tests/"):] in SHARED_SESSIONS \
+                else super()._split_scope(nodeid)
+
+    return SharedSessionScheduling(config, log)

@@ -19,6 +19,7 @@ GENERATORS: dict[str, str] = {
     "corpus": "tests.test_conformance_corpus:regenerate",
     "runtime": "tests.test_runtime_golden:regenerate",
     "review": "tests.test_review:regenerate",
+    "generated": "tests.test_generated_executor:regenerate",
 }
 
 

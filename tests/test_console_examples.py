@@ -1,13 +1,19 @@
 """The console examples in README.md and docs/ are true: each is run and compared.
 
-A `$ carepath …` line in any fenced block is run through the shell (so pipes and
-redirections work) in a scratch folder that sees the repository's `guidelines/`,
-`examples/` and `tests/`, and what it prints (standard output and error, in order)
+A `$ carepath …` line in any fenced block is run in a scratch folder that sees the
+repository's `guidelines/`, `examples/` and `tests/`, and what it prints (standard output and error, in order)
 must be what the block shows after it, up to the next `$` line. A line shown ending in
 `…` stands for any line starting with what precedes the `…`; when it is the last
 line shown, the output may go on after it (an excerpt). A `.cpath` file the
 command names that is not in the repository is the example block just above it in
 the document (two such files: the two blocks above, in order), as the prose says.
+
+A line that uses the shell (a pipe, a redirection, `&&`, a variable, a comment) is run
+by bash in a subprocess, through the installed `carepath` script. A plain `carepath ARGS` line is run in this process by click's
+`CliRunner` on the same `carepath.cli.main` the installed script calls, with the same
+environment and folder, and its standard output and error in the order written: the
+same output without starting Python and importing carepath again for each of the
+~40 examples.
 
 A bare `carepath …` line (in a ```sh block, or a plain one when it is not a usage
 synopsis with placeholders) shows no output: it must exit 0.
@@ -28,7 +34,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from carepath.cli import main
 from tests.test_docs import fenced_blocks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +47,9 @@ SHARED = ("guidelines", "examples", "tests")
 FILES = {
     "bad.json": '{"abi": "low", "pedal_pulse": "absent"}\n',
 }
+
+# Shell syntax (pipes, redirections, variables, globs, comments): a line holding any of these is run by bash.
+SHELL_SYNTAX = re.compile(r"[|<>&;$`*?(){}~#\\]")
 
 # A usage synopsis, not a command: placeholders in capitals, optional parts in brackets.
 SYNOPSIS = re.compile(r"\b[A-Z]{2,}\b|\[")
@@ -95,11 +106,18 @@ def scratch(tmp_path: Path, command: str, guidelines: tuple[str, ...]) -> Path:
     return tmp_path
 
 
-def run(command: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
-    return subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=cwd, env=env, capture_output=False,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+def run(command: str, cwd: Path, monkeypatch) -> tuple[int, str]:
+    """Run a documented command in `cwd`: its exit code and what it printed (stdout and stderr, in order)."""
+    if SHELL_SYNTAX.search(command) or not command.startswith("carepath "):
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+               "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"}
+        done = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=cwd, env=env, capture_output=False,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        return done.returncode, done.stdout
+    monkeypatch.chdir(cwd)
+    result = CliRunner().invoke(main, shlex.split(command)[1:], prog_name="carepath", env={"NO_COLOR": "1"},
+                                catch_exceptions=False)
+    return result.exit_code, result.output
 
 
 def matches(shown: list[str], printed: list[str]) -> bool:
@@ -117,17 +135,17 @@ def matches(shown: list[str], printed: list[str]) -> bool:
 
 
 @pytest.mark.parametrize(("command", "shown", "guidelines"), examples())
-def test_console_example_is_true(command, shown, guidelines, tmp_path):
+def test_console_example_is_true(command, shown, guidelines, tmp_path, monkeypatch):
     if command in NOT_RUN:
         pytest.skip(NOT_RUN[command])
     if "render" in command and shutil.which("dot") is None:
         pytest.skip("Graphviz `dot` is not installed")
-    result = run(command, scratch(tmp_path, command, guidelines))
-    printed = result.stdout.rstrip("\n").split("\n") if result.stdout.strip() else []
+    exit_code, output = run(command, scratch(tmp_path, command, guidelines), monkeypatch)
+    printed = output.rstrip("\n").split("\n") if output.strip() else []
     if shown is None:
-        assert result.returncode == 0, result.stdout
+        assert exit_code == 0, output
         return
-    assert matches(shown, printed), "shown:\n" + "\n".join(shown) + "\n\nprinted:\n" + result.stdout
+    assert matches(shown, printed), "shown:\n" + "\n".join(shown) + "\n\nprinted:\n" + output
 
 
 def test_the_not_run_list_is_exact():

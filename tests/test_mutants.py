@@ -4,8 +4,8 @@ Each mutant replaces one piece of `guidelines/leg_numbness_cramping.cpath` (the
 test fails loudly if the piece is no longer there, so an edited guideline never
 silently mutates nothing). A mutant is caught by `check` (any compile error:
 names, structure, a logic finding, a failed assertion) or, failing that, by the
-guideline's own scenarios run on the runtime. The test prints what caught each
-mutant and fails on any survivor.
+guideline's own scenarios run on the runtime. Each mutant is its own test case,
+which fails naming the survivor.
 """
 
 from __future__ import annotations
@@ -125,18 +125,16 @@ def test_the_reference_guideline_itself_is_clean():
     assert catcher(REFERENCE.read_text(encoding="utf-8")) is None
 
 
-def test_every_mutant_is_caught(capsys):
-    text = REFERENCE.read_text(encoding="utf-8")
+def test_there_are_enough_mutants_with_distinct_names():
     assert len(MUTANTS) >= 15
-    survivors = []
-    with capsys.disabled():
-        print()
-        for name, original, replacement in MUTANTS:
-            caught = catcher(mutate(text, original, replacement))
-            print(f"  {'caught' if caught else 'SURVIVED'}: {name}" + (f" — by {caught}" if caught else ""))
-            if caught is None:
-                survivors.append(name)
-    assert not survivors, f"mutants not caught: {survivors}"
+    assert len({name for name, _, _ in MUTANTS}) == len(MUTANTS)
+
+
+@pytest.mark.parametrize(("name", "original", "replacement"), MUTANTS, ids=[m[0] for m in MUTANTS])
+def test_every_mutant_is_caught(name, original, replacement):
+    """One test per mutant (so `pytest -n` spreads them over the workers); `-v` names each."""
+    caught = catcher(mutate(REFERENCE.read_text(encoding="utf-8"), original, replacement))
+    assert caught is not None, f"mutant not caught: {name}"
 
 
 @pytest.mark.parametrize("original", ["this text is not in the guideline"])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from compiler import ir
@@ -23,6 +23,7 @@ from compiler.pipeline import PASSES, run_passes
 from targets.runtime.execute import execute
 from targets.runtime.expressions import Compiler, Env
 from targets.runtime.facts import parse_facts
+from tests.budget import examples
 
 NUMBERS = ["0", "1", "2.5", "4", "5", "7.5", "10", "0.3", "0.9"]
 ATOMS = (
@@ -134,7 +135,7 @@ def assertion_of(graph: ir.Graph, message: str) -> ir.Assertion:
     return next(a for a in graph.assertions if a.label == label)
 
 
-@settings(max_examples=60)
+@examples(60)
 @given(guidelines())
 def test_property_every_counterexample_replays_as_reported(text):
     graph = structured(text)
@@ -173,7 +174,7 @@ def test_property_every_counterexample_replays_as_reported(text):
             assert assertion_of(graph, message).target in result.path
 
 
-@settings(max_examples=40)
+@examples(40)
 @given(guidelines(), st.lists(facts_strategy, min_size=20, max_size=20))
 def test_property_what_is_proved_holds_for_random_patients(text, patients):
     graph = structured(text)

@@ -31,6 +31,7 @@ class BatchRequest:
     jobs: int
     trace: bool
     engine: str
+    executor: str = "generated"  # the Python engine's executor: generated, or the interpreter (the oracle)
 
 
 def run_batch_command(graph: ir.Graph, request: BatchRequest) -> None:
@@ -86,7 +87,8 @@ def _run_python(graph: ir.Graph, request: BatchRequest):
                 summary = batch.run_batch(graph, rows, writer, id_field=request.id_field,
                                           jsonl_input=request.input_format == "jsonl",
                                           documents=request.output_format == "jsonl", trace=request.trace,
-                                          jobs=request.jobs, progress=progress.update)
+                                          jobs=request.jobs, progress=progress.update,
+                                          executor=request.executor)
         except UnicodeDecodeError as error:
             fail_input(f"cannot read `{request.input_path}`: not UTF-8 text ({error.reason} at byte {error.start})")
         except (OSError, ValueError) as error:

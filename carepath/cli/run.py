@@ -61,11 +61,15 @@ from carepath.cli.common import allow_unverified_option, output_options
               help="--batch: the format of OUT (default: from its extension; JSON Lines for -).")
 @click.option("--engine", type=click.Choice(("python", "duckdb")), default="python", show_default=True,
               help="--batch: the Python runtime, or the graph's SQL run inside DuckDB.")
+@click.option("--executor", type=click.Choice(("generated", "interpreter")), default="generated", show_default=True,
+              help="The Python runtime's executor: the graph compiled to a Python function, or the reference "
+                   "interpreter it is tested against (same results).")
 @allow_unverified_option
 @output_options
 def run(guideline: str, facts_path: str | None, batch_path: str | None, output_path: str | None,
         style: str, fhir_path: str | None, as_of, trace: bool, id_field: str, jobs: int,
-        input_format: str | None, output_format: str | None, engine: str, allow_unverified: bool) -> None:
+        input_format: str | None, output_format: str | None, engine: str, executor: str,
+        allow_unverified: bool) -> None:
     """Run a guideline on a patient's facts: what to do, how urgently, and why."""
     from carepath.cli.common import fail_input, load_guideline
 
@@ -87,27 +91,28 @@ def run(guideline: str, facts_path: str | None, batch_path: str | None, output_p
         from carepath.cli.batch import BatchRequest
 
         request = BatchRequest(batch_path, output_path, _format(batch_path, input_format, "--input-format"),
-                               _format(output_path, output_format, "--output-format"), id_field, jobs, trace, engine)
+                               _format(output_path, output_format, "--output-format"), id_field, jobs, trace, engine,
+                               executor)
     graph = load_guideline(guideline, "json" if style == "json" else "human", allow_unverified=allow_unverified)
     as_of_date = as_of.date() if as_of is not None else None
     if facts_path is not None:
-        _run_one(graph, facts_path, style, trace)
+        _run_one(graph, facts_path, style, trace, executor)
     elif request is not None:
         from carepath.cli.batch import run_batch_command
 
         run_batch_command(graph, request)
     elif fhir_many:
-        _run_fhir_batch(graph, fhir_path, output_path, trace, as_of_date)
+        _run_fhir_batch(graph, fhir_path, output_path, trace, as_of_date, executor)
     else:
-        _run_fhir_one(graph, fhir_path, style, trace, as_of_date)
+        _run_fhir_one(graph, fhir_path, style, trace, as_of_date, executor)
 
 
-def _run_one(graph, facts_path: str, style: str, trace: bool, text: str | None = None) -> None:
+def _run_one(graph, facts_path: str, style: str, trace: bool, executor: str, text: str | None = None) -> None:
     import json
 
     from carepath.cli.common import report_and_exit
     from compiler.reading import FACTS_LIMIT
-    from targets.runtime.execute import execute
+    from targets.runtime.compiled import executor as executor_named
     from targets.runtime.facts import FactsError, read_facts_text
     from targets.runtime.report import render_text
 
@@ -115,7 +120,7 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, text: str | None =
         facts = read_facts_text(graph, _read(facts_path, FACTS_LIMIT) if text is None else text, "$")
     except FactsError as error:
         report_and_exit(error.in_file(facts_path), "json" if style == "json" else "human", "nothing was run")
-    result = execute(graph, facts.values)
+    result = executor_named(executor)(graph, facts.values)
     if style == "json":
         click.echo(json.dumps(result.to_json(trace), indent=2, ensure_ascii=False))
     else:
@@ -141,24 +146,24 @@ def _format(path: str, given: str | None, option: str) -> str:
     return chosen
 
 
-def _run_fhir_one(graph, path: str, style: str, trace: bool, as_of) -> None:
+def _run_fhir_one(graph, path: str, style: str, trace: bool, as_of, executor: str) -> None:
     from compiler.reading import FACTS_LIMIT
     from targets.fhir.patient import bundle_facts
 
     mapped = bundle_facts(graph, _bundle(path, _read(path, FACTS_LIMIT)), as_of)
     for note in mapped.notes:
         click.echo(f"{path}: fhir: {note}", err=True)
-    _run_one(graph, path, style, trace, mapped.facts_text())
+    _run_one(graph, path, style, trace, executor, mapped.facts_text())
 
 
-def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of) -> None:
+def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of, executor: str) -> None:
     import json
 
     from carepath.cli.common import EXIT_INPUT, fail_input
     from carepath.files import write_atomically
     from compiler.reading import BATCH_LIMIT, FACTS_LIMIT, read_text
     from targets.fhir.patient import BundleError, bundle_facts, read_bundle_text
-    from targets.runtime.execute import execute
+    from targets.runtime.compiled import executor as executor_named
     from targets.runtime.facts import FactsError, read_facts_text
 
     if Path(path).is_dir():
@@ -166,11 +171,11 @@ def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of) -> N
     else:
         sources = [(f"{path}: line {n}", line) for n, line in enumerate(_read(path, BATCH_LIMIT).split("\n"), start=1)
                    if line.strip()]
-    out_lines, bad = [], 0
+    out_lines, bad, run_patient = [], 0, executor_named(executor)
     for source, text in sources:
         try:
             mapped = bundle_facts(graph, read_bundle_text(text), as_of)
-            result = execute(graph, read_facts_text(graph, mapped.facts_text(), "$").values).to_json(trace)
+            result = run_patient(graph, read_facts_text(graph, mapped.facts_text(), "$").values).to_json(trace)
         except (BundleError, FactsError) as error:
             bad += 1
             click.echo(f"{source}: {error}; not run", err=True)

@@ -37,7 +37,7 @@ from typing import IO, Any
 from attrs import define, field
 
 from compiler import ir
-from targets.runtime.execute import execute
+from targets.runtime.compiled import DEFAULT_EXECUTOR, executor as executor_named
 from targets.runtime.facts import CANNOT_READ, FactProblem, FactsError, parse_facts
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -222,9 +222,11 @@ class Summary:
 class Runner:
     """Turns raw rows into outcomes for one graph; lives in the parent or in each worker process."""
 
-    def __init__(self, graph: ir.Graph, id_field: str, decode_json: bool, documents: bool, trace: bool) -> None:
+    def __init__(self, graph: ir.Graph, id_field: str, decode_json: bool, documents: bool, trace: bool,
+                 executor: str = DEFAULT_EXECUTOR) -> None:
         self.graph, self.id_field = graph, id_field
         self.decode_json, self.documents, self.trace = decode_json, documents, trace
+        self.execute = executor_named(executor)
 
     def run_chunk(self, rows: list[RawRow]) -> list[Outcome]:
         return [self.run_row(number, raw) for number, raw in rows]
@@ -246,7 +248,7 @@ class Runner:
                 document = ({"id": identifier} if identifier is not None else {})
                 document |= {"line": number, "errors": [p.to_json() for p in error.problems]}
             return Outcome(number, identifier, INPUT_ERROR, (), (), (), error.problems, document)
-        result = execute(self.graph, facts.values)
+        result = self.execute(self.graph, facts.values)
         document = None
         if self.documents:
             document = ({"id": identifier} if identifier is not None else {}) | result.to_json(self.trace)
@@ -389,9 +391,11 @@ def writer_for(output_format: str, stream: IO[bytes], id_field: str):
 
 def run_batch(graph: ir.Graph, rows: Iterable[RawRow], writer, *, id_field: str = "id", jsonl_input: bool,
               documents: bool, trace: bool = False, jobs: int = 1,
-              progress: Callable[[int], None] | None = None) -> Summary:
-    """Run every row and write its outcome, a chunk at a time; returns the summary."""
-    runner = Runner(graph, id_field, jsonl_input, documents, trace)
+              progress: Callable[[int], None] | None = None, executor: str = DEFAULT_EXECUTOR) -> Summary:
+    """Run every row and write its outcome, a chunk at a time; returns the summary.
+
+    `executor` is `generated` (the default) or `interpreter` (`targets/runtime/compiled.py`)."""
+    runner = Runner(graph, id_field, jsonl_input, documents, trace, executor)
     summary = Summary()
     pending: list[Outcome] = []
     for outcome in run_rows(runner, rows, jobs):

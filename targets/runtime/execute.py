@@ -80,7 +80,7 @@ class Plan:
         )
         self.input_order = {i.name: position for position, i in enumerate(graph.inputs)}
         self.questions = {i.name: i.question for i in graph.inputs}
-        self.most_urgent = _most_urgent_reachable(graph)
+        self.most_urgent = most_urgent_reachable(graph)
 
     def leads_to(self, targets: tuple[str, ...]) -> tuple[tuple[int, int], ir.Action] | None:
         """The most urgent action reachable from `targets` (with its sort key), or None."""
@@ -88,7 +88,7 @@ class Plan:
         return min(found, key=lambda entry: entry[0]) if found else None
 
 
-def _most_urgent_reachable(graph: ir.Graph) -> dict[str, tuple[tuple[int, int], ir.Action] | None]:
+def most_urgent_reachable(graph: ir.Graph) -> dict[str, tuple[tuple[int, int], ir.Action] | None]:
     """Per node, the most urgent action on some path from it (itself included), by the action order."""
     best: dict[str, tuple[tuple[int, int], ir.Action] | None] = {}
     for position in range(len(graph.nodes) - 1, -1, -1):

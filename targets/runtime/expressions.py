@@ -206,7 +206,7 @@ class Explainer:
         if isinstance(e, ir.Not):
             return self.explain(e.operand, env, not want)
         if isinstance(e, (ir.And, ir.Or)):
-            decisive = want if isinstance(e, ir.Or) else not want  # one such operand settles it
+            decisive = want  # one such operand settles it: a true one an `or`, a false one an `and`
             operands = e.operands
             if any(self.value(o, env) is decisive for o in operands):
                 operands = tuple(o for o in operands if self.value(o, env) is decisive)
@@ -235,7 +235,7 @@ class Explainer:
         key = (id(e), want)
         entry = self._atoms.get(key)
         if entry is None:  # keep `e` alive with its text so its id is never reused
-            entry = self._atoms[key] = (e, *_atom_text(e, want))
+            entry = self._atoms[key] = (e, *atom_text(e, want))
         return entry[1], entry[2]
 
     def unknown_inputs(self, e: ir.Expr, env: Env) -> dict[str, None]:
@@ -266,7 +266,9 @@ def _known(value: Value) -> bool:
     return value is not None and not isinstance(value, Num)
 
 
-def _atom_text(e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
+def atom_text(e: ir.Expr, want: bool) -> tuple[str, tuple[str, ...]]:
+    """A comparison or membership as explanation text and the names whose values follow it (shared
+    with the generated executor, which builds these texts once per graph)."""
     if isinstance(e, ir.Compare):
         shown = e if want else negate(e)
         text = expr_text(shown)
