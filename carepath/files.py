@@ -80,6 +80,27 @@ def atomic_stream(path: Path, inputs: Iterable[str | Path] = ()) -> Iterator[obj
         raise
 
 
+@contextlib.contextmanager
+def atomic_path(path: Path, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
+    """A temporary file name beside `path` that replaces `path` only when the block ends without an error.
+
+    For writers that take a file name rather than a stream (DuckDB's `COPY ... TO`):
+    the same checks and the same rename as `atomic_stream`.
+    """
+    path = output_target(path, inputs)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name[:32]}.", suffix=".tmp", dir=path.parent)
+    os.close(descriptor)
+    try:
+        yield Path(temporary)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def output_target(path: str | Path, inputs: Iterable[str | Path] = ()) -> Path:
     """The regular file that writing to `path` replaces (a symlink followed); `OutputRefused` if none may be."""
     target = Path(os.path.realpath(path))

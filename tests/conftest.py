@@ -59,7 +59,10 @@ SHARED_SESSIONS = {
     "test_viewer.py": "one Chromium browser driven by Playwright",
     "test_fhir_viewer.py": "one Chromium browser driven by Playwright",
     "test_lsp.py": "one `carepath lsp` server, warmed up by checking a guideline",
+    "test_sql.py": "the 10,000 reference patients and their expected results (`reference_cases`)",
 }
+# Modules that join another's group, so a session-wide computation they share runs once.
+SAME_WORKER_AS = {"test_sql.py": "test_sql_spark.py"}
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -81,7 +84,9 @@ def pytest_xdist_make_scheduler(config, log):
     class SharedSessionScheduling(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return module if module.startswith("tests/") and module[len("tests/"):] in SHARED_SESSIONS \
-                else super()._split_scope(nodeid)
+            name = module[len("tests/"):] if module.startswith("tests/") else None
+            if name in SHARED_SESSIONS:
+                return "tests/" + SAME_WORKER_AS.get(name, name)
+            return super()._split_scope(nodeid)
 
     return SharedSessionScheduling(config, log)

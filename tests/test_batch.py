@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -234,19 +235,122 @@ def test_the_duckdb_engine_gives_the_python_engines_results(vascular, tmp_path, 
                                                                  "duck.parquet"])
 
 
-def test_the_duckdb_engine_lists_each_bad_row_and_runs_the_rest(vascular, tmp_path):
-    rows = [PATIENTS[0], {"id": "bad", "abi": 7, "pulses": "gone", "colour": "red"}, {"id": "t", "abi": "0.5"},
-            PATIENTS[1]]
-    out = tmp_path / "out.jsonl"
-    result = invoke("run", vascular, "--batch", write_jsonl(tmp_path / "in.jsonl", rows), "-o", out,
-                    "--engine", "duckdb")
-    assert result.exit_code == 2
-    assert "row 2: $.abi: expected a number from 0 to 2, got 7" in result.stderr
-    assert "row 2: $.pulses: expected one of present, diminished, absent, got gone" in result.stderr
-    assert "row 2: $.colour: not an input of this guideline" in result.stderr
-    assert "row 3: $.abi: expected a number from 0 to 2, got 0.5" in result.stderr  # a string is no number
-    results = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["status"] for r in results] == ["needs_input", "input_error", "input_error", "needs_input"]
+def read_full(path: Path, id_field: str = "id") -> list[dict]:
+    """Every column of a flat result file (CSV or Parquet), lists split and errors decoded, for exact comparison."""
+    if path.suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as stream:
+            rows = list(csv.DictReader(stream))
+        return [{"id": r[id_field] or None, "row": int(r["row"]), "status": r["status"],
+                 **{k: r[k].split() for k in ("actions", "needs", "path")},
+                 "errors": json.loads(r["errors"]) if r["errors"] else None} for r in rows]
+    return [{"id": r[id_field], "row": r["row"], "status": r["status"],
+             **{k: list(r[k] or []) for k in ("actions", "needs", "path")},
+             "errors": json.loads(r["errors"]) if r["errors"] else None} for r in pq.read_table(path).to_pylist()]
+
+
+def both_engines(vascular, source: Path, tmp_path: Path, suffix: str = ".parquet", *options):
+    """The Python engine's and DuckDB's results for `source`, and both commands' stderr."""
+    python, duck = tmp_path / f"python{suffix}", tmp_path / f"duck{suffix}"
+    by_python = invoke("run", vascular, "--batch", source, "-o", python, *options)
+    by_duckdb = invoke("run", vascular, "--batch", source, "-o", duck, "--engine", "duckdb", *options)
+    assert by_python.exit_code == by_duckdb.exit_code, by_duckdb.output
+    id_field = options[options.index("--id") + 1] if "--id" in options else "id"
+    return read_full(python, id_field), read_full(duck, id_field), by_python.stderr, by_duckdb.stderr
+
+
+BAD_JSON_LINES = "\n".join([
+    json.dumps(PATIENTS[0]),
+    '{"id": "bad", "abi": 7, "pulses": "gone", "colour": "red", "smoker": "yes"}',  # four problems at once
+    "{not json",
+    "",  # a blank line is counted, not run
+    '{"id": "t", "abi": "0.5", "unilateral": 1}',  # a string is no number, 1 is no boolean
+    '{"id": "u", "pulses": "present", "relief": {"value": 0.1, "unit": "h"}, "smoker": false, "diabetic": false}',
+    '{"id": "v", "pulses": "present", "relief": {"value": 2, "unit": "kg"}}',  # not a time
+    '{"id": "w", "abi": 0.90000000000000000001, "pulses": "present"}',  # more digits than a double holds
+    '[1, 2]',
+    '{"id": 17, "abi": 0.9, "abi": 1.0}',  # a repeated key
+    '{"id": "x", "pulses": "present", "relief": 1e1, "smoker": true}',
+    json.dumps(PATIENTS[1]),
+]) + "\n"
+
+
+def test_the_duckdb_engine_gives_the_python_engines_results_and_errors_row_for_row(vascular, tmp_path):
+    source = tmp_path / "in.jsonl"
+    source.write_text(BAD_JSON_LINES, encoding="utf-8")
+    python, duck, python_err, duck_err = both_engines(vascular, source, tmp_path)
+    assert duck == python
+    assert [r["status"] for r in duck].count("input_error") == 6
+    assert "line 2: $.abi: 7 is outside the declared range, from 0 to 2" in duck_err
+    assert "line 3: $: not valid JSON" in duck_err
+    assert duck_err.replace("duck.parquet", "python.parquet") == python_err  # every line, in the same order
+    flat = tmp_path / "duck.jsonl"  # JSON Lines out: the same flat rows, errors as JSON
+    assert invoke("run", vascular, "--batch", source, "-o", flat, "--engine", "duckdb").exit_code == 2
+    assert [json.loads(line) for line in flat.read_text(encoding="utf-8").splitlines()] == duck
+
+
+def test_the_duckdb_engine_types_csv_cells_as_the_python_engine_does(vascular, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,pulses,abi,relief,smoker,diabetic\n"
+                      "a,present,1.1,0.1 h,false,false\n"  # a quantity with its unit
+                      "b, absent ,0.4,,TRUE,\n"  # spaces around a member, a boolean in capitals
+                      "c,gone,3,5 kg,maybe,false\n"  # four problems
+                      ",diminished,0.9000000000000001,20,true,true\n"  # no id; a number past 12 decimals
+                      "e,present,1e-1,30,false,true\n", encoding="utf-8")
+    python, duck, python_err, duck_err = both_engines(vascular, source, tmp_path, ".csv")
+    assert duck == python
+    assert [r["status"] for r in duck] == ["complete", "needs_input", "input_error", "complete", "complete"]
+    assert duck_err.replace("duck.csv", "python.csv") == python_err
+
+
+def test_the_duckdb_engine_reads_parquet_columns_of_any_number_type(vascular, tmp_path):
+    schema = pa.schema([("mrn", pa.int64()), ("pulses", pa.string()), ("unilateral", pa.bool_()),
+                        ("abi", pa.decimal128(10, 3)), ("relief", pa.float32()), ("smoker", pa.string()),
+                        ("diabetic", pa.bool_())])
+    rows = [{"mrn": 1, "pulses": "absent", "unilateral": True, "abi": Decimal("0.9"), "relief": 0.1},
+            {"mrn": 2, "pulses": "present", "abi": Decimal("2.001"), "relief": 5.0, "smoker": "no"},
+            {"mrn": 3, "pulses": "rare", "abi": Decimal("0.500"), "relief": 10.0, "diabetic": False},
+            {"mrn": None, "pulses": "present", "abi": Decimal("1.2"), "relief": 10.5, "diabetic": True}]
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), source)
+    python, duck, python_err, duck_err = both_engines(vascular, source, tmp_path, ".parquet", "--id", "mrn")
+    assert duck == python
+    assert [r["status"] for r in duck] == ["needs_input", "input_error", "input_error", "needs_input"]
+    assert duck_err.replace("duck.parquet", "python.parquet") == python_err
+
+
+def test_the_duckdb_engine_agrees_on_random_patients_with_bad_facts_and_other_units(tmp_path):
+    """2,000 random patients of the reference guideline, 5 % with a bad fact, quantities often in another unit."""
+    import random
+
+    from carepath import compile_file
+    from compiler import exact_json
+    from tests.graph_strategies import random_patient
+
+    guideline = Path(__file__).resolve().parent.parent / "guidelines/leg_numbness_cramping.cpath"
+    graph = compile_file(guideline)
+    rng = random.Random(12)
+    rows = [{"id": f"p{n}", **random_patient(graph, rng, invalid_rate=0.05)} for n in range(2000)]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(exact_json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    python, duck, python_err, duck_err = both_engines(guideline, source, tmp_path)
+    assert duck == python
+    assert {r["status"] for r in duck} == {"complete", "needs_input", "input_error"}
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_rows_in_declared_units_never_leave_sql(vascular, tmp_path, monkeypatch, suffix):
+    """The Python hand-over is for rows SQL cannot take; clean rows must not pay for it."""
+    from carepath import compile_file
+    from targets.sql import engine
+
+    def refuse(self, number, raw):
+        raise AssertionError(f"row {number} was handed to Python")
+
+    monkeypatch.setattr(engine._Source, "run_row", refuse)
+    writer = {".jsonl": write_jsonl, ".csv": write_csv, ".parquet": write_parquet}[suffix]
+    source = writer(tmp_path / f"in{suffix}", [{**PATIENTS[n % 5], "id": f"p{n}"} for n in range(50)])
+    summary = engine.run_duckdb_batch(compile_file(vascular), str(source), suffix[1:], str(tmp_path / "out.csv"), "csv")
+    assert summary.patients == 50 and not summary.bad_count
 
 
 def test_the_exported_sql_runs_in_duckdb(vascular, tmp_path):

@@ -108,21 +108,18 @@ def _run_duckdb(graph: ir.Graph, request: BatchRequest):
         fail_input("--engine duckdb computes status, actions, needs and path; --trace needs --engine python")
     if request.jobs != 1:
         fail_input("--engine duckdb uses every core by itself; --jobs is for --engine python")
-    output = Path(request.output_path)
-    temporary = output.with_name(f".{output.name}.duckdb.tmp")
+    from carepath.files import atomic_path
+
     try:
-        summary = run_duckdb_batch(graph, request.input_path, request.input_format, str(temporary),
-                                   request.output_format, request.id_field)
-        temporary.replace(output)
+        with atomic_path(Path(request.output_path), inputs=[request.input_path]) as temporary:
+            return run_duckdb_batch(graph, request.input_path, request.input_format, str(temporary),
+                                    request.output_format, request.id_field)
     except EngineError as error:
-        temporary.unlink(missing_ok=True)
         for problem in error.problems:
             click.echo(f"{request.input_path}: error: {problem}", err=True)
         fail_input(f"{len(error.problems)} problem(s) with `{request.input_path}`; nothing was run")
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return summary
+    except OSError as error:
+        fail_input(f"batch stopped, nothing written: {error.strerror or error}")
 
 
 @contextlib.contextmanager

@@ -11,7 +11,8 @@ result in its row's place, the `--id` field carried along (`carepath/cli/batch.p
 A bad row becomes an error result naming its row number, is reported on stderr, and
 the rest still run; the exit code is then 2. OUT is written to a temporary file and
 renamed, so it is never half-written. `--engine duckdb` runs the SQL export of the
-graph inside DuckDB instead (`targets/sql`), for large files in declared units.
+graph inside DuckDB instead (`targets/sql/engine.py`), for large files, with the
+Python engine's results in its flat layout.
 
 The guideline must pass its checks: one that fails verification is refused
 (exit 1, with the findings) unless `--allow-unverified` is given, which is for

@@ -1,36 +1,70 @@
-"""Facts files → results files inside DuckDB, running the graph's SQL (`run --batch --engine duckdb`).
+"""A facts file → a results file inside DuckDB, running the graph's SQL (`run --batch --engine duckdb`).
 
-DuckDB reads the input itself (JSON Lines, CSV or Parquet), so no patient passes
-through Python: that is what makes a million patients a matter of seconds. The
-input is checked in SQL first, row by row, as the Python runtime checks a facts
-file (`targets/runtime/facts.py`): a key that is no input, a value of the wrong
-JSON type, an enum value that is no member, a number outside the declared range.
-A row with problems is not run: its status is `input_error` and `errors` lists
-them; the others run. What this engine does not do (docs/scale.md): convert
-units (quantities must be numbers in the declared unit; a `{"value", "unit"}`
-object is refused), give explanations or traces; and a line that is not JSON at
-all stops the whole file (DuckDB's reader refuses it), where the Python engine
-reports that one line.
+DuckDB reads the input (Parquet and CSV with its own readers; JSON Lines framed
+into numbered lines here, split on `\\n` only as the Python engine splits them, and
+parsed by DuckDB's JSON functions), checks every value in SQL, runs the graph's
+query (`targets/sql/query.py`) and writes the results with `COPY ... TO`, in one
+streaming pass within a memory limit, on every core. No patient passes through
+Python on the way: that is what makes a million patients a matter of seconds.
 
-The output has one row per input row, in input order: the id, `row` (the record
-number), `status`, `actions`, `needs`, `path` (lists in Parquet and JSON Lines,
-space-separated in CSV) and `errors`. DuckDB runs on every core with a memory
-limit, spilling to disk rather than growing without bound.
+**One checker.** Each value is checked in SQL against its input (type, enum member,
+a number in the declared range, exactly representable in the facts table's
+DECIMAL(38, 12)). A row that passes every check takes the fast path: its typed
+values go to the query. A row that does not (a bad value, a key that is no input,
+a line that is not JSON, a quantity given as `{"value", "unit"}` or `21 d` in
+another unit, a number with more digits than a DECIMAL holds) is handed, inside
+the same query, to the Python engine's own code for one row
+(`targets.runtime.batch.Runner`, through a DuckDB function DuckDB calls for those
+rows only): the Python facts checker writes its errors (same codes, messages,
+hints and row numbers), or converts its units exactly and runs it. So every row's
+result is the Python runtime's, by construction for the rows Python handles and by
+the differential tests (`tests/test_sql.py`, `tests/test_batch.py`) for the rest;
+the SQL checks only need to let through nothing that Python would read otherwise.
+
+The output has the Python engine's flat layout (its CSV and Parquet writers): the
+id, `row`, `status`, `actions`, `needs`, `path` (lists in Parquet and JSON Lines,
+space-separated in CSV) and `errors` (the problems as JSON, or empty).
+What this engine does not do (docs/scale.md): explanations, titles and traces
+(JSON Lines output is the flat layout, not the full result object), and reading
+standard input or writing standard output.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from compiler import ir
+from compiler.jsonread import FACTS_LIMIT
+from targets.runtime import batch
 from targets.runtime.batch import Summary
 from targets.runtime.facts import FactProblem
-from targets.sql.query import DUCKDB, column_types, number_text, sql_query
+from targets.sql.query import DUCKDB, number_text, sql_query
 
-MEMORY_LIMIT = "200MB"
-KNOWN_KINDS = {"BOOLEAN": "boolean", "VARCHAR": "string", "BIGINT": "number", "UBIGINT": "number",
-               "DOUBLE": "number", "NULL": "null"}
+# DuckDB's own working memory (buffers of the COPY). The process adds about 150 MiB to it
+# (Python, the compiled guideline, DuckDB's and pyarrow's code): 100 MB keeps the 1,000,000-row
+# batch near 220 MiB (docs/performance.md). Past the limit DuckDB spills to a temporary
+# folder beside the output rather than growing.
+MEMORY_LIMIT = "100MB"
+# Rows per Parquet row group: DuckDB holds a row group per thread until it is written, and a
+# row's lists of ids make it wide, so smaller groups than DuckDB's default keep memory flat.
+ROW_GROUP = 20_000
+DECIMAL = DUCKDB.decimal_type
+# A number the facts table holds exactly: at most 26 digits before the point and 12 after.
+EXACT_NUMBER = r"-?(0|[1-9][0-9]{0,25})(\.[0-9]{1,12})?"
+# A run of 16 digits (a point among them) in a JSON line: a number DuckDB's JSON reader may
+# have read through a double; such a line goes to the Python reader, which reads it exactly.
+LONG_NUMBER = r"[0-9][0-9.]{15,}"
+JSONL_BLOCK = 1 << 20  # bytes of JSON Lines framed at a time (about 700 lines of the reference guideline)
+OUTCOME_TYPE = ('{"id": "VARCHAR", "status": "VARCHAR", "actions": ["VARCHAR"], "needs": ["VARCHAR"], '
+                '"path": ["VARCHAR"], "errors": "VARCHAR"}')
+FALLBACK_FUNCTION = "carepath_run_row"
 
 
 class EngineError(ValueError):
@@ -41,185 +75,363 @@ class EngineError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
-def connect(threads: int | None = None):
+def connect(threads: int | None = None, temporary_directory: str | None = None):
+    """A DuckDB connection for one batch: a memory limit, input order kept, every core unless told."""
     import duckdb
 
-    connection = duckdb.connect()
-    connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    connection.execute("SET preserve_insertion_order = true")
-    if threads is not None:
-        connection.execute(f"SET threads = {int(threads)}")
-    return connection
+    config = {"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": True,
+              "threads": threads or os.cpu_count() or 1}
+    if temporary_directory is not None:
+        config["temp_directory"] = temporary_directory
+    return duckdb.connect(config=config)
 
 
 def run_duckdb_batch(graph: ir.Graph, input_path: str, input_format: str, output_path: str, output_format: str,
-                     id_field: str = "id", connection=None) -> Summary:
-    """Run every row of `input_path` and write the results to `output_path`; returns the summary."""
+                     id_field: str = "id", threads: int | None = None) -> Summary:
+    """Run every row of `input_path` and write the results to `output_path`; returns the summary.
+
+    `output_path` is written in place: the caller makes it atomic (`carepath.files.atomic_path`).
+    """
     import duckdb
 
-    connection = connection or connect()
-    q = DUCKDB.quote
-    staged = f"{output_path}.checked.parquet"
+    spill = tempfile.mkdtemp(prefix=".carepath-duckdb-", dir=Path(output_path).resolve().parent)
+    connection = connect(threads, spill)
     try:
-        # Two passes, each streaming within the memory limit: the checked facts go to a
-        # Parquet file beside the output, then the graph's query runs over that file.
-        raw = _raw_relation(connection, graph, input_path, input_format, id_field)
-        connection.execute(f"COPY ({_checked_relation(graph, raw, id_field)}) TO '{_literal(staged)}' (FORMAT parquet)")
-        query = sql_query(graph, DUCKDB, "checked", id_field, carry=("errors",))
-        lists = ("actions", "needs", "path")
-        if output_format == "csv":
-            shown = {name: f"array_to_string({name}, ' ')" for name in lists}
-            errors = "CASE WHEN len(errors) > 0 THEN to_json(errors)::VARCHAR END"
-        else:
-            shown = {name: name for name in lists}
-            errors = "CASE WHEN len(errors) > 0 THEN errors END"
-        final = (f"WITH checked AS (SELECT * FROM read_parquet('{_literal(staged)}')),\nresults AS ({query})\n"
-                 f"SELECT {q(id_field)}, "
-                 f"CASE WHEN len(errors) > 0 THEN 'input_error' ELSE status END AS status, "
-                 + ", ".join(f"CASE WHEN len(errors) > 0 THEN {'NULL' if output_format == 'csv' else '[]'} "
-                             f"ELSE {shown[name]} END AS {name}" for name in lists)
-                 + f", {errors} AS errors\nFROM results")
-        copy_format = {"jsonl": "json", "csv": "csv", "parquet": "parquet"}[output_format]
-        connection.execute(f"COPY ({final}) TO '{_literal(output_path)}' (FORMAT {copy_format})")
+        source = _Source.open(connection, graph, input_path, input_format, id_field)
+        connection.create_function(FALLBACK_FUNCTION, source.run_row, ["BIGINT", source.raw_type], "VARCHAR",
+                                   side_effects=False)
+        query = sql_query(graph, DUCKDB, "checked", id_field, carry=("row", "outcome"))
+        final = _final_select(source.checked_relation(), query, id_field, output_format)
+        options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER true",
+                   "parquet": f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP}"}[output_format]
+        connection.execute(f"COPY ({final}) TO '{_literal(output_path)}' ({options})")
         return _summary(connection, output_path, output_format)
     except duckdb.Error as error:
         raise EngineError([f"DuckDB: {str(error).splitlines()[0]}"]) from None
     finally:
-        Path(staged).unlink(missing_ok=True)
+        connection.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def _literal(text: str) -> str:
     return text.replace("'", "''")
 
 
-def _raw_relation(connection, graph: ir.Graph, path: str, input_format: str, id_field: str) -> str:
-    """SQL giving per row: `row`, the id, and per input its text `value.<x>` and JSON kind `kind.<x>`."""
-    q = DUCKDB.quote
-    inputs = [i.name for i in graph.inputs]
-    if input_format == "jsonl":
-        # one parse per row: a list of paths extracts every input at once (a call per input would
-        # parse each line again per input, and DuckDB's per-chunk arena would grow to match)
-        keys = ", ".join(f"'{_literal(n)}'" for n in [*inputs, id_field])
-        paths = "[" + ", ".join(f"'$.\"{_literal(n)}\"'" for n in inputs) + "]"
-        columns = [f"json_extract_string(json, '$.\"{_literal(id_field)}\"') AS {q(id_field)}",
-                   f"list_filter(json_keys(json), lambda k: k NOT IN ({keys})) AS \"unknown keys\""]
-        for position, name in enumerate(inputs, start=1):
-            columns.append(f"\"values\"[{position}] AS {q('value.' + name)}")
-            columns.append(f"coalesce(kinds[{position}], 'NULL') AS {q('kind.' + name)}")
-        return (f"SELECT {', '.join(columns)} FROM (SELECT json, json_extract_string(json, {paths}) AS \"values\", "
-                f"json_type(json, {paths}) AS kinds FROM read_ndjson_objects('{_literal(path)}'))")
-    if input_format == "csv":
-        source = f"read_csv('{_literal(path)}', all_varchar = true, header = true)"
-    else:
-        source = f"read_parquet('{_literal(path)}')"
-    described = connection.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    names = [row[0] for row in described]
-    kinds = {row[0]: _kind_of_type(row[1]) for row in described} if input_format == "parquet" else {}
-    problems = [f"column `{n}` is not an input of this guideline (nor the id field `{id_field}`; choose another "
-                f"with --id)" for n in names if n != id_field and n not in inputs]
-    if problems:
-        raise EngineError(problems)
-    id_column = f"CAST({q(id_field)} AS VARCHAR)" if id_field in names else "CAST(NULL AS VARCHAR)"
-    columns = [f"{id_column} AS {q(id_field)}", "CAST([] AS VARCHAR[]) AS \"unknown keys\""]
-    for name in inputs:
-        if name in names:
-            columns.append(f"{q(name)} AS {q('value.' + name)}")
-            columns.append(f"CASE WHEN {q(name)} IS NULL THEN 'NULL' ELSE '{kinds.get(name, 'any')}' END "
-                           f"AS {q('kind.' + name)}")
-        else:
-            columns.append(f"CAST(NULL AS VARCHAR) AS {q('value.' + name)}")
-            columns.append(f"'NULL' AS {q('kind.' + name)}")
-    return f"SELECT {', '.join(columns)} FROM {source}"
+def _quote(name: str) -> str:
+    return DUCKDB.quote(name)
 
 
-def _kind_of_type(sql_type: str) -> str:
-    """A Parquet column's type as the JSON kind its values count as (so a text column is no number)."""
-    if sql_type == "BOOLEAN":
-        return "BOOLEAN"
-    if sql_type == "VARCHAR":
-        return "VARCHAR"
-    numeric = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-               "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
-    return "DOUBLE" if sql_type.startswith(numeric) else "other"
+def _final_select(checked: str, query: str, id_field: str, output_format: str) -> str:
+    """The query's results, with each Python-run row's outcome in its place, in the output's layout."""
+    q = _quote(id_field)
+
+    def pick(name: str) -> str:
+        return f"CASE WHEN outcome IS NULL THEN {name} ELSE outcome_.{name} END"
+
+    lists = {name: pick(name) for name in ("actions", "needs", "path")}
+    errors = "outcome_.errors"
+    if output_format == "csv":
+        lists = {name: f"array_to_string({value}, ' ')" for name, value in lists.items()}
+    elif output_format == "jsonl":
+        errors = f"CAST({errors} AS JSON)"
+    return (f"WITH checked AS ({checked}),\nresults AS ({query}),\n"
+            f"outcomes AS (SELECT *, from_json(outcome, '{OUTCOME_TYPE}') AS outcome_ FROM results)\n"
+            f"SELECT CASE WHEN outcome IS NULL THEN {q} ELSE outcome_.id END AS {q}, \"row\", "
+            f"{pick('status')} AS status, "
+            + ", ".join(f"{value} AS {name}" for name, value in lists.items())
+            + f", {errors} AS errors\nFROM outcomes")
 
 
-def _checked_relation(graph: ir.Graph, raw: str, id_field: str) -> str:
-    """SQL typing each input column (NULL when unknown or bad) and listing each row's problems in `errors`.
+class _Source:
+    """One input file as SQL: per row its number, its id, each input's typed value, and whether SQL can take it.
 
-    Each value is typed once (`typed.<x>`); the problems list is built only for rows that have one.
+    `checked_relation()` gives the columns the graph's query reads (the id, one column
+    per input, NULL when unknown), plus `row` and `outcome`: NULL for a row SQL takes,
+    else the Python engine's outcome for that row, as JSON (`run_row`, called by DuckDB
+    for those rows only).
     """
-    q = DUCKDB.quote
-    types = column_types(graph, DUCKDB)
-    typed_columns, bad, problems = [], [], []
-    for input_ in graph.inputs:
-        value, kind, declared = q("value." + input_.name), q("kind." + input_.name), input_.type
+
+    def __init__(self, graph: ir.Graph, id_field: str, where: str) -> None:
+        self.graph, self.id_field = graph, id_field
+        self.runner = batch.Runner(graph, id_field, decode_json=where == "line", documents=False, trace=False)
+        self.inputs = {i.name: i.type for i in graph.inputs}
+        self.source = ""  # SQL: `row`, the raw columns
+        self.raw_type: Any = "VARCHAR"  # the DuckDB type of the row handed to Python
+        self.raw = ""  # SQL: the row handed to Python
+        self.id_text = "CAST(NULL AS VARCHAR)"
+        self.typed: dict[str, str] = {}  # input → SQL of its value (when the row is taken)
+        self.takes: list[str] = []  # SQL conditions, all true for a row SQL takes
+
+    @staticmethod
+    def open(connection, graph: ir.Graph, path: str, input_format: str, id_field: str) -> _Source:
+        if not Path(path).is_file():
+            raise EngineError([f"cannot read `{path}`: no such file"])
+        opener = {"parquet": _ParquetSource, "csv": _CsvSource, "jsonl": _JsonLinesSource}[input_format]
+        return opener(connection, graph, path, id_field)
+
+    def checked_relation(self) -> str:
+        q = _quote
+        takes = " AND ".join(f"({t})" for t in self.takes) or "TRUE"
+        values = ", ".join(f"{self.typed.get(name, 'NULL')}::{_sql_type(declared)} AS {q(name)}"
+                           for name, declared in self.inputs.items())
+        return (f"SELECT \"row\", {self.id_text} AS {q(self.id_field)}, {values}, "
+                f"CASE WHEN NOT coalesce({takes}, FALSE) THEN {FALLBACK_FUNCTION}(\"row\", {self.raw}) END AS outcome "
+                f"FROM ({self.source})")
+
+    def run_row(self, number: int, raw: Any) -> str:
+        """The Python engine's outcome for one row SQL did not take, as JSON."""
+        outcome = self.runner.run_row(number, self.python_row(raw))
+        errors = (json.dumps([p.to_json() for p in outcome.problems], ensure_ascii=False)
+                  if outcome.problems else None)
+        return json.dumps({"id": None if outcome.id is None else str(outcome.id), "status": outcome.status,
+                           "actions": outcome.actions, "needs": outcome.needs, "path": outcome.path,
+                           "errors": errors}, ensure_ascii=False)
+
+    def python_row(self, raw: Any) -> Any:
+        """The row as the Python engine's reader gives it to its runner."""
+        return raw
+
+    # --- checks shared by the formats ------------------------------------------------------
+
+    def number_check(self, name: str, declared: ir.NumberType | ir.QuantityType, value: str) -> str:
+        """Type the input from `value` (a DECIMAL, NULL when not an exact number); SQL for "known and in range"."""
+        self.typed[name] = value
+        bounds = [f"{value} >= {number_text(declared.low)}" if declared.low is not None else None,
+                  f"{value} <= {number_text(declared.high)}" if declared.high is not None else None]
+        return " AND ".join([f"{value} IS NOT NULL", *filter(None, bounds)])
+
+
+def _exact_decimal(text: str, is_number: str = "TRUE") -> str:
+    """SQL: the number written in `text` as a DECIMAL when the facts table holds it exactly, else NULL."""
+    return f"CAST(CASE WHEN {is_number} AND regexp_full_match({text}, '{EXACT_NUMBER}') THEN {text} END AS {DECIMAL})"
+
+
+def _sql_type(declared: ir.Type) -> str:
+    if isinstance(declared, ir.BooleanType):
+        return "BOOLEAN"
+    if isinstance(declared, ir.EnumType):
+        return "VARCHAR"
+    return DECIMAL
+
+
+def _members(declared: ir.EnumType) -> str:
+    return ", ".join(f"'{_literal(m)}'" for m in declared.members)
+
+
+def _check_columns(graph: ir.Graph, names: Sequence[str], id_field: str) -> None:
+    try:
+        batch.check_columns(graph, names, id_field)
+    except batch.ColumnsError as error:
+        raise EngineError(error.problems) from None
+
+
+class _ParquetSource(_Source):
+    """Parquet: typed columns, so each check follows from the column's type."""
+
+    NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+
+    def __init__(self, connection, graph: ir.Graph, path: str, id_field: str) -> None:
+        super().__init__(graph, id_field, "row")
+        # the file's own column names (DESCRIBE would rename a repeated one), the schema's root first
+        names = [row[0] for row in connection.execute(
+            f"SELECT name FROM parquet_schema('{_literal(path)}')").fetchall()[1:]]
+        _check_columns(graph, names, id_field)
+        reader = f"read_parquet('{_literal(path)}', file_row_number = true)"
+        types = dict(connection.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {reader})")
+                     .fetchall())
+        q = _quote
+        columns = [n for n in names]
+        self.source = f"SELECT file_row_number + 1 AS \"row\", {', '.join(q(c) for c in columns)} FROM {reader}"
+        if id_field in types:
+            self.id_text = f"CAST({q(id_field)} AS VARCHAR)"
+            if not _id_prints_alike(types[id_field]):
+                self.takes.append(f"{q(id_field)} IS NULL")
+        import duckdb
+
+        self.raw_type = duckdb.struct_type({c: duckdb.sqltype(types[c]) for c in columns})
+        self.raw = "struct_pack(" + ", ".join(f"{q(c)} := {q(c)}" for c in columns) + ")"
+        for name, declared in self.inputs.items():
+            if name in types:
+                self._check(name, declared, types[name])
+
+    def _check(self, name: str, declared: ir.Type, column_type: str) -> None:
+        column = _quote(name)
+        if isinstance(declared, ir.BooleanType) and column_type == "BOOLEAN":
+            self.typed[name] = column
+        elif isinstance(declared, ir.EnumType) and column_type == "VARCHAR":
+            self.typed[name] = f"CASE WHEN {column} IN ({_members(declared)}) THEN {column} END"
+            self.takes.append(f"{column} IS NULL OR {column} IN ({_members(declared)})")
+        elif isinstance(declared, ir.NumberType | ir.QuantityType) and _numeric(column_type):
+            if _fits_exactly(column_type):  # integers and narrow decimals: a plain cast is exact
+                value = f"CAST({column} AS {DECIMAL})"
+            elif column_type in ("FLOAT", "DOUBLE"):  # a double stands for its shortest decimal, as in Python
+                value = _exact_decimal(f"CAST(CAST({column} AS DOUBLE) AS VARCHAR)")
+            else:
+                value = _exact_decimal(f"CAST({column} AS VARCHAR)")
+            self.takes.append(f"{column} IS NULL OR ({self.number_check(name, declared, value)})")
+        else:  # a column of another type: any value in it is a problem the Python checker words
+            self.typed[name] = "NULL"
+            self.takes.append(f"{column} IS NULL")
+
+    def python_row(self, raw: dict[str, Any]) -> dict[str, Any]:
+        # as `batch.read_parquet` gives a record: no nulls, decimals as exact numbers
+        return {name: batch._parquet_value(value) for name, value in raw.items() if value is not None}
+
+
+def _numeric(column_type: str) -> bool:
+    return column_type.startswith(("DECIMAL", "FLOAT", "DOUBLE", "HUGEINT", "UHUGEINT")) or \
+        column_type in _ParquetSource.NUMERIC
+
+
+def _fits_exactly(column_type: str) -> bool:
+    """Whether every value of the column converts exactly to DECIMAL(38, 12)."""
+    if column_type in _ParquetSource.NUMERIC:
+        return True
+    if column_type.startswith("DECIMAL("):
+        precision, scale = (int(part) for part in column_type[8:-1].split(","))
+        return scale <= 12 and precision - scale <= 26
+    return False
+
+
+def _id_prints_alike(column_type: str) -> bool:
+    """Whether DuckDB writes the id as Python's `str` does (text and integers; not doubles or decimals)."""
+    return column_type == "VARCHAR" or column_type in _ParquetSource.NUMERIC
+
+
+class _CsvSource(_Source):
+    """CSV: every cell is text, typed by the input as the Python engine types it (`batch._cell_value`)."""
+
+    def __init__(self, connection, graph: ir.Graph, path: str, id_field: str) -> None:
+        super().__init__(graph, id_field, "row")
+        try:
+            with open(path, encoding="utf-8", newline="") as stream:
+                header = next(csv.reader(stream), None) or []
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            raise EngineError([f"cannot read `{path}` as CSV: {error}"]) from None
+        _check_columns(graph, header, id_field)
+        if not header:
+            raise EngineError([f"`{path}` has no header line naming its columns"])
+        q = _quote
+        columns = "{" + ", ".join(f"'{_literal(c)}': 'VARCHAR'" for c in header) + "}"
+        # row_number() over the reader's order (kept): the record number, as the Python engine counts
+        # records (a blank line, which the Python engine counts and skips, DuckDB skips uncounted)
+        self.source = (f"SELECT row_number() OVER () AS \"row\", * FROM read_csv('{_literal(path)}', header = true, "
+                       f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {columns})")
+        if id_field in header:
+            self.id_text = f"NULLIF({q(id_field)}, '')"
+        self.raw = "to_json(struct_pack(" + ", ".join(f"{q(c)} := {q(c)}" for c in header) + "))"
+        for name, declared in self.inputs.items():
+            if name in header:
+                self._check(name, declared, q(name))
+
+    def _check(self, name: str, declared: ir.Type, cell: str) -> None:
+        empty = f"coalesce({cell}, '') = ''"
         if isinstance(declared, ir.BooleanType):
-            typed = f"CASE WHEN {kind} IN ('BOOLEAN', 'any') THEN TRY_CAST({value} AS BOOLEAN) END"
-            expected = "true or false"
+            self.typed[name] = f"CASE lower({cell}) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END"
+            self.takes.append(f"{empty} OR lower({cell}) IN ('true', 'false')")
         elif isinstance(declared, ir.EnumType):
-            members = ", ".join(f"'{_literal(m)}'" for m in declared.members)
-            text = f"CAST({value} AS VARCHAR)"
-            typed = f"CASE WHEN {kind} IN ('VARCHAR', 'any') AND {text} IN ({members}) THEN {text} END"
-            expected = "one of " + ", ".join(declared.members)
+            self.typed[name] = f"CASE WHEN {cell} IN ({_members(declared)}) THEN {cell} END"
+            self.takes.append(f"{empty} OR {cell} IN ({_members(declared)})")
         else:
-            number = f"TRY_CAST({value} AS {types[input_.name]})"
-            bounds = [f"{number} >= {number_text(declared.low)}" if declared.low is not None else None,
-                      f"{number} <= {number_text(declared.high)}" if declared.high is not None else None]
-            within = " AND ".join(b for b in bounds if b) or "TRUE"
-            typed = (f"CASE WHEN {kind} IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'any') AND {within} "
-                     f"THEN {number} END")
-            expected = _number_words(declared)
-        typed_columns.append(f"{typed} AS {q('typed.' + input_.name)}")
-        is_bad = f"({kind} <> 'NULL' AND {q('typed.' + input_.name)} IS NULL)"
-        bad.append(is_bad)
-        problems.append(f"CASE WHEN {is_bad} THEN "
-                        f"'$.{input_.name}: expected {_literal(expected)}, got ' || CAST({value} AS VARCHAR) END")
-    unknown = "list_transform(\"unknown keys\", lambda k: '$.' || k || ': not an input of this guideline')"
-    listed = f"list_filter(list_concat({unknown}, [{', '.join(problems)}]), lambda p: p IS NOT NULL)"
-    any_bad = " OR ".join(["len(\"unknown keys\") > 0", *bad])
-    errors = f"CASE WHEN {any_bad} THEN {listed} ELSE CAST([] AS VARCHAR[]) END"
-    values = [f"{q('typed.' + i.name)} AS {q(i.name)}" for i in graph.inputs]
-    typed_relation = f"SELECT *, {', '.join(typed_columns)} FROM ({raw})"
-    return f"SELECT {q(id_field)}, {', '.join(values)}, {errors} AS errors FROM ({typed_relation})"
+            self.takes.append(f"{empty} OR ({self.number_check(name, declared, _exact_decimal(cell))})")
+
+    def python_row(self, raw: str) -> dict[str, Any]:
+        cells = json.loads(raw)
+        return {name: cell if name == self.id_field else batch._cell_value(self.inputs[name], cell)
+                for name, cell in cells.items() if cell not in (None, "")}
 
 
-def _number_words(declared: ir.NumberType | ir.QuantityType) -> str:
-    unit = f" {declared.unit}" if isinstance(declared, ir.QuantityType) else ""
-    shown = {bound: number_text(bound).removesuffix(".0") for bound in (declared.low, declared.high) if bound is not None}
-    if declared.low is not None and declared.high is not None:
-        return f"a number from {shown[declared.low]} to {shown[declared.high]}{unit}"
-    if declared.low is not None:
-        return f"a number of at least {shown[declared.low]}{unit}"
-    if declared.high is not None:
-        return f"a number of at most {shown[declared.high]}{unit}"
-    return f"a number{unit}" if not unit else f"a number in{unit}"
+class _JsonLinesSource(_Source):
+    """JSON Lines: lines numbered here (split on `\\n` only), each parsed once by DuckDB into a map of its keys.
+
+    The map (`MAP(VARCHAR, JSON)`) holds each top-level value as JSON text, so the checks
+    read that text without parsing it again (a parse per input would cost memory per row).
+    A line that is not an object, not JSON, or repeats a key gives no map: Python words why.
+    """
+
+    def __init__(self, connection, graph: ir.Graph, path: str, id_field: str) -> None:
+        import pyarrow as pa
+
+        super().__init__(graph, id_field, "line")
+        schema = pa.schema([("row", pa.int64()), ("line", pa.string())])
+        connection.register("jsonl_lines", pa.RecordBatchReader.from_batches(schema, _numbered_lines(path, schema)))
+        allowed = "[" + ", ".join(f"'{_literal(n)}'" for n in [*self.inputs, id_field]) + "]"
+        self.source = (f"SELECT \"row\", line, CASE WHEN length(line) <= {FACTS_LIMIT} AND NOT "
+                       f"regexp_matches(line, '{LONG_NUMBER}') THEN TRY(CAST(CAST(line AS JSON) AS MAP(VARCHAR, JSON))) "
+                       f"END AS facts FROM jsonl_lines WHERE NOT regexp_full_match(line, '[ \\t\\n\\r\\x0b\\x0c]*')")
+        # an object whose keys are all inputs or the id (each once, or there would be no map)
+        self.takes.append(f"facts IS NOT NULL AND list_has_all({allowed}, map_keys(facts))")
+        identifier = self.value(id_field)
+        self.id_text = f"CASE WHEN starts_with({identifier}, '\"') THEN json_extract_string({identifier}, '$') " \
+                       f"ELSE {identifier} END"
+        self.takes.append(f"{identifier} IS NULL OR starts_with({identifier}, '\"') "
+                          f"OR regexp_full_match({identifier}, '0|-?[1-9][0-9]*')")  # Python's str() of the id
+        self.raw = "line"
+        for name, declared in self.inputs.items():
+            self._check(name, declared, self.value(name))
+
+    @staticmethod
+    def value(name: str) -> str:
+        """SQL: the JSON text of a top-level value (NULL when missing or null)."""
+        return f"CAST(facts['{_literal(name)}'] AS VARCHAR)"
+
+    def _check(self, name: str, declared: ir.Type, value: str) -> None:
+        if isinstance(declared, ir.BooleanType):
+            self.typed[name] = f"CASE {value} WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END"
+            self.takes.append(f"{value} IS NULL OR {value} IN ('true', 'false')")
+        elif isinstance(declared, ir.EnumType):  # a member as JSON text: its name in quotes
+            members = ", ".join(f"'\"{_literal(m)}\"'" for m in declared.members)
+            self.typed[name] = f"CASE WHEN {value} IN ({members}) THEN json_extract_string({value}, '$') END"
+            self.takes.append(f"{value} IS NULL OR {value} IN ({members})")
+        else:  # a quantity object (another unit) goes to the Python reader, which converts it exactly
+            self.takes.append(f"{value} IS NULL OR ({self.number_check(name, declared, _exact_decimal(value))})")
+
+
+def _numbered_lines(path: str, schema) -> Iterator:
+    """Record batches of (line number, text) for every line, split on `\\n` only, as `batch.read_jsonl` numbers them."""
+    import pyarrow as pa
+
+    number, rest = 1, b""
+    with open(path, "rb") as stream:
+        while True:
+            block = stream.read(JSONL_BLOCK)
+            if not block:
+                break
+            block = rest + block
+            end = block.rfind(b"\n") + 1  # a `\n` byte is never inside a UTF-8 character
+            rest = block[end:]
+            if end:
+                lines = block[:end - 1].decode("utf-8", errors="replace").split("\n")
+                yield pa.record_batch([pa.array(range(number, number + len(lines)), pa.int64()),
+                                       pa.array(lines, pa.string())], schema=schema)
+                number += len(lines)
+    if rest:
+        yield pa.record_batch([pa.array([number], pa.int64()),
+                               pa.array([rest.decode("utf-8", errors="replace")], pa.string())], schema=schema)
 
 
 def _summary(connection, output_path: str, output_format: str, shown_bad_rows: int = Summary.SHOWN_BAD_ROWS) -> Summary:
     """Counts read back from the written results (cheap next to running them)."""
-    source = {"jsonl": f"read_json('{_literal(output_path)}', format = 'newline_delimited')",
-              "csv": f"read_csv('{_literal(output_path)}', all_varchar = true, header = true)",
-              "parquet": f"read_parquet('{_literal(output_path)}')"}[output_format]
+    path = _literal(output_path)
+    source = {"jsonl": f"read_json('{path}', format = 'newline_delimited', columns = "
+                       "{'row': 'BIGINT', 'status': 'VARCHAR', 'actions': 'VARCHAR[]', 'errors': 'VARCHAR'})",
+              "csv": f"read_csv('{path}', all_varchar = true, header = true)",
+              "parquet": f"read_parquet('{path}')"}[output_format]
     actions = "string_split(actions, ' ')" if output_format == "csv" else "actions"
     summary = Summary()
     for status, count in connection.execute(f"SELECT status, count(*) FROM {source} GROUP BY status").fetchall():
         summary.statuses[status] = count
         summary.patients += count
+    # counted in order of first appearance, as the Python engine's counter meets them (ties keep that order)
     for action, count in connection.execute(
-            f"SELECT action, count(*) FROM (SELECT unnest({actions}) AS action FROM {source}) "
-            f"WHERE action <> '' GROUP BY action").fetchall():
+            f"SELECT action, count(*) FROM (SELECT \"row\", unnest({actions}) AS action, "
+            f"generate_subscripts({actions}, 1) AS position FROM {source}) "
+            f"WHERE action <> '' GROUP BY action ORDER BY min(\"row\"::BIGINT), min_by(position, \"row\"::BIGINT)").fetchall():
         summary.actions[action] = count
-    summary.bad_count = summary.statuses.get("input_error", 0)
-    errors = "from_json(errors, '[\"VARCHAR\"]')" if output_format == "csv" else "errors"
-    numbered = f"SELECT row_number() OVER () AS row_number, status, errors FROM {source}"  # output order is input order
-    for row, listed in connection.execute(f"SELECT row_number, {errors} FROM ({numbered}) "
-                                          f"WHERE status = 'input_error' ORDER BY 1 LIMIT {shown_bad_rows}").fetchall():
-        summary.bad_rows.append((row, tuple(_problem(row, text) for text in listed)))
+    summary.bad_count = summary.statuses.get(batch.INPUT_ERROR, 0)
+    for row, errors in connection.execute(
+            f"SELECT CAST(\"row\" AS BIGINT), errors FROM {source} WHERE status = '{batch.INPUT_ERROR}' "
+            f"ORDER BY 1 LIMIT {shown_bad_rows}").fetchall():
+        summary.bad_rows.append((row, tuple(FactProblem(**problem) for problem in json.loads(errors))))
     return summary
-
-
-def _problem(row: int, text: str) -> FactProblem:
-    where, _, message = text.partition(": ")
-    code = "CP0602" if message == "not an input of this guideline" else "CP0603"
-    return FactProblem(code, f"row {row}: {where}", message)
 

@@ -49,11 +49,20 @@ class Dialect:
     def quote(self, name: str) -> str:
         return f"{self.quote_char}{name.replace(self.quote_char, self.quote_char * 2)}{self.quote_char}"
 
-    def list_of(self, items: list[str]) -> str:
-        """A list of the non-NULL items, in order (each item a text expression or NULL)."""
-        elements = ", ".join([f"CAST(NULL AS {self.text_type})", *items])
+    def list_of(self, items: list[tuple[str, str]]) -> str:
+        """The names whose condition holds, in order, as a list (each item a name and a boolean SQL condition).
+
+        DuckDB masks a constant list (`list_where`, no lambda: the cheapest way there); Spark
+        filters an array of `CASE` values. A condition is never NULL here; COALESCE says so.
+        """
         if self.name == "duckdb":
-            return f"list_filter([{elements}], lambda v: v IS NOT NULL)"
+            if not items:
+                return f"CAST([] AS {self.text_type}[])"
+            names = ", ".join(f"'{name}'" for name, _ in items)
+            mask = ", ".join(f"COALESCE({condition}, FALSE)" for _, condition in items)
+            return f"list_where([{names}], [{mask}])"
+        elements = ", ".join([f"CAST(NULL AS {self.text_type})",
+                              *(f"CASE WHEN {condition} THEN '{name}' END" for name, condition in items)])
         return f"filter(array({elements}), v -> v IS NOT NULL)"
 
 
@@ -463,13 +472,10 @@ class _Builder:
     def _actions(self) -> str:
         actions = [n for n in self.graph.nodes if n.kind is ir.NodeKind.ACTION]
         actions.sort(key=lambda n: URGENCY_ORDER.index(n.urgency))  # stable: graph order within an urgency
-        return self.dialect.list_of([self._if_active(n.id) for n in actions])
+        return self.dialect.list_of([(n.id, self.active(n.id)) for n in actions])
 
     def _path(self) -> str:
-        return self.dialect.list_of([self._if_active(n.id) for n in self.graph.nodes])
-
-    def _if_active(self, node_id: str) -> str:
-        return f"CASE WHEN {self.active(node_id)} THEN '{node_id}' END"
+        return self.dialect.list_of([(n.id, self.active(n.id)) for n in self.graph.nodes])
 
     def _needs(self, decisions: list[ir.Node]) -> str:
         """An input is needed when it lies under an unknown part of a line that asks, of an active decision."""
@@ -484,7 +490,7 @@ class _Builder:
         items = []
         for input_ in self.graph.inputs:
             if askers[input_.name]:
-                items.append(f"CASE WHEN {' OR '.join(askers[input_.name])} THEN '{input_.name}' END")
+                items.append((input_.name, " OR ".join(askers[input_.name])))
         return self.dialect.list_of(items)
 
 
