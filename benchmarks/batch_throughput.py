@@ -68,8 +68,8 @@ spark.stop()
 def write_patients(graph, path: Path, count: int) -> None:
     import pyarrow.parquet as pq
 
-    from targets.runtime.facts import FactsError, parse_facts
-    from targets.sql.facts_table import facts_table
+    from carepath.targets.runtime.facts import FactsError, parse_facts
+    from carepath.targets.sql.facts_table import facts_table
     from tests.graph_strategies import random_patient
 
     rng, distinct = random.Random(2026), []
@@ -106,7 +106,7 @@ def main() -> None:
     arguments = parser.parse_args()
     engines = arguments.engines.split(",")
     from carepath import compile_file
-    from targets.sql.query import SPARK, export_sql
+    from carepath.targets.sql.query import SPARK, export_sql
 
     graph = compile_file(GUIDELINE)
     python_patients = min(arguments.python_patients or arguments.patients, arguments.patients)

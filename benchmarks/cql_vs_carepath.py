@@ -53,10 +53,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import carepath  # noqa: E402
-from compiler import exact_json, ir  # noqa: E402
-from targets.elm import elm_library  # noqa: E402
-from targets.json.export import graph_document  # noqa: E402
-from targets.runtime.facts import read_facts_text  # noqa: E402
+from carepath.compiler import exact_json, ir  # noqa: E402
+from carepath.targets.elm import elm_library  # noqa: E402
+from carepath.targets.json.export import graph_document  # noqa: E402
+from carepath.targets.runtime.facts import read_facts_text  # noqa: E402
 from tests.test_elm_conformance import kleene_reach, random_facts  # noqa: E402
 
 GUIDELINES = ("guidelines/leg_numbness_cramping.cpath", "examples/guidelines/dvt_wells.cpath")

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from carepath import compile_text  # noqa: E402
-from targets.runtime.compiled import execute_generated  # noqa: E402
-from targets.runtime.execute import execute  # noqa: E402
-from targets.runtime.facts import FactsError, parse_facts  # noqa: E402
+from carepath.targets.runtime.compiled import execute_generated  # noqa: E402
+from carepath.targets.runtime.execute import execute  # noqa: E402
+from carepath.targets.runtime.facts import FactsError, parse_facts  # noqa: E402
 from tests.graph_strategies import random_patient  # noqa: E402
 from tests.runtime_guidelines import VASCULAR  # noqa: E402
 

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import targets.flowchart.chart as chart_model  # noqa: E402
-from targets.graphviz import run_dot, to_dot  # noqa: E402
+import carepath.targets.flowchart.chart as chart_model  # noqa: E402
+from carepath.targets.graphviz import run_dot, to_dot  # noqa: E402
 from tests.flowchart_graphs import generated_guideline  # noqa: E402
 
 REFERENCE = ROOT / "guidelines" / "leg_numbness_cramping.cpath"

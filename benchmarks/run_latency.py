@@ -26,9 +26,9 @@ from pathlib import Path
 import attrs
 
 from carepath import compile_file, run
-from targets.runtime.compiled import execute_generated
-from targets.runtime.execute import execute
-from targets.runtime.facts import parse_facts
+from carepath.targets.runtime.compiled import execute_generated
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import parse_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDELINE = ROOT / "guidelines" / "leg_numbness_cramping.cpath"

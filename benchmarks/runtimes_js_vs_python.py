@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from carepath import compile_file  # noqa: E402
-from targets.json.export import export_graph, graph_document  # noqa: E402
-from targets.json.load import load_graph_text  # noqa: E402
-from targets.runtime.execute import execute  # noqa: E402
-from targets.runtime.facts import FactsError, parse_facts  # noqa: E402
+from carepath.targets.json.export import export_graph, graph_document  # noqa: E402
+from carepath.targets.json.load import load_graph_text  # noqa: E402
+from carepath.targets.runtime.execute import execute  # noqa: E402
+from carepath.targets.runtime.facts import FactsError, parse_facts  # noqa: E402
 from tests.graph_strategies import random_patient  # noqa: E402
 
 

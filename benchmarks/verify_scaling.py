@@ -55,8 +55,8 @@ def generate(nodes: int) -> str:
 
 def measure(nodes: int) -> tuple[int, float, float, int]:
     from carepath import compile_text
-    from compiler.logic import prover
-    from compiler.passes.verify_logic import logic_findings
+    from carepath.compiler.logic import prover
+    from carepath.compiler.passes.verify_logic import logic_findings
 
     text = generate(nodes)
     started = time.perf_counter()

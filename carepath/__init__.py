@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "__version__": "compiler",
+    "__version__": "carepath.compiler",
     "CompileError": "carepath.diagnostics",
     "Diagnostic": "carepath.diagnostics",
     "compile_file": "carepath.api",

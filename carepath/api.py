@@ -13,11 +13,11 @@ from pathlib import Path
 
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import CompileError, Diagnostic, Sink, file_span
-from compiler.passes.load import SourceFile
-from compiler.pipeline import ADVISORY_PASSES, PASSES, UNVERIFIED_PASSES, run_passes
-from compiler.reading import SOURCE_LIMIT, read_text
+from carepath.compiler.passes.load import SourceFile
+from carepath.compiler.pipeline import ADVISORY_PASSES, PASSES, UNVERIFIED_PASSES, run_passes
+from carepath.compiler.reading import SOURCE_LIMIT, read_text
 
 
 @frozen
@@ -68,9 +68,9 @@ def check_graph_file(path: str | Path, *, verify_logic: bool = True) -> Checked:
     at the source positions the graph records; the source texts are attached when
     those files are at hand, so the carets can be drawn.
     """
-    from compiler.passes.verify_logic import verify_logic as logic_pass
-    from compiler.passes.verify_structure import verify_structure
-    from targets.json.load import load_graph_file
+    from carepath.compiler.passes.verify_logic import verify_logic as logic_pass
+    from carepath.compiler.passes.verify_structure import verify_structure
+    from carepath.targets.json.load import load_graph_file
 
     try:
         graph = load_graph_file(path)

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ERROR_PAGES = Path(__file__).resolve().parents[1] / "docs" / "errors"
+_HERE = Path(__file__).resolve().parent
+# An installed wheel carries the pages as `carepath/docs/errors/`; the source tree (and
+# an editable install) keeps them in the repository's `docs/errors/`.
+ERROR_PAGES = next((folder for folder in (_HERE / "docs" / "errors", _HERE.parent / "docs" / "errors")
+                    if folder.is_dir()), _HERE / "docs" / "errors")
 
 
 def error_page(code: str) -> str | None:

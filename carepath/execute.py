@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compiler import ir
-from targets.runtime.compiled import DEFAULT_EXECUTOR, executor as executor_named
-from targets.runtime.facts import Facts, FactsError, parse_facts
-from targets.runtime.result import RunResult
+from carepath.compiler import ir
+from carepath.targets.runtime.compiled import DEFAULT_EXECUTOR, executor as executor_named
+from carepath.targets.runtime.facts import Facts, FactsError, parse_facts
+from carepath.targets.runtime.result import RunResult
 
 __all__ = ["Facts", "FactsError", "RunResult", "run"]
 

@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from compiler import exact_json
+from carepath.compiler import exact_json
 from carepath.diagnostics import Diagnostic
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compiler import ir
-from targets.flowchart import Highlight
-from targets.runtime.facts import Facts
-from targets.runtime.result import RunResult
+from carepath.compiler import ir
+from carepath.targets.flowchart import Highlight
+from carepath.targets.runtime.facts import Facts
+from carepath.targets.runtime.result import RunResult
 
 FORMATS = ("svg", "png", "pdf", "dot", "mmd")
 
@@ -42,8 +42,8 @@ def render_flowchart(
     (Graphviz formats) or `MermaidError` (`mmd`) for a chart that cannot be drawn.
     """
     from carepath.execute import run
-    from targets.graphviz import render
-    from targets.mermaid import to_mermaid
+    from carepath.targets.graphviz import render
+    from carepath.targets.mermaid import to_mermaid
 
     highlight = None if facts is None else highlight_of(graph, run(graph, facts))
     if fmt == "mmd":

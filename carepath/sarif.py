@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
-from compiler import __version__
-from compiler.codes import CODES
+from carepath.compiler import __version__
+from carepath.compiler.codes import CODES
 from carepath.diagnostics import Diagnostic
 
 from carepath.error_pages import error_page

@@ -17,7 +17,7 @@ import secrets
 from fractions import Fraction
 from typing import Any
 
-from compiler.ir import number_text
+from carepath.compiler.ir import number_text
 
 MAX_PLAIN_DIGITS = 15
 

@@ -15,15 +15,15 @@ import gc
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Sink
-from compiler.passes.check_codes import check_codes
-from compiler.passes.check_types import check_types
-from compiler.passes.load import SourceFile, load
-from compiler.passes.lower import lower
-from compiler.passes.resolve import resolve
-from compiler.passes.verify_logic import verify_logic
-from compiler.passes.verify_structure import verify_structure
+from carepath.compiler.passes.check_codes import check_codes
+from carepath.compiler.passes.check_types import check_types
+from carepath.compiler.passes.load import SourceFile, load
+from carepath.compiler.passes.lower import lower
+from carepath.compiler.passes.resolve import resolve
+from carepath.compiler.passes.verify_logic import verify_logic
+from carepath.compiler.passes.verify_structure import verify_structure
 
 Pass = Callable[[Any, Sink], Any]
 

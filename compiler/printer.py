@@ -21,8 +21,8 @@ from fractions import Fraction
 
 from attrs import frozen
 
-from compiler import ir
-from compiler.semantics import Num
+from carepath.compiler import ir
+from carepath.compiler.semantics import Num
 
 COMPARISON_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "=", "!=": "≠"}
 NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}

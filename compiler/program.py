@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from attrs import define, field
 
-from dsl import ast
+from carepath.dsl import ast
 
 
 @define

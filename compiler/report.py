@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from compiler import exact_json
+from carepath.compiler import exact_json
 from carepath.diagnostics import Diagnostic
-from compiler.terminal import escape_controls
+from carepath.compiler.terminal import escape_controls
 
 
 def render(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str], style: str = "human") -> str:

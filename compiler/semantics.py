@@ -26,7 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 
 T = TypeVar("T")  # a three-valued truth in some logic
 B = TypeVar("B")  # a two-valued condition in the same logic

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from dsl import ast
-from dsl.parser import parse
+from carepath.dsl import ast
+from carepath.dsl.parser import parse
 
 INDENT = "  "
 WIDTH = 96  # longer references, defines and scenario facts continue on the next line

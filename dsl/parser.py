@@ -17,10 +17,10 @@ from attrs import frozen
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from dsl import ast
+from carepath.dsl import ast
 from carepath.diagnostics import Span
-from dsl.syntax_errors import EXAMPLES, describe_expected, refine
-from dsl.transform import ToAst
+from carepath.dsl.syntax_errors import EXAMPLES, describe_expected, refine
+from carepath.dsl.transform import ToAst
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 from attrs import evolve
 from lark import Token, Transformer, v_args
 
-from dsl import ast
+from carepath.dsl import ast
 from carepath.diagnostics import Span
 
 

@@ -23,7 +23,7 @@ def guideline(body: str, *, header: str = 'guideline demo "Demo" version "1.0.0"
 def compile_ok():
     """Compile text that must be clean; fail the test with the rendered diagnostics otherwise."""
     from carepath import CompileError, compile_text
-    from compiler.report import render
+    from carepath.compiler.report import render
 
     def run(text: str):
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from compiler import ir
+from carepath.compiler import ir
 from tests.ir_build import graph, node
 
 N = ir.NodeKind

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fractions import Fraction
 
-from compiler import exact_json, ir, units
+from carepath.compiler import exact_json, ir, units
 
 # Quantity units the random graphs declare, each with units its facts may come in.
 UNIT_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -230,7 +230,7 @@ def random_patient(graph: ir.Graph, rng: random.Random, invalid_rate: float = 0.
 
 
 def _in_other_unit(rng: random.Random, value: float, unit: str) -> dict:
-    from compiler.units import convert
+    from carepath.compiler.units import convert
 
     other = rng.choice(UNIT_VARIANTS.get(unit, (unit,)))
     converted = convert(value, unit, other)

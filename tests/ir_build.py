@@ -11,7 +11,7 @@ from typing import Any
 
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 
 
 @frozen

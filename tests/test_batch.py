@@ -177,7 +177,7 @@ def test_an_unknown_extension_asks_for_the_format(vascular, tmp_path):
 
 
 def test_two_workers_give_the_results_of_one(vascular, tmp_path, monkeypatch):
-    from targets.runtime import batch
+    from carepath.targets.runtime import batch
 
     monkeypatch.setattr(batch, "CHUNK", 7)  # many chunks in flight across the workers
     rows = [{**PATIENTS[n % len(PATIENTS)], "id": f"p{n}"} for n in range(200)]
@@ -192,7 +192,7 @@ def test_two_workers_give_the_results_of_one(vascular, tmp_path, monkeypatch):
 def test_rows_are_read_only_a_bounded_distance_ahead_of_the_results_written(vascular, monkeypatch, jobs):
     """Constant memory: the reader never runs more than a few chunks ahead of the writer."""
     from carepath import compile_file
-    from targets.runtime import batch
+    from carepath.targets.runtime import batch
 
     monkeypatch.setattr(batch, "CHUNK", 10)
     graph = compile_file(vascular)
@@ -323,7 +323,7 @@ def test_the_duckdb_engine_agrees_on_random_patients_with_bad_facts_and_other_un
     import random
 
     from carepath import compile_file
-    from compiler import exact_json
+    from carepath.compiler import exact_json
     from tests.graph_strategies import random_patient
 
     guideline = Path(__file__).resolve().parent.parent / "guidelines/leg_numbness_cramping.cpath"
@@ -341,7 +341,7 @@ def test_the_duckdb_engine_agrees_on_random_patients_with_bad_facts_and_other_un
 def test_rows_in_declared_units_never_leave_sql(vascular, tmp_path, monkeypatch, suffix):
     """The Python hand-over is for rows SQL cannot take; clean rows must not pay for it."""
     from carepath import compile_file
-    from targets.sql import engine
+    from carepath.targets.sql import engine
 
     def refuse(self, number, raw):
         raise AssertionError(f"row {number} was handed to Python")
@@ -356,7 +356,7 @@ def test_rows_in_declared_units_never_leave_sql(vascular, tmp_path, monkeypatch,
 def test_the_exported_sql_runs_in_duckdb(vascular, tmp_path):
     import duckdb
 
-    from targets.sql.facts_table import facts_table
+    from carepath.targets.sql.facts_table import facts_table
 
     out = tmp_path / "g.sql"
     result = invoke("export", vascular, "--format", "sql", "-o", out)

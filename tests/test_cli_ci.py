@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from carepath.api import check_text
 from carepath.cli import main
-from targets.json.export import export_graph
+from carepath.targets.json.export import export_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"

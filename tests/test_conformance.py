@@ -25,11 +25,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from carepath import compile_text
-from compiler import exact_json, ir, units
-from targets.json.export import export_graph, graph_document
-from targets.json.load import load_graph, load_graph_text
-from targets.runtime.execute import execute
-from targets.runtime.facts import FactsError, parse_facts
+from carepath.compiler import exact_json, ir, units
+from carepath.targets.json.export import export_graph, graph_document
+from carepath.targets.json.load import load_graph, load_graph_text
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import FactsError, parse_facts
 from tests.graph_strategies import UNIT_VARIANTS, graphs, random_patient
 
 ROOT = Path(__file__).resolve().parent.parent

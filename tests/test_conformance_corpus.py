@@ -16,13 +16,13 @@ from fractions import Fraction
 import pytest
 import z3
 
-from compiler import exact_json, ir
-from compiler.logic.encode import Encoder, Inputs, rational
-from compiler.logic.reach import Activation
-from targets.json.export import graph_document
-from targets.json.load import load_graph
-from targets.runtime.execute import execute
-from targets.runtime.facts import parse_facts
+from carepath.compiler import exact_json, ir
+from carepath.compiler.logic.encode import Encoder, Inputs, rational
+from carepath.compiler.logic.reach import Activation
+from carepath.targets.json.export import graph_document
+from carepath.targets.json.load import load_graph
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import parse_facts
 from tests.conformance.corpus import CORPUS, Case, cases, compile_case, json_facts
 from tests.test_conformance import NODE, JsRuntime, comparable
 

@@ -31,10 +31,10 @@ from click.testing import CliRunner
 
 from carepath import CompileError, compile_text
 from carepath.cli import main
-from compiler.codes import CODES
-from compiler.report import render, summary
-from dsl.format import format_text
-from dsl.parser import ParseFailed, parse
+from carepath.compiler.codes import CODES
+from carepath.compiler.report import render, summary
+from carepath.dsl.format import format_text
+from carepath.dsl.parser import ParseFailed, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

@@ -28,12 +28,12 @@ from pathlib import Path
 import pytest
 
 from carepath import compile_text
-from compiler import ir, units
-from targets.elm import elm_library, reach_name, recommend_name
-from targets.elm.numbers import decimal_text, exact, terminates
-from targets.runtime.execute import execute
-from targets.runtime.expressions import Compiler, Env
-from targets.runtime.facts import read_facts_text
+from carepath.compiler import ir, units
+from carepath.targets.elm import elm_library, reach_name, recommend_name
+from carepath.targets.elm.numbers import decimal_text, exact, terminates
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.expressions import Compiler, Env
+from carepath.targets.runtime.facts import read_facts_text
 from tests.conftest import guideline
 from tests.graph_strategies import UNIT_VARIANTS
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from carepath import CompileError, compile_file
-from compiler.report import render
+from carepath.compiler.report import render
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "errors"

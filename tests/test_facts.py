@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carepath import compile_text
-from targets.runtime.execute import execute
-from targets.runtime.facts import FactsError, parse_facts, read_facts_text
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import FactsError, parse_facts, read_facts_text
 from tests.conftest import guideline
 
 UNITS = guideline("""

@@ -21,10 +21,10 @@ from fhir.resources.R4B.plandefinition import PlanDefinition
 
 from carepath import compile_text
 from carepath.cli import main
-from compiler import ir
-from targets.elm import elm_library
-from targets.fhir.checks import check_bundle
-from targets.fhir.plandefinition import export_fhir, fhir_bundle, fhir_id
+from carepath.compiler import ir
+from carepath.targets.elm import elm_library
+from carepath.targets.fhir.checks import check_bundle
+from carepath.targets.fhir.plandefinition import export_fhir, fhir_bundle, fhir_id
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "guidelines/leg_numbness_cramping.cpath"

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from carepath import compile_file
 from carepath.cli import main
-from targets.fhir.patient import AMBIGUOUS, IGNORED, REFUSED, USED, BundleError, bundle_facts, read_bundle_text
+from carepath.targets.fhir.patient import AMBIGUOUS, IGNORED, REFUSED, USED, BundleError, bundle_facts, read_bundle_text
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "guidelines/leg_numbness_cramping.cpath"

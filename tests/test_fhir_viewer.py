@@ -23,9 +23,9 @@ from click.testing import CliRunner
 
 from carepath import compile_file, compile_text
 from carepath.cli import main
-from targets.fhir.patient import BundleError, bundle_facts, facts_reader_refusal, read_bundle_text
-from targets.html import to_html
-from targets.json.export import export_graph
+from carepath.targets.fhir.patient import BundleError, bundle_facts, facts_reader_refusal, read_bundle_text
+from carepath.targets.html import to_html
+from carepath.targets.json.export import export_graph
 from tests import browser
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from compiler import ir
-from targets.flowchart import Highlight
-from targets.graphviz import to_dot
-from targets.mermaid import to_mermaid
+from carepath.compiler import ir
+from carepath.targets.flowchart import Highlight
+from carepath.targets.graphviz import to_dot
+from carepath.targets.mermaid import to_mermaid
 from tests import flowchart_graphs
 
 GOLDEN = Path(__file__).parent / "golden"

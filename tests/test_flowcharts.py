@@ -14,13 +14,13 @@ from attrs import evolve as attrs_evolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler import ir
+from carepath.compiler import ir
 from tests.ir_build import graph, node
-from targets.flowchart import Highlight, build_chart, format_expr, humanize
-from targets.flowchart.chart import Part, SectionUnknown, State, wrap_guard
-from targets.graphviz import RenderError, render, to_dot
-from targets.graphviz.pages import section_parts
-from targets.mermaid import MermaidError, escape, to_mermaid
+from carepath.targets.flowchart import Highlight, build_chart, format_expr, humanize
+from carepath.targets.flowchart.chart import Part, SectionUnknown, State, wrap_guard
+from carepath.targets.graphviz import RenderError, render, to_dot
+from carepath.targets.graphviz.pages import section_parts
+from carepath.targets.mermaid import MermaidError, escape, to_mermaid
 from tests.flowchart_graphs import HOSTILE_TEXT, claudication, hostile
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")

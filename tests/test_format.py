@@ -11,8 +11,8 @@ from hypothesis import given
 
 from carepath import compile_text
 from carepath.cli import main
-from dsl.format import find_comments, format_text
-from dsl.parser import ParseFailed, parse
+from carepath.dsl.format import find_comments, format_text
+from carepath.dsl.parser import ParseFailed, parse
 from tests.test_grammar_property import PROGRAMS
 
 ROOT = Path(__file__).resolve().parents[1]

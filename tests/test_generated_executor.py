@@ -31,12 +31,12 @@ from hypothesis import given, settings, strategies as st
 
 import carepath
 from carepath.cli import main
-from compiler import ir
-from targets.json.load import load_graph
-from targets.runtime.compiled import compiled, execute_generated, executor
-from targets.runtime.execute import execute
-from targets.runtime.facts import FactsError, parse_facts
-from targets.runtime.generate import generate
+from carepath.compiler import ir
+from carepath.targets.json.load import load_graph
+from carepath.targets.runtime.compiled import compiled, execute_generated, executor
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import FactsError, parse_facts
+from carepath.targets.runtime.generate import generate
 from tests.conformance.corpus import json_facts
 from tests.graph_strategies import graphs, random_patient
 from tests.runtime_guidelines import VASCULAR

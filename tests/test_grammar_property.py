@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 from lark import Lark
 
 from carepath import CompileError, compile_text
-from dsl.parser import GRAMMAR, ParseFailed, parse
+from carepath.dsl.parser import GRAMMAR, ParseFailed, parse
 from tests.text_strategies import KEYWORDS_DRAWN, expressions, guideline_texts
 
 PROGRAMS = guideline_texts()

@@ -19,9 +19,9 @@ from hypothesis import given
 
 from carepath import CompileError, compile_file, compile_text
 from carepath.cli import main
-from compiler import exact_json, ir
-from targets.json.export import FORMAT, export_graph, graph_document, to_json_value
-from targets.json.load import load_graph, load_graph_file, load_graph_text, schema
+from carepath.compiler import exact_json, ir
+from carepath.targets.json.export import FORMAT, export_graph, graph_document, to_json_value
+from carepath.targets.json.load import load_graph, load_graph_file, load_graph_text, schema
 from tests.graph_strategies import graphs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,7 +240,7 @@ def test_graph_json_is_accepted_by_render(tmp_path):
 
 
 def test_every_expression_and_type_class_has_a_schema_definition():
-    from targets.json.export import TAGS
+    from carepath.targets.json.export import TAGS
 
     definitions = schema()["$defs"]
     assert {tag for key, tag in TAGS.values() if key == "expr"} == set(definitions["expr"]["properties"]["expr"]["enum"])
@@ -280,7 +280,7 @@ def test_schema_lists_exactly_the_fields_of_every_ir_class():
     """An IR field added or renamed without the schema (or the other way round) fails here."""
     import attrs
 
-    from targets.json.export import TAGS, _snake_case
+    from carepath.targets.json.export import TAGS, _snake_case
 
     definitions = schema()["$defs"]
     checked = []

@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carepath.api import compile_file
-from compiler.jsonread import read_json
-from targets.json.export import export_graph
-from targets.json.load import FORMAT, _compiled_schema, _strict_schema, _with_float_numbers, load_graph
+from carepath.compiler.jsonread import read_json
+from carepath.targets.json.export import export_graph
+from carepath.targets.json.load import FORMAT, _compiled_schema, _strict_schema, _with_float_numbers, load_graph
 from tests.budget import examples
 
 GUIDELINE = "tests/conformance/guidelines/wells_score.cpath"

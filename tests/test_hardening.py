@@ -14,10 +14,10 @@ from fractions import Fraction
 import pytest
 
 from carepath.files import OutputRefused, write_atomically
-from compiler import units
-from compiler.jsonread import JsonReadError, nesting_depth, read_json
-from compiler.reading import read_text
-from compiler.terminal import escape_controls
+from carepath.compiler import units
+from carepath.compiler.jsonread import JsonReadError, nesting_depth, read_json
+from carepath.compiler.reading import read_text
+from carepath.compiler.terminal import escape_controls
 
 
 def problems(text: str, **options) -> list[tuple[str, str]]:

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carepath.diagnostics import CompileError
-from targets.graphviz import render, to_dot
-from targets.json.export import export_graph
-from targets.json.load import load_graph_text
-from targets.mermaid import to_mermaid
+from carepath.targets.graphviz import render, to_dot
+from carepath.targets.json.export import export_graph
+from carepath.targets.json.load import load_graph_text
+from carepath.targets.mermaid import to_mermaid
 from tests.flowchart_graphs import claudication
 
 DOCUMENT = json.loads(export_graph(claudication(), spans=False))

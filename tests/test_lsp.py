@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from carepath.api import check_text
-from dsl.format import format_text
+from carepath.dsl.format import format_text
 from tests.lsp_client import LspClient, ResponseError
 
 HERE = Path(__file__).parent / "lsp"

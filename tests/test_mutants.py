@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from carepath import CompileError, compile_text
-from targets.runtime.scenarios import run_scenarios
+from carepath.targets.runtime.scenarios import run_scenarios
 
 REFERENCE = Path(__file__).resolve().parents[1] / "guidelines" / "leg_numbness_cramping.cpath"
 

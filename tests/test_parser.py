@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from dsl import ast
-from dsl.parser import ParseFailed, lark_parser, parse
+from carepath.dsl import ast
+from carepath.dsl.parser import ParseFailed, lark_parser, parse
 
 
 def items(text: str):
@@ -228,7 +228,7 @@ def test_unexpected_end_of_file_points_past_the_last_line():
 def test_grammar_is_strict_lalr_without_conflicts():
     from lark import Lark
 
-    from dsl.parser import GRAMMAR
+    from carepath.dsl.parser import GRAMMAR
 
     Lark(GRAMMAR.read_text(), parser="lalr", strict=True, start="module")  # raises on any conflict
     assert lark_parser().options.parser == "lalr"
@@ -255,7 +255,7 @@ def test_parentheses_group_and_leave_no_trace():
 
 
 def test_nesting_beyond_the_limit_is_a_located_error():
-    from dsl.parser import MAX_DEPTH
+    from carepath.dsl.parser import MAX_DEPTH
 
     with pytest.raises(ParseFailed) as failure:
         parse("define d: " + "(" * (MAX_DEPTH + 5) + "x" + ")" * (MAX_DEPTH + 5), "f.cpath")

@@ -9,11 +9,11 @@ on the merged facts; an unknown patient is a located diagnostic with a suggestio
 from __future__ import annotations
 
 from carepath.api import check_text
-from dsl.format import format_text
-from dsl.parser import parse
-from targets.json.export import export_graph
-from targets.json.load import load_graph_text
-from targets.runtime.scenarios import run_scenarios
+from carepath.dsl.format import format_text
+from carepath.dsl.parser import parse
+from carepath.targets.json.export import export_graph
+from carepath.targets.json.load import load_graph_text
+from carepath.targets.runtime.scenarios import run_scenarios
 from tests.conftest import guideline
 
 QUOTE = "If the patient smokes, advise cessation."

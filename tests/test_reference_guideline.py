@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from carepath import compile_file
-from compiler import ir
+from carepath.compiler import ir
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDELINE = ROOT / "guidelines" / "leg_numbness_cramping.cpath"

@@ -200,7 +200,7 @@ def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, paper, siz
     from pypdf import PdfReader
 
     from carepath import compile_file
-    from targets.graphviz.pages import MIN_SCALE
+    from carepath.targets.graphviz.pages import MIN_SCALE
 
     graph = compile_file(REFERENCE)
     out = tmp_path / "chart.pdf"

@@ -21,11 +21,11 @@ from click.testing import CliRunner
 from carepath import compile_file
 from carepath.api import check_text
 from carepath.cli import main
-from compiler import ir
-from compiler.logic.conditions import ReachConditions
-from targets.review import build_review
-from targets.review.render import render_html, render_json, render_markdown
-from targets.review.sources import coverage, sentences
+from carepath.compiler import ir
+from carepath.compiler.logic.conditions import ReachConditions
+from carepath.targets.review import build_review
+from carepath.targets.review.render import render_html, render_json, render_markdown
+from carepath.targets.review.sources import coverage, sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDELINE = ROOT / "guidelines" / "leg_numbness_cramping.cpath"

@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carepath import compile_text, run
-from compiler import ir
-from compiler.printer import number_display
-from targets.runtime.execute import execute, plan_for
-from compiler.semantics import Num
-from targets.runtime.expressions import Compiler, Env
+from carepath.compiler import ir
+from carepath.compiler.printer import number_display
+from carepath.targets.runtime.execute import execute, plan_for
+from carepath.compiler.semantics import Num
+from carepath.targets.runtime.expressions import Compiler, Env
 from tests.runtime_guidelines import VASCULAR, any_guideline, policy_guideline
 
 T, F, U = True, False, None
@@ -260,7 +260,7 @@ def test_property_adding_facts_never_removes_an_action_and_a_complete_run_is_fin
 
 
 def test_doses_appear_in_the_result_and_the_report():
-    from targets.runtime.report import render_text
+    from carepath.targets.runtime.report import render_text
 
     graph = graph_of(
         """\

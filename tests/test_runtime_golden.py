@@ -15,7 +15,7 @@ import click
 import pytest
 
 from carepath import compile_text, run
-from targets.runtime.report import render_text
+from carepath.targets.runtime.report import render_text
 from tests.runtime_guidelines import VASCULAR
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "runtime"

@@ -8,9 +8,9 @@ import attrs
 import pytest
 
 from carepath import compile_text
-from compiler import ir
-from targets.runtime.junit import Suite, junit_xml
-from targets.runtime.scenarios import coverage, run_scenarios
+from carepath.compiler import ir
+from carepath.targets.runtime.junit import Suite, junit_xml
+from carepath.targets.runtime.scenarios import coverage, run_scenarios
 from tests.runtime_guidelines import VASCULAR
 
 SCENARIOS = '''
@@ -79,7 +79,7 @@ def test_coverage_lists_what_no_scenario_reaches(graph):
 
 
 def test_full_coverage_is_100_percent(graph):
-    from targets.runtime.execute import execute
+    from carepath.targets.runtime.execute import execute
 
     patients = [
         {"pulses": "absent", "unilateral": True, "smoker": True, "diabetic": True, "relief": 5},

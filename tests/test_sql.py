@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from targets.runtime.execute import execute
-from targets.runtime.facts import FactsError, parse_facts
-from targets.sql.facts_table import exact_decimal, facts_table
-from targets.sql.query import DUCKDB, SPARK, number_text, sql_query
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import FactsError, parse_facts
+from carepath.targets.sql.facts_table import exact_decimal, facts_table
+from carepath.targets.sql.query import DUCKDB, SPARK, number_text, sql_query
 from tests.graph_strategies import graphs, random_patient
 
 duckdb = pytest.importorskip("duckdb")

@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from targets.sql.facts_table import facts_table
+from carepath.targets.sql.facts_table import facts_table
 from tests.graph_strategies import graphs
 from tests.test_sql import assert_same, expected, random_patients, reference_cases
 
@@ -56,7 +56,7 @@ def spark():
 
 
 def run_spark(spark, graph, patients) -> list[tuple]:
-    from targets.sql.query import SPARK, sql_query
+    from carepath.targets.sql.query import SPARK, sql_query
 
     spark.createDataFrame(facts_table(graph, patients)).createOrReplaceTempView("facts")
     rows = spark.sql(sql_query(graph, SPARK)).collect()

@@ -53,7 +53,7 @@ def test_decision_edges_carry_branch_indices_and_otherwise(compile_ok):
 def test_graph_records_source_hash_and_compiler_version(compile_ok):
     import hashlib
 
-    from compiler import __version__
+    from carepath.compiler import __version__
 
     graph = compile_ok(CHAIN)
     assert graph.source_sha256 == hashlib.sha256(CHAIN.encode()).hexdigest()

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from compiler import ir, units
+from carepath.compiler import ir, units
 from tests.conftest import guideline
 
 

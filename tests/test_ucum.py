@@ -10,9 +10,9 @@ import pytest
 
 import carepath
 from carepath.api import check_text
-from compiler import units
-from dsl import ast
-from dsl.parser import parse
+from carepath.compiler import units
+from carepath.dsl import ast
+from carepath.dsl.parser import parse
 
 CLINICAL_UNITS = ["/min", "1/min", "{beats}/min", "10*9/L", "mL/min/{1.73_m2}", "Cel", "[degF]", "mm[Hg]",
                   "kg/m2", "%", "[IU]/L", "10*3/uL", "mmol/L", "mg/dL", "a", "wk", "kPa", "ug/L"]

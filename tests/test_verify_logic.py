@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from carepath import CompileError, compile_text
-from compiler.report import render, summary
-from targets.runtime.execute import execute
-from targets.runtime.facts import parse_facts
+from carepath.compiler.report import render, summary
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.facts import parse_facts
 from tests.conftest import guideline
 
 HEADER = """
@@ -279,17 +279,17 @@ def test_check_writes_counterexamples_that_run_replays(tmp_path):
 
 def _unverified(text: str):
     from carepath.diagnostics import Sink
-    from compiler.passes.load import SourceFile
-    from compiler.passes.verify_logic import verify_logic
-    from compiler.pipeline import PASSES, run_passes
+    from carepath.compiler.passes.load import SourceFile
+    from carepath.compiler.passes.verify_logic import verify_logic
+    from carepath.compiler.pipeline import PASSES, run_passes
 
     return run_passes(SourceFile("demo.cpath", text), Sink(), tuple(p for p in PASSES if p is not verify_logic))
 
 
 def test_a_solver_time_out_is_a_warning_never_a_proof(monkeypatch):
     from carepath.diagnostics import Severity
-    from compiler.logic.prover import Outcome, Prover
-    from compiler.passes.verify_logic import logic_findings
+    from carepath.compiler.logic.prover import Outcome, Prover
+    from carepath.compiler.passes.verify_logic import logic_findings
 
     graph = _unverified(guideline(HEADER.replace("FIRST", "d") + """
         decide d "ABI" (unique) [r1]

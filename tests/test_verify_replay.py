@@ -15,14 +15,14 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Sink
-from compiler.passes.load import SourceFile
-from compiler.passes.verify_logic import logic_findings, verify_logic
-from compiler.pipeline import PASSES, run_passes
-from targets.runtime.execute import execute
-from targets.runtime.expressions import Compiler, Env
-from targets.runtime.facts import parse_facts
+from carepath.compiler.passes.load import SourceFile
+from carepath.compiler.passes.verify_logic import logic_findings, verify_logic
+from carepath.compiler.pipeline import PASSES, run_passes
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.expressions import Compiler, Env
+from carepath.targets.runtime.facts import parse_facts
 from tests.budget import examples
 
 NUMBERS = ["0", "1", "2.5", "4", "5", "7.5", "10", "0.3", "0.9"]

@@ -21,12 +21,12 @@ import pytest
 
 from carepath import compile_file, compile_text, run
 from carepath.diagnostics import CompileError
-from compiler import ir
-from targets.html import to_html
-from targets.html.view import view_model
-from targets.json.export import export_graph
-from targets.json.load import load_graph_text
-from targets.runtime.facts import scenario_facts
+from carepath.compiler import ir
+from carepath.targets.html import to_html
+from carepath.targets.html.view import view_model
+from carepath.targets.json.export import export_graph
+from carepath.targets.json.load import load_graph_text
+from carepath.targets.runtime.facts import scenario_facts
 from tests import browser
 
 ROOT = Path(__file__).parent.parent
@@ -233,7 +233,7 @@ def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
     document = export_graph(graph).replace('"exercise"', json.dumps(hostile_id))
     with pytest.raises(CompileError):
         load_graph_text(document)
-    from targets.json.load import _decode
+    from carepath.targets.json.load import _decode
 
     decoded = json.loads(document, parse_float=Fraction)
     hostile_graph = _decode(ir.Graph, {k: v for k, v in decoded.items() if k != "format"})

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 
 
 @frozen
@@ -60,7 +60,7 @@ def _shown_input(request: BatchRequest) -> str:
 
 def _run_python(graph: ir.Graph, request: BatchRequest):
     from carepath.cli.common import fail_input
-    from targets.runtime import batch
+    from carepath.targets.runtime import batch
 
     with contextlib.ExitStack() as stack:
         try:
@@ -100,7 +100,7 @@ def _run_python(graph: ir.Graph, request: BatchRequest):
 
 def _run_duckdb(graph: ir.Graph, request: BatchRequest):
     from carepath.cli.common import fail_input
-    from targets.sql.engine import EngineError, run_duckdb_batch
+    from carepath.targets.sql.engine import EngineError, run_duckdb_batch
 
     if request.input_path == "-" or request.output_path == "-":
         fail_input("--engine duckdb reads and writes files: give IN and OUT as paths, not -")

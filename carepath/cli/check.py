@@ -14,7 +14,7 @@ import sys
 import click
 
 from carepath.cli.common import output_options
-from compiler import exact_json
+from carepath.compiler import exact_json
 
 STYLES = ("human", "short", "json", "sarif")
 
@@ -31,7 +31,7 @@ def check(files: tuple[str, ...], style: str, counterexample_dir: str | None) ->
     """Check guideline files: syntax, names, types and units, structure and logic."""
     from carepath.cli.common import EXIT_OK, check_guideline, exit_code, expand_paths, report, say, shown_name
     from carepath.diagnostics import CompileError
-    from compiler.report import as_json
+    from carepath.compiler.report import as_json
 
     worst, collected, per_file = EXIT_OK, [], []
     for file in expand_paths(files):
@@ -86,7 +86,7 @@ def explain(code: str) -> None:
     """Explain a diagnostic code, e.g. `carepath explain CP0101`."""
     from carepath.cli.common import fail_input
     from carepath.error_pages import error_page
-    from compiler.codes import CODES
+    from carepath.compiler.codes import CODES
 
     code = code.upper()
     if code not in CODES:

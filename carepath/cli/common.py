@@ -19,10 +19,10 @@ from pathlib import Path
 import click
 
 from carepath.diagnostics import CompileError
-from compiler import ir
-from compiler.codes import CODES
-from compiler.report import render, summary
-from compiler.terminal import escape_controls
+from carepath.compiler import ir
+from carepath.compiler.codes import CODES
+from carepath.compiler.report import render, summary
+from carepath.compiler.terminal import escape_controls
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # an unreadable file or a bad graph JSON (CP07xx): input errors, not findings
@@ -97,7 +97,7 @@ def expand_paths(paths: Iterable[str], suffix: str = ".cpath") -> list[str]:
 
 def read_input(path: str, limit: int | None = None) -> str:
     """The text of a file, or of standard input for `-`, at most `limit` bytes; exit 2 when unreadable."""
-    from compiler.reading import SOURCE_LIMIT, read_text
+    from carepath.compiler.reading import SOURCE_LIMIT, read_text
 
     limit = SOURCE_LIMIT if limit is None else limit
     try:

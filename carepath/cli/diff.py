@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from compiler import exact_json
+from carepath.compiler import exact_json
 
 
 @click.command()
@@ -27,7 +27,7 @@ from compiler import exact_json
 def diff(old: str, new: str, style: str, max_regions: int) -> None:
     """Show which patients get a different set of actions, or first action, in NEW than in OLD."""
     from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, report_and_exit
-    from compiler.logic.diff import DiffInputError, diff_graphs
+    from carepath.compiler.logic.diff import DiffInputError, diff_graphs
 
     graphs = [_load(path, style) for path in (old, new)]
     try:
@@ -37,7 +37,7 @@ def diff(old: str, new: str, style: str, max_regions: int) -> None:
     if style == "json":
         click.echo(exact_json.dumps(_as_json(result), indent=2, ensure_ascii=False))
     else:
-        from compiler.terminal import escape_controls
+        from carepath.compiler.terminal import escape_controls
 
         click.echo(escape_controls(_as_text(result, old, new)), nl=False)
     sys.exit(EXIT_FINDINGS if result.differs else EXIT_OK)
@@ -47,17 +47,17 @@ def _load(path: str, style: str = "text"):
     """The graph of one version, or exit 2 with its diagnostics (as JSON with `--format json`)."""
     from carepath.cli.common import EXIT_INPUT, report
     from carepath.diagnostics import CompileError, Diagnostic, Sink, file_span
-    from compiler.passes.load import SourceFile
-    from compiler.passes.verify_logic import verify_logic
-    from compiler.pipeline import PASSES, run_passes
+    from carepath.compiler.passes.load import SourceFile
+    from carepath.compiler.passes.verify_logic import verify_logic
+    from carepath.compiler.pipeline import PASSES, run_passes
 
     try:
         if path.endswith(".json"):
-            from targets.json.load import load_graph_file
+            from carepath.targets.json.load import load_graph_file
 
             return load_graph_file(path)
         try:
-            from compiler.reading import SOURCE_LIMIT, read_text
+            from carepath.compiler.reading import SOURCE_LIMIT, read_text
 
             text = read_text(path, SOURCE_LIMIT)
         except (OSError, UnicodeDecodeError) as error:
@@ -74,7 +74,7 @@ def _load(path: str, style: str = "text"):
 
 
 def _as_text(result, old: str, new: str) -> str:
-    from targets.review.words import region_text
+    from carepath.targets.review.words import region_text
 
     lines = []
     for change in result.input_changes:
@@ -99,8 +99,8 @@ def _as_text(result, old: str, new: str) -> str:
 
 
 def _change_text(change) -> str:
-    from compiler.logic.diff import DefineChange, LineChange
-    from targets.review.words import words
+    from carepath.compiler.logic.diff import DefineChange, LineChange
+    from carepath.targets.review.words import words
 
     if isinstance(change, LineChange):
         def line(value) -> str:
@@ -132,7 +132,7 @@ def _outcome_text(region) -> str:
 
 
 def _as_json(result) -> dict:
-    from targets.review.words import region_text, term_text
+    from carepath.targets.review.words import region_text, term_text
 
     return {
         "differs": result.differs,

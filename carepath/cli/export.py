@@ -39,28 +39,28 @@ def export(guideline: str, format_: str, output: str, spans: bool, dialect: str)
         fail_input(f"export format `{format_}` is not supported yet; supported: {', '.join(SUPPORTED)}")
     graph = load_guideline(guideline, "json" if format_ == "json" else "human")
     if format_ == "html":
-        from targets.html import HtmlError, to_html
+        from carepath.targets.html import HtmlError, to_html
 
         try:
             text = to_html(graph)
         except HtmlError as error:
             report_and_exit(error, "human")
     elif format_ == "fhir":
-        from targets.fhir.plandefinition import export_fhir
+        from carepath.targets.fhir.plandefinition import export_fhir
 
         text = export_fhir(graph)
     elif format_ == "elm":
         import json
 
-        from targets.elm import elm_library
+        from carepath.targets.elm import elm_library
 
         text = json.dumps(elm_library(graph), indent=2, ensure_ascii=False) + "\n"
     elif format_ == "sql":
-        from targets.sql.query import DIALECTS, export_sql
+        from carepath.targets.sql.query import DIALECTS, export_sql
 
         text = export_sql(graph, DIALECTS[dialect])
     else:
-        from targets.json.export import export_graph
+        from carepath.targets.json.export import export_graph
 
         text = export_graph(graph, spans=spans)
     if output == "-":

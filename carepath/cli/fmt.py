@@ -35,9 +35,9 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool, style: str) -
                                      say, shown_name)
     from carepath.files import write_atomically
     from carepath.diagnostics import CompileError, Diagnostic
-    from compiler.reading import SOURCE_LIMIT, read_text
-    from dsl.format import format_text
-    from dsl.parser import ParseFailed
+    from carepath.compiler.reading import SOURCE_LIMIT, read_text
+    from carepath.dsl.format import format_text
+    from carepath.dsl.parser import ParseFailed
 
     paths = expand_paths(files)
     dry_run = check_only or show_diff

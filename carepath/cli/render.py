@@ -77,8 +77,8 @@ def render(
         sys.exit(exit_code(everything))
 
     from carepath.flowchart import render_flowchart
-    from targets.graphviz import RenderError
-    from targets.mermaid import MermaidError
+    from carepath.targets.graphviz import RenderError
+    from carepath.targets.mermaid import MermaidError
 
     try:
         data = render_flowchart(graph, fmt, facts, section, paper)
@@ -121,8 +121,8 @@ def _format_from_suffix(output: str) -> str | None:
 
 def _read_facts(graph, facts_path: str):
     """The checked facts of FACTS_PATH; raises `CompileError` with every problem (as `carepath run` lists them)."""
-    from compiler.reading import FACTS_LIMIT, read_text
-    from targets.runtime.facts import FactsError, read_facts_text
+    from carepath.compiler.reading import FACTS_LIMIT, read_text
+    from carepath.targets.runtime.facts import FactsError, read_facts_text
 
     try:
         text = read_text(facts_path, FACTS_LIMIT)

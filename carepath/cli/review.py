@@ -30,8 +30,8 @@ FORMATS = ("markdown", "html", "json")
 def review(guideline: str, source: str | None, style: str, output: str) -> None:
     """Write the sign-off review of GUIDELINE: every action with the full condition that leads to it."""
     from carepath.cli.common import EXIT_FINDINGS, EXIT_OK, fail_input, load_guideline
-    from targets.review import build_review
-    from targets.review.render import render
+    from carepath.targets.review import build_review
+    from carepath.targets.review.render import render
 
     source_text = None
     if source is not None:

@@ -111,10 +111,10 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, executor: str, tex
     import json
 
     from carepath.cli.common import report_and_exit
-    from compiler.reading import FACTS_LIMIT
-    from targets.runtime.compiled import executor as executor_named
-    from targets.runtime.facts import FactsError, read_facts_text
-    from targets.runtime.report import render_text
+    from carepath.compiler.reading import FACTS_LIMIT
+    from carepath.targets.runtime.compiled import executor as executor_named
+    from carepath.targets.runtime.facts import FactsError, read_facts_text
+    from carepath.targets.runtime.report import render_text
 
     try:
         facts = read_facts_text(graph, _read(facts_path, FACTS_LIMIT) if text is None else text, "$")
@@ -129,7 +129,7 @@ def _run_one(graph, facts_path: str, style: str, trace: bool, executor: str, tex
 
 def _format(path: str, given: str | None, option: str) -> str:
     from carepath.cli.common import fail_input
-    from targets.runtime.batch import format_of
+    from carepath.targets.runtime.batch import format_of
 
     if given is not None:
         chosen = given
@@ -147,8 +147,8 @@ def _format(path: str, given: str | None, option: str) -> str:
 
 
 def _run_fhir_one(graph, path: str, style: str, trace: bool, as_of, executor: str) -> None:
-    from compiler.reading import FACTS_LIMIT
-    from targets.fhir.patient import bundle_facts
+    from carepath.compiler.reading import FACTS_LIMIT
+    from carepath.targets.fhir.patient import bundle_facts
 
     mapped = bundle_facts(graph, _bundle(path, _read(path, FACTS_LIMIT)), as_of)
     for note in mapped.notes:
@@ -161,10 +161,10 @@ def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of, exec
 
     from carepath.cli.common import EXIT_INPUT, fail_input
     from carepath.files import write_atomically
-    from compiler.reading import BATCH_LIMIT, FACTS_LIMIT, read_text
-    from targets.fhir.patient import BundleError, bundle_facts, read_bundle_text
-    from targets.runtime.compiled import executor as executor_named
-    from targets.runtime.facts import FactsError, read_facts_text
+    from carepath.compiler.reading import BATCH_LIMIT, FACTS_LIMIT, read_text
+    from carepath.targets.fhir.patient import BundleError, bundle_facts, read_bundle_text
+    from carepath.targets.runtime.compiled import executor as executor_named
+    from carepath.targets.runtime.facts import FactsError, read_facts_text
 
     if Path(path).is_dir():
         sources = [(str(p), read_text(p, FACTS_LIMIT)) for p in sorted(Path(path).glob("*.json"))]
@@ -194,7 +194,7 @@ def _run_fhir_batch(graph, path: str, output_path: str, trace: bool, as_of, exec
 
 def _bundle(path: str, text: str) -> dict:
     from carepath.cli.common import fail_input
-    from targets.fhir.patient import BundleError, read_bundle_text
+    from carepath.targets.fhir.patient import BundleError, read_bundle_text
 
     try:
         return read_bundle_text(text)

@@ -50,11 +50,11 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
     from carepath.cli.common import (EXIT_FINDINGS, EXIT_OK, compile_guideline, exit_code, expand_paths,
                                      quiet, report_refusal, say, shown_name)
     from carepath.diagnostics import CompileError
-    from compiler.report import as_json as as_json_diagnostic
-    from compiler.report import render
-    from compiler.terminal import escape_controls
-    from targets.runtime.junit import Suite, junit_xml
-    from targets.runtime.scenarios import coverage, run_scenarios
+    from carepath.compiler.report import as_json as as_json_diagnostic
+    from carepath.compiler.report import render
+    from carepath.compiler.terminal import escape_controls
+    from carepath.targets.runtime.junit import Suite, junit_xml
+    from carepath.targets.runtime.scenarios import coverage, run_scenarios
 
     as_json = style == "json"
     suites, worst, records = [], EXIT_OK, []
@@ -127,7 +127,7 @@ def test(files: tuple[str, ...], junit_path: str | None, show_coverage: bool, mi
 
 
 def _print_coverage(file: str, measured) -> None:
-    from compiler.terminal import escape_controls
+    from carepath.compiler.terminal import escape_controls
 
     nodes_covered = measured.nodes_total - len(measured.uncovered_nodes)
     branches_covered = measured.branches_total - len(measured.uncovered_branches)

@@ -43,7 +43,7 @@ class CheckFailed(Exception):
 def build_index(text: str, file: str) -> Index | None:
     """The symbol index of a text and the files it imports; None when the text does not parse."""
     from carepath.diagnostics import Sink
-    from compiler.passes.load import SourceFile, load
+    from carepath.compiler.passes.load import SourceFile, load
 
     loaded = load(SourceFile(file, text), Sink())
     if not loaded.modules:

@@ -22,8 +22,8 @@ from collections.abc import Callable
 
 from attrs import frozen
 
-from compiler.passes.resolve import STATUSES, URGENCIES
-from dsl import ast
+from carepath.compiler.passes.resolve import STATUSES, URGENCIES
+from carepath.dsl import ast
 
 from carepath.lsp.describe import type_text
 from carepath.lsp.index import Index, keywords

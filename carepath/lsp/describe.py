@@ -10,8 +10,8 @@ Everything comes from the AST, so hover works before the verifier has finished.
 
 from __future__ import annotations
 
-from dsl import ast
-from dsl.format import expression
+from carepath.dsl import ast
+from carepath.dsl.format import expression
 
 from carepath.lsp.index import NODE_KEYWORDS, Index, Symbol
 

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 
 from attrs import frozen
 
-from dsl import ast
-from dsl.parser import GRAMMAR
+from carepath.dsl import ast
+from carepath.dsl.parser import GRAMMAR
 
 from carepath.diagnostics import Span
 

@@ -24,7 +24,7 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from dsl import ast
+from carepath.dsl import ast
 
 from carepath import __version__
 from carepath.lsp.checking import CheckFailed, CheckWorker, lsp_diagnostic, lsp_range
@@ -301,8 +301,8 @@ async def completion(ls: CarepathServer, params: types.CompletionParams) -> type
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 def formatting(ls: CarepathServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     """The whole document in the canonical layout (`carepath fmt`); nothing when it does not parse."""
-    from dsl.format import format_text
-    from dsl.parser import ParseFailed
+    from carepath.dsl.format import format_text
+    from carepath.dsl.parser import ParseFailed
 
     document = ls.workspace.get_text_document(params.text_document.uri)
     text = document.source
@@ -409,7 +409,7 @@ async def run_scenario(ls: CarepathServer, uri: str, name: str) -> dict:
     A guideline that does not check (verification included) runs nothing: its
     scenario is reported as not passed, with the reason.
     """
-    from targets.runtime.scenarios import run_scenarios
+    from carepath.targets.runtime.scenarios import run_scenarios
 
     state = ls.documents.get(uri)
     if state is None:

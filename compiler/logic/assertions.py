@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import z3
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Diagnostic, Severity
-from compiler.logic.encode import Encoder
-from compiler.logic.prover import Outcome, Prover
-from compiler.logic.reach import Activation
-from compiler.logic.slicing import PathQueries
-from compiler.logic.witness import Witnesses
+from carepath.compiler.logic.encode import Encoder
+from carepath.compiler.logic.prover import Outcome, Prover
+from carepath.compiler.logic.reach import Activation
+from carepath.compiler.logic.slicing import PathQueries
+from carepath.compiler.logic.witness import Witnesses
 
 
 class AssertionChecks:

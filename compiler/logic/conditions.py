@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import z3
 
-from compiler import ir
-from compiler.logic import DEFAULT_TIMEOUT_MS
-from compiler.logic.encode import Encoder, Inputs
-from compiler.logic.prover import Prover
-from compiler.logic.reach import Activation
+from carepath.compiler import ir
+from carepath.compiler.logic import DEFAULT_TIMEOUT_MS
+from carepath.compiler.logic.encode import Encoder, Inputs
+from carepath.compiler.logic.prover import Prover
+from carepath.compiler.logic.reach import Activation
 
 TRUE = ir.Literal(True)
 FALSE = ir.Literal(False)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import z3
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Diagnostic, Severity
-from compiler.logic.prover import Outcome, Prover
-from compiler.logic.reach import Activation, Branch, Decision
-from compiler.logic.slicing import PathQueries
-from compiler.logic.witness import Patient, Witnesses
+from carepath.compiler.logic.prover import Outcome, Prover
+from carepath.compiler.logic.reach import Activation, Branch, Decision
+from carepath.compiler.logic.slicing import PathQueries
+from carepath.compiler.logic.witness import Patient, Witnesses
 
 
 class DecisionChecks:

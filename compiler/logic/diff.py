@@ -37,13 +37,13 @@ import z3
 from attrs import frozen
 
 from carepath.diagnostics import ProblemsError
-from compiler import ir, printer
-from compiler.logic import DEFAULT_TIMEOUT_MS
-from compiler.logic.conditions import normalize
-from compiler.logic.encode import Encoder, Inputs, rational
-from compiler.logic.prover import Prover
-from compiler.logic.reach import Activation
-from compiler.logic.witness import facts_of, path_of, simplest
+from carepath.compiler import ir, printer
+from carepath.compiler.logic import DEFAULT_TIMEOUT_MS
+from carepath.compiler.logic.conditions import normalize
+from carepath.compiler.logic.encode import Encoder, Inputs, rational
+from carepath.compiler.logic.prover import Prover
+from carepath.compiler.logic.reach import Activation
+from carepath.compiler.logic.witness import facts_of, path_of, simplest
 
 MAX_TERMS = 8  # per region; a region needing more is reported with `exact=False`
 

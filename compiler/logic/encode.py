@@ -17,8 +17,8 @@ from fractions import Fraction
 import z3
 from attrs import frozen
 
-from compiler import ir, semantics
-from compiler.semantics import Num
+from carepath.compiler import ir, semantics
+from carepath.compiler.semantics import Num
 
 
 @frozen

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 import z3
 from attrs import frozen
 
-from compiler.logic import DEFAULT_TIMEOUT_MS
-from compiler.logic.encode import Inputs
+from carepath.compiler.logic import DEFAULT_TIMEOUT_MS
+from carepath.compiler.logic.encode import Inputs
 
 
 @frozen

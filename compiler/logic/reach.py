@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 import z3
 from attrs import frozen
 
-from compiler import ir, semantics
-from compiler.logic.encode import Z3, Encoder, Tri, inputs_read
+from carepath.compiler import ir, semantics
+from carepath.compiler.logic.encode import Z3, Encoder, Tri, inputs_read
 
 
 @frozen

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import z3
 
-from compiler import ir
-from compiler.logic.prover import Outcome, Prover
-from compiler.logic.reach import Activation
+from carepath.compiler import ir
+from carepath.compiler.logic.prover import Outcome, Prover
+from carepath.compiler.logic.reach import Activation
 
 
 class PathQueries:

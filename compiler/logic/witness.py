@@ -17,9 +17,9 @@ from typing import Any
 import z3
 from attrs import frozen
 
-from compiler import exact_json, ir
-from compiler.logic.encode import Inputs
-from compiler.logic.prover import Prover
+from carepath.compiler import exact_json, ir
+from carepath.compiler.logic.encode import Inputs
+from carepath.compiler.logic.prover import Prover
 
 
 @frozen

@@ -9,7 +9,7 @@ runs it, after a clean compilation (`pipeline.ADVISORY_PASSES`).
 
 from __future__ import annotations
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Sink
 
 UNCODED = "CP0801"

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from dsl import ast
-from compiler import printer, units
+from carepath.dsl import ast
+from carepath.compiler import printer, units
 from carepath.diagnostics import Sink
-from compiler.ir import BooleanType, EnumType, NumberType, QuantityType
-from compiler.passes.resolve import suggest
-from compiler.program import Program
+from carepath.compiler.ir import BooleanType, EnumType, NumberType, QuantityType
+from carepath.compiler.passes.resolve import suggest
+from carepath.compiler.program import Program
 
 BOOLEAN = BooleanType()
 NUMBER = NumberType()

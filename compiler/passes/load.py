@@ -20,9 +20,9 @@ from pathlib import Path
 from attrs import frozen
 
 from carepath.diagnostics import Sink
-from compiler.reading import SOURCE_LIMIT, read_text
-from dsl import ast
-from dsl.parser import ParseFailed, parse
+from carepath.compiler.reading import SOURCE_LIMIT, read_text
+from carepath.dsl import ast
+from carepath.dsl.parser import ParseFailed, parse
 
 PROJECT_MARKERS = ("pyproject.toml", ".git", "carepath.toml")
 # Imports nest at most this deep (CP0012): shared declarations are a layer or two,

@@ -20,11 +20,11 @@ import hashlib
 import heapq
 from fractions import Fraction
 
-from compiler import __version__, ir, units
+from carepath.compiler import __version__, ir, units
 from carepath.diagnostics import Sink
-from compiler.passes.check_types import declared_type
-from compiler.program import Program
-from dsl import ast
+from carepath.compiler.passes.check_types import declared_type
+from carepath.compiler.program import Program
+from carepath.dsl import ast
 
 
 def lower(program: Program, sink: Sink) -> ir.Graph:

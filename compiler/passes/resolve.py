@@ -19,11 +19,11 @@ import difflib
 import functools
 from collections.abc import Iterable
 
-from dsl import ast
+from carepath.dsl import ast
 from carepath.diagnostics import Span
 from carepath.diagnostics import Sink
-from compiler.passes.load import Loaded
-from compiler.program import Program
+from carepath.compiler.passes.load import Loaded
+from carepath.compiler.program import Program
 
 STATUSES = ("complete", "needs_input")
 URGENCIES = ("emergent", "urgent", "routine")
@@ -149,7 +149,7 @@ def _reserved_and_clashing(program: Program, sink: Sink) -> None:
 @functools.cache
 def keyword_set() -> frozenset[str]:
     """Every word the grammar uses as a keyword."""
-    from dsl.parser import lark_parser
+    from carepath.dsl.parser import lark_parser
 
     return frozenset(
         t.pattern.value for t in lark_parser().terminals if t.pattern.type == "str" and t.pattern.value.isalpha()

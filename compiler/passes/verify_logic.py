@@ -16,9 +16,9 @@ everything. The logic checks grow about linearly at ~3.5 ms of CPU per node
 
 from __future__ import annotations
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Diagnostic, Severity, Sink
-from compiler.logic import DEFAULT_TIMEOUT_MS
+from carepath.compiler.logic import DEFAULT_TIMEOUT_MS
 
 
 VERIFICATION_BUDGET_NODES = 5_000
@@ -39,13 +39,13 @@ def logic_findings(graph: ir.Graph, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> lis
     """Every decision and assertion finding of a well-shaped graph, in graph order."""
     import z3  # imported here so that commands which never verify start fast
 
-    from compiler.logic.assertions import AssertionChecks
-    from compiler.logic.decisions import DecisionChecks
-    from compiler.logic.encode import Encoder, Inputs
-    from compiler.logic.prover import Prover
-    from compiler.logic.reach import Activation
-    from compiler.logic.slicing import PathQueries
-    from compiler.logic.witness import Witnesses
+    from carepath.compiler.logic.assertions import AssertionChecks
+    from carepath.compiler.logic.decisions import DecisionChecks
+    from carepath.compiler.logic.encode import Encoder, Inputs
+    from carepath.compiler.logic.prover import Prover
+    from carepath.compiler.logic.reach import Activation
+    from carepath.compiler.logic.slicing import PathQueries
+    from carepath.compiler.logic.witness import Witnesses
 
     try:
         inputs = Inputs(graph.inputs)

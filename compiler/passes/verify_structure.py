@@ -9,7 +9,7 @@ reference is cited somewhere. The logic checks (overlaps, gaps, assertions) are
 
 from __future__ import annotations
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Sink
 
 

@@ -44,8 +44,8 @@ from typing import Any
 
 from attrs import frozen
 
-from compiler import ir
-from targets.elm.numbers import decimal_text, exact, terminates
+from carepath.compiler import ir
+from carepath.targets.elm.numbers import decimal_text, exact, terminates
 
 SYSTEM = "urn:hl7-org:elm-types:r1"
 ELM_SCHEMA = {"id": "urn:hl7-org:elm", "version": "r1"}

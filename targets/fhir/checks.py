@@ -20,8 +20,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from targets.fhir.plandefinition import APPLICABILITY_BEHAVIOR, LIBRARY_TYPE, PLAN_TYPE
-from targets.fhir.terminology import SYSTEMS, UCUM
+from carepath.targets.fhir.plandefinition import APPLICABILITY_BEHAVIOR, LIBRARY_TYPE, PLAN_TYPE
+from carepath.targets.fhir.terminology import SYSTEMS, UCUM
 
 BINDINGS = {
     "status": {"draft", "active", "retired", "unknown"},

@@ -40,9 +40,9 @@ from typing import Any
 
 from attrs import frozen
 
-from compiler import ir
-from targets.fhir.terminology import UCUM, system_uri
-from targets.runtime.facts import FactsError, read_facts_text
+from carepath.compiler import ir
+from carepath.targets.fhir.terminology import UCUM, system_uri
+from carepath.targets.runtime.facts import FactsError, read_facts_text
 
 USED, SET_ASIDE, IGNORED, AMBIGUOUS, REFUSED = "used", "set aside", "ignored", "ambiguous", "refused"
 NOT_DONE = {"entered-in-error", "cancelled"}

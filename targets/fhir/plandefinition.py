@@ -36,11 +36,11 @@ import json
 import re
 from typing import Any
 
-from compiler import ir
-from targets.elm.library import elm_library, library_name, reach_name, system_type
-from targets.elm.numbers import decimal_text, exact, terminates
-from targets.fhir.terminology import UCUM, coding, system_uri
-from compiler.printer import expr_text
+from carepath.compiler import ir
+from carepath.targets.elm.library import elm_library, library_name, reach_name, system_type
+from carepath.targets.elm.numbers import decimal_text, exact, terminates
+from carepath.targets.fhir.terminology import UCUM, coding, system_uri
+from carepath.compiler.printer import expr_text
 
 CPG_PLAN_PROFILE = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computableplandefinition"
 CPG_LIBRARY_PROFILE = "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-computablelibrary"

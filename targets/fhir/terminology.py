@@ -7,7 +7,7 @@ a patient's Observation codings against it. Both directions use this one table.
 
 from __future__ import annotations
 
-from compiler import ir
+from carepath.compiler import ir
 
 UCUM = "http://unitsofmeasure.org"
 

@@ -6,9 +6,9 @@ citation numbers, which sections exist, which part of a patient's path is taken)
 is decided here once, so the two notations cannot drift apart.
 """
 
-from targets.flowchart.chart import Chart, ChartNode, build_chart
-from targets.flowchart.expressions import format_expr, humanize
-from targets.flowchart.highlight import Highlight, HighlightError
+from carepath.targets.flowchart.chart import Chart, ChartNode, build_chart
+from carepath.targets.flowchart.expressions import format_expr, humanize
+from carepath.targets.flowchart.highlight import Highlight, HighlightError
 
 __all__ = [
     "Chart",

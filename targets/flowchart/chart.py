@@ -23,10 +23,10 @@ from collections.abc import Mapping
 
 from attrs import evolve, frozen
 
-from compiler import ir
-from targets.flowchart.conditions import condition_label, score_items, scores_read
-from targets.flowchart.expressions import expand_defines, format_expr, humanize
-from targets.flowchart.highlight import Highlight
+from carepath.compiler import ir
+from carepath.targets.flowchart.conditions import condition_label, score_items, scores_read
+from carepath.targets.flowchart.expressions import expand_defines, format_expr, humanize
+from carepath.targets.flowchart.highlight import Highlight
 
 TITLE_WIDTH = 26  # characters per title line in a box
 DIAMOND_WIDTH = 20  # diamonds lose their corners: narrower lines keep them compact

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from compiler import ir
-from compiler.printer import number_display
-from targets.flowchart.expressions import format_expr, format_literal, humanize
+from carepath.compiler import ir
+from carepath.compiler.printer import number_display
+from carepath.targets.flowchart.expressions import format_expr, format_literal, humanize
 
 _COMPARISONS = ("<", "<=", ">", ">=", "=", "!=")
 _NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from compiler import ir, printer
+from carepath.compiler import ir, printer
 
 # Abbreviations that clinicians write in capitals (or mixed case); matched per word
 # after underscores become spaces. General clinical usage, not one guideline's names.

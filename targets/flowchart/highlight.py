@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from attrs import field, frozen
 
 from carepath.diagnostics import ProblemsError
-from compiler import ir
+from carepath.compiler import ir
 
 
 class HighlightError(ProblemsError):

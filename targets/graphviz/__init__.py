@@ -13,13 +13,13 @@ import shutil
 import subprocess
 
 from carepath.diagnostics import ProblemsError
-from compiler import ir
+from carepath.compiler import ir
 from collections.abc import Mapping
 
-from targets.flowchart.chart import Part, SectionUnknown, build_chart
-from targets.flowchart.highlight import Highlight, HighlightError
-from targets.graphviz.dot import to_digraph
-from targets.graphviz.pages import PAPERS, booklet, on_paper
+from carepath.targets.flowchart.chart import Part, SectionUnknown, build_chart
+from carepath.targets.flowchart.highlight import Highlight, HighlightError
+from carepath.targets.graphviz.dot import to_digraph
+from carepath.targets.graphviz.pages import PAPERS, booklet, on_paper
 
 FORMATS = ("dot", "svg", "png", "pdf")
 PNG_DPI = "110"  # sharp enough to read a printed page, small enough to embed

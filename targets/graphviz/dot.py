@@ -24,8 +24,8 @@ import re
 
 import graphviz
 
-from compiler import ir
-from targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, safe_id, wrap
+from carepath.compiler import ir
+from carepath.targets.flowchart.chart import Chart, ChartEdge, ChartNode, State, safe_id, wrap
 
 FONT = "Helvetica"
 SOURCES_WIDTH = 70

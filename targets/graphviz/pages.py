@@ -22,10 +22,10 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from compiler import ir
-from targets.flowchart.chart import Chart, Part, build_chart, wrap
-from targets.flowchart.highlight import Highlight
-from targets.graphviz.dot import FONT, escape_html, escape_string, to_digraph
+from carepath.compiler import ir
+from carepath.targets.flowchart.chart import Chart, Part, build_chart, wrap
+from carepath.targets.flowchart.highlight import Highlight
+from carepath.targets.graphviz.dot import FONT, escape_html, escape_string, to_digraph
 
 PAPERS = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}  # portrait width, height in points
 MARGIN = 36.0  # half an inch
@@ -100,7 +100,7 @@ def booklet(
     (`section_parts`); a connector names the page its step is on. `section` asks for one section's
     pages and the key; `draw(dot_source) -> pdf bytes` is Graphviz.
     """
-    from targets.graphviz import to_dot
+    from carepath.targets.graphviz import to_dot
 
     if section is None and not graph.sections:
         return [best_direction(to_dot(graph, highlight), paper, draw)[1]]

@@ -13,6 +13,6 @@ as JSON data that the script puts into the document with `textContent`; a guidel
 whose titles hold `<script>` or `javascript:` shows them as text.
 """
 
-from targets.html.page import HtmlError, to_html
+from carepath.targets.html.page import HtmlError, to_html
 
 __all__ = ["HtmlError", "to_html"]

@@ -20,10 +20,10 @@ import re
 from pathlib import Path
 
 from carepath.diagnostics import ProblemsError
-from compiler import ir
-from targets.graphviz import RenderError, render
-from targets.html.view import view_model
-from targets.json.export import export_graph
+from carepath.compiler import ir
+from carepath.targets.graphviz import RenderError, render
+from carepath.targets.html.view import view_model
+from carepath.targets.json.export import export_graph
 
 HERE = Path(__file__).parent
 RUNTIME = HERE.parent / "js" / "carepath-runtime.mjs"

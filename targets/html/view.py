@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler import ir
-from compiler.units import UnitError, commensurable
-from targets.flowchart.chart import edge_condition_text, reference_text
-from targets.flowchart.expressions import format_unit, humanize
+from carepath.compiler import ir
+from carepath.compiler.units import UnitError, commensurable
+from carepath.targets.flowchart.chart import edge_condition_text, reference_text
+from carepath.targets.flowchart.expressions import format_unit, humanize
 
 # Units a clinician may enter a quantity in, offered when commensurable with the
 # declared unit. Every code here is in the JavaScript runtime's unit table.

@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from compiler import exact_json, ir
+from carepath.compiler import exact_json, ir
 from carepath.diagnostics import UNKNOWN_SPAN, Span
 
 FORMAT = "carepath.graph/2"

@@ -37,12 +37,12 @@ from typing import Any
 
 import attrs
 
-from compiler import exact_json, ir
+from carepath.compiler import exact_json, ir
 from carepath.diagnostics import CompileError, Diagnostic
 from carepath.diagnostics import Span
-from compiler.jsonread import GRAPH_LIMIT, JsonReadError, read_json
-from compiler.reading import SOURCE_LIMIT, read_text
-from targets.json.export import FORMAT, LEGACY_FORMATS, TAGGED_CLASSES
+from carepath.compiler.jsonread import GRAPH_LIMIT, JsonReadError, read_json
+from carepath.compiler.reading import SOURCE_LIMIT, read_text
+from carepath.targets.json.export import FORMAT, LEGACY_FORMATS, TAGGED_CLASSES
 
 _SCHEMA_FILES = {FORMAT: "graph.schema.json", "carepath.graph/1": "graph-1.schema.json"}
 
@@ -50,7 +50,7 @@ _SCHEMA_FILES = {FORMAT: "graph.schema.json", "carepath.graph/1": "graph-1.schem
 @functools.cache
 def schema(version: str = FORMAT) -> dict:
     """The shipped JSON Schema of a graph format (`carepath.graph/2` unless asked for `/1`)."""
-    return json.loads(resources.files("targets.json").joinpath(_SCHEMA_FILES[version]).read_text("utf-8"))
+    return json.loads(resources.files("carepath.targets.json").joinpath(_SCHEMA_FILES[version]).read_text("utf-8"))
 
 
 def load_graph_file(path: str | Path, check_source: bool = True) -> ir.Graph:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 
 from carepath.diagnostics import ProblemsError
-from compiler import ir
-from targets.flowchart.chart import Chart, ChartNode, SectionUnknown, State, build_chart, safe_id, wrap
-from targets.flowchart.highlight import Highlight, HighlightError
+from carepath.compiler import ir
+from carepath.targets.flowchart.chart import Chart, ChartNode, SectionUnknown, State, build_chart, safe_id, wrap
+from carepath.targets.flowchart.highlight import Highlight, HighlightError
 
 PATH_COLOUR = "#0d47a1"
 PENDING_COLOUR = "#6a1b9a"

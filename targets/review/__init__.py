@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from compiler import ir
-from compiler.logic import DEFAULT_TIMEOUT_MS
-from compiler.logic.assertions import AssertionChecks
-from compiler.logic.conditions import ReachConditions
-from compiler.logic.slicing import PathQueries
-from compiler.logic.witness import Witnesses
-from targets.review.sources import Coverage, coverage
-from targets.review.words import alternatives, conjuncts, words
+from carepath.compiler import ir
+from carepath.compiler.logic import DEFAULT_TIMEOUT_MS
+from carepath.compiler.logic.assertions import AssertionChecks
+from carepath.compiler.logic.conditions import ReachConditions
+from carepath.compiler.logic.slicing import PathQueries
+from carepath.compiler.logic.witness import Witnesses
+from carepath.targets.review.sources import Coverage, coverage
+from carepath.targets.review.words import alternatives, conjuncts, words
 
 
 @frozen

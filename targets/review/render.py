@@ -14,8 +14,8 @@ import html
 import json
 import re
 
-from compiler.units import UnitError, parse_unit
-from targets.review import ActionEntry, AssertionEntry, Citation, Review
+from carepath.compiler.units import UnitError, parse_unit
+from carepath.targets.review import ActionEntry, AssertionEntry, Citation, Review
 
 _STATUS_WORDS = {"proved": "proved", "fails": "FAILS", "undecided": "not decided in time"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]<>#|])")

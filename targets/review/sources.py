@@ -18,7 +18,7 @@ import re
 
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "\u00a0": " "})
 _BULLET = re.compile(r"^\s*(?:[•·▪◦*-]|\d+[.)])\s+")

@@ -11,8 +11,8 @@ negation), and a disjunction inside a conjunction is bracketed.
 
 from __future__ import annotations
 
-from compiler import ir
-from targets.flowchart.expressions import format_expr, format_literal, humanize
+from carepath.compiler import ir
+from carepath.targets.flowchart.expressions import format_expr, format_literal, humanize
 
 
 def conjuncts(expr: ir.Expr) -> list[str]:
@@ -92,7 +92,7 @@ def term_text(clauses) -> str:
 
 
 def _negation(expr: ir.Expr) -> ir.Expr:
-    from compiler.logic.conditions import normalize
+    from carepath.compiler.logic.conditions import normalize
 
     return normalize(ir.Not(expr))
 

@@ -36,9 +36,9 @@ from typing import IO, Any
 
 from attrs import define, field
 
-from compiler import ir
-from targets.runtime.compiled import DEFAULT_EXECUTOR, executor as executor_named
-from targets.runtime.facts import CANNOT_READ, FactProblem, FactsError, parse_facts
+from carepath.compiler import ir
+from carepath.targets.runtime.compiled import DEFAULT_EXECUTOR, executor as executor_named
+from carepath.targets.runtime.facts import CANNOT_READ, FactProblem, FactsError, parse_facts
 
 FORMATS = ("jsonl", "csv", "parquet")
 INPUT_ERROR = "input_error"
@@ -257,7 +257,7 @@ class Runner:
 
 def _decode(line: str, where: str) -> Any:
     """Decode one line strictly, as a facts file is (`compiler.jsonread`): every problem at its JSON path."""
-    from compiler.jsonread import JsonReadError, read_json
+    from carepath.compiler.jsonread import JsonReadError, read_json
 
     try:
         return read_json(line)

@@ -25,13 +25,13 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from compiler import ir, semantics
-from compiler.printer import value_text
-from compiler.semantics import PYTHON, Num
-from targets.runtime.execute import execute
-from targets.runtime.expressions import as_num, from_num
-from targets.runtime.generate import FUNCTION, generate
-from targets.runtime.result import (
+from carepath.compiler import ir, semantics
+from carepath.compiler.printer import value_text
+from carepath.compiler.semantics import PYTHON, Num
+from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.expressions import as_num, from_num
+from carepath.targets.runtime.generate import FUNCTION, generate
+from carepath.targets.runtime.result import (
     COMPLETE,
     FALSE,
     NEEDS_INPUT,

@@ -19,11 +19,11 @@ from typing import Any
 
 from attrs import frozen
 
-from compiler import ir, semantics
-from compiler.printer import expr_text
-from compiler.semantics import PYTHON
-from targets.runtime.expressions import Compiler, Env, Evaluator, Explainer
-from targets.runtime.result import (
+from carepath.compiler import ir, semantics
+from carepath.compiler.printer import expr_text
+from carepath.compiler.semantics import PYTHON
+from carepath.targets.runtime.expressions import Compiler, Env, Evaluator, Explainer
+from carepath.targets.runtime.result import (
     COMPLETE,
     FALSE,
     NEEDS_INPUT,

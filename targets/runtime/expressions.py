@@ -29,9 +29,9 @@ from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
-from compiler import ir, semantics
-from compiler.printer import expr_text, negate, value_text
-from compiler.semantics import PYTHON, Num
+from carepath.compiler import ir, semantics
+from carepath.compiler.printer import expr_text, negate, value_text
+from carepath.compiler.semantics import PYTHON, Num
 
 Value = bool | int | Fraction | str | Num | None  # None is unknown
 Evaluator = Callable[["Env"], Value]

@@ -29,9 +29,9 @@ from typing import Any
 from attrs import field, frozen
 
 from carepath.diagnostics import CompileError, Diagnostic, file_span
-from compiler import ir, printer, units
-from compiler.jsonread import JsonReadError, member_path, read_json
-from compiler.terminal import escape_controls
+from carepath.compiler import ir, printer, units
+from carepath.compiler.jsonread import JsonReadError, member_path, read_json
+from carepath.compiler.terminal import escape_controls
 
 Number = int | Fraction
 

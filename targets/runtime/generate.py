@@ -40,11 +40,11 @@ import zlib
 from collections.abc import Iterator
 from fractions import Fraction
 
-from compiler import ir, semantics
-from compiler.printer import expr_text, value_text
-from compiler.semantics import PYTHON
-from targets.runtime.execute import most_urgent_reachable
-from targets.runtime.expressions import atom_text
+from carepath.compiler import ir, semantics
+from carepath.compiler.printer import expr_text, value_text
+from carepath.compiler.semantics import PYTHON
+from carepath.targets.runtime.execute import most_urgent_reachable
+from carepath.targets.runtime.expressions import atom_text
 
 FUNCTION = "run"  # the name of the generated function: `run(facts) -> RunResult`
 

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from attrs import frozen
 
-from compiler import ir
-from targets.runtime.scenarios import ScenarioOutcome
+from carepath.compiler import ir
+from carepath.targets.runtime.scenarios import ScenarioOutcome
 
 
 @frozen

@@ -13,9 +13,9 @@ Every text that comes from the guideline or the facts is passed through
 
 from __future__ import annotations
 
-from compiler import ir
-from compiler.terminal import escape_controls as _e
-from targets.runtime.result import RunResult
+from carepath.compiler import ir
+from carepath.compiler.terminal import escape_controls as _e
+from carepath.targets.runtime.result import RunResult
 
 _HEADINGS = {
     "emergent": ("!!! EMERGENT: act within hours", {"fg": "red", "bold": True}),

@@ -18,12 +18,12 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 from carepath.diagnostics import Span
-from targets.runtime.execute import execute
-from compiler.printer import expr_text
-from targets.runtime.facts import FactsError, scenario_facts
-from targets.runtime.result import RunResult
+from carepath.targets.runtime.execute import execute
+from carepath.compiler.printer import expr_text
+from carepath.targets.runtime.facts import FactsError, scenario_facts
+from carepath.targets.runtime.result import RunResult
 
 Kind = ir.ExpectationKind
 

@@ -40,12 +40,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from compiler import ir
-from compiler.jsonread import FACTS_LIMIT
-from targets.runtime import batch
-from targets.runtime.batch import Summary
-from targets.runtime.facts import FactProblem
-from targets.sql.query import DUCKDB, number_text, sql_query
+from carepath.compiler import ir
+from carepath.compiler.jsonread import FACTS_LIMIT
+from carepath.targets.runtime import batch
+from carepath.targets.runtime.batch import Summary
+from carepath.targets.runtime.facts import FactProblem
+from carepath.targets.sql.query import DUCKDB, number_text, sql_query
 
 # DuckDB's own working memory (buffers of the COPY). The process adds about 150 MiB to it
 # (Python, the compiled guideline, DuckDB's and pyarrow's code): 100 MB keeps the 1,000,000-row

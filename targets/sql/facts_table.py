@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
-from compiler import ir
+from carepath.compiler import ir
 
 SCALE = 12
 _QUANTUM = Decimal(1).scaleb(-SCALE)

@@ -32,7 +32,7 @@ from fractions import Fraction
 
 from attrs import frozen
 
-from compiler import ir
+from carepath.compiler import ir
 
 URGENCY_ORDER = (ir.Urgency.EMERGENT, ir.Urgency.URGENT, ir.Urgency.ROUTINE)
 

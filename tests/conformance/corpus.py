@@ -21,7 +21,7 @@ from pathlib import Path
 from attrs import frozen
 
 from carepath.api import check_text
-from compiler import ir
+from carepath.compiler import ir
 
 CORPUS = Path(__file__).resolve().parent / "corpus.json"
 

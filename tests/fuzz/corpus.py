@@ -54,7 +54,7 @@ OVERLAPPING = GUIDELINE.replace("(first)", "(unique)").replace("  otherwise -> d
 def graph_document() -> dict:
     """The small guideline as graph JSON (exported once, without spans)."""
     from carepath import compile_text
-    from targets.json.export import export_graph
+    from carepath.targets.json.export import export_graph
 
     return json.loads(export_graph(compile_text(GUIDELINE, "g.cpath"), spans=False))
 
