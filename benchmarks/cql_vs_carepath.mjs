@@ -31,42 +31,13 @@ const seconds = (start, end) => Number(end - start) / 1e9;
 
 const clock = process.hrtime.bigint();
 const cql = requireFromElm('cql-execution');
+const { evaluatePatient } = requireFromElm('./evaluate.js'); // the conformance tests' own host code
 const { run } = await import('../targets/js/carepath-runtime.mjs');
 const modulesLoaded = seconds(clock, process.hrtime.bigint());
 
 let request = null;
 let library = null;
 const codeService = new cql.CodeService({});
-const patientSource = () => new cql.PatientSource([{ id: 'patient', recordType: 'Patient' }]);
-
-/** One patient's parameters as evaluate.js builds them: every input, an unknown one as null. */
-function parametersOf(facts) {
-  const parameters = {};
-  for (const input of request.inputs) {
-    const value = facts[input.name];
-    if (value === undefined || value === null) parameters[input.name] = null;
-    else if (input.kind === 'quantity') parameters[input.name] = new cql.Quantity(value, input.unit);
-    else parameters[input.name] = value;
-  }
-  return parameters;
-}
-
-async function cqlPatient(facts) {
-  const executor = new cql.Executor(library, codeService, parametersOf(facts));
-  const results = await executor.exec(patientSource());
-  return results.patientResults.patient;
-}
-
-/** What the ELM library says of one patient: `Recommend <action>` and `Reaches <node>` values. */
-function cqlOutcome(values) {
-  const recommend = {};
-  const reaches = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (name.startsWith('Recommend ')) recommend[name.slice(10)] = value;
-    else if (name.startsWith('Reaches ')) reaches[name.slice(8)] = value;
-  }
-  return { recommend, reaches };
-}
 
 function jsOutcome(result) {
   return { status: result.status, actions: result.actions.map((a) => a.id), needs: result.needs, path: result.path };
@@ -75,7 +46,7 @@ function jsOutcome(result) {
 /** Seconds per patient of one pass over every patient. */
 async function cqlRound() {
   const start = process.hrtime.bigint();
-  for (const facts of request.cqlPatients) await cqlPatient(facts);
+  for (const facts of request.cqlPatients) await evaluatePatient(library, request.inputs, facts, codeService);
   return seconds(start, process.hrtime.bigint()) / request.cqlPatients.length;
 }
 
@@ -92,7 +63,7 @@ async function load(message) {
   library = new cql.Library(request.elm);
   const elmLoaded = seconds(clock, process.hrtime.bigint());
   const cqlResults = [];
-  for (const facts of request.cqlPatients) cqlResults.push(cqlOutcome(await cqlPatient(facts)));
+  for (const facts of request.cqlPatients) cqlResults.push(await evaluatePatient(library, request.inputs, facts, codeService));
   const jsResults = request.jsPatients.map((facts) => jsOutcome(run(request.graph, facts)));
   return { startup: { nodeBoot, modulesLoaded, elmLoaded }, cql: cqlResults, js: jsResults };
 }

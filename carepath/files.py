@@ -44,18 +44,8 @@ def write_atomically(path: str | Path, data: str | bytes, *, inputs: Iterable[st
     `inputs`: the files this command reads, which it must not overwrite.
     """
     target = output_target(path, inputs)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name[:32]}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(payload)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_stream(target) as stream:
+        stream.write(data.encode("utf-8") if isinstance(data, str) else data)
     return target
 
 
@@ -66,26 +56,19 @@ def atomic_stream(path: Path, inputs: Iterable[str | Path] = ()) -> Iterator[obj
     For outputs written a piece at a time (batch results): the temporary file grows
     beside the target and is renamed over it at the end, or removed on failure.
     """
-    path = output_target(path, inputs)  # a symlink followed; never a directory, a device or an input
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            yield stream
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, inputs) as temporary, temporary.open("wb") as stream:
+        yield stream
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path, inputs: Iterable[str | Path] = ()) -> Iterator[Path]:
     """A temporary file name beside `path` that replaces `path` only when the block ends without an error.
 
-    For writers that take a file name rather than a stream (DuckDB's `COPY ... TO`):
-    the same checks and the same rename as `atomic_stream`.
+    The one place outputs are made atomic: `write_atomically` and `atomic_stream` write
+    through it, and writers that take a file name rather than a stream (DuckDB's
+    `COPY ... TO`) use it directly. The target is checked first (a symlink followed;
+    never a directory, a device or one of `inputs`), and the file is given the mode a
+    plain `open` would give it.
     """
     path = output_target(path, inputs)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name[:32]}.", suffix=".tmp", dir=path.parent)

@@ -38,7 +38,8 @@ function onePatient() {
   return new cql.PatientSource([{ id: 'patient', recordType: 'Patient' }]);
 }
 
-async function evaluate(facts) {
+/** One patient's parameters: every input, an unknown one as an explicit null, quantities as cql.Quantity. */
+function parametersOf(inputs, facts) {
   const parameters = {};
   for (const input of inputs) {
     const value = facts[input.name];
@@ -52,12 +53,16 @@ async function evaluate(facts) {
       parameters[input.name] = value;
     }
   }
-  const executor = new cql.Executor(library, new cql.CodeService({}), parameters);
+  return parameters;
+}
+
+/** What the library says of one patient: its `Recommend <action>` and `Reaches <node>` values. */
+async function evaluatePatient(library, inputs, facts, codeService = new cql.CodeService({})) {
+  const executor = new cql.Executor(library, codeService, parametersOf(inputs, facts));
   const results = await executor.exec(onePatient());
-  const values = results.patientResults.patient;
   const recommend = {};
   const reaches = {};
-  for (const [name, value] of Object.entries(values)) {
+  for (const [name, value] of Object.entries(results.patientResults.patient)) {
     if (name.startsWith('Recommend ')) recommend[name.slice(10)] = value;
     else if (name.startsWith('Reaches ')) reaches[name.slice(8)] = value;
   }
@@ -73,7 +78,7 @@ async function handle(message) {
     return { loaded: true, statements: message.elm.library.statements.def.length };
   }
   if (library === null) return { error: 'no library loaded' };
-  return evaluate(message.facts);
+  return evaluatePatient(library, inputs, message.facts);
 }
 
 async function main() {
@@ -90,4 +95,6 @@ async function main() {
   }
 }
 
-main();
+if (require.main === module) main();
+
+module.exports = { evaluatePatient, parametersOf };
