@@ -34,7 +34,7 @@ class AssertionChecks:
         self.encoder = self._encoder(activation.reach.__getitem__)
 
     def _encoder(self, reaches) -> Encoder:
-        return Encoder(self.activation.encoder.inputs, self.activation.graph.defines, reaches=reaches)
+        return self.activation.encoder.with_reaches(reaches)
 
     def run(self) -> list[Diagnostic]:
         found = []

@@ -163,7 +163,18 @@ class Encoder:
         self.inputs = inputs
         self.defines = {d.name: d for d in defines}
         self.reaches = reaches
-        self._define_cache: dict[str, Tri | Value] = {}
+        self._define_cache: dict[str, Tri | Value | Num] = {}
+        self._encoded: dict[ir.Expr, Tri | Value | Num] = {}
+
+    def with_reaches(self, reaches: Callable[[str], z3.BoolRef]) -> Encoder:
+        """This encoder with `Reaches` atoms read from `reaches`, sharing the encoded defines.
+
+        A define never mentions `reaches` (the language allows it in assertions only),
+        so every assertion's encoder can reuse the terms of the defines encoded so far.
+        """
+        encoder = Encoder(self.inputs, (), reaches)
+        encoder.defines, encoder._define_cache = self.defines, self._define_cache
+        return encoder
 
     def condition(self, expr: ir.Expr) -> Tri:
         encoded = self._encode(expr)
@@ -171,6 +182,16 @@ class Encoder:
         return encoded
 
     def _encode(self, expr: ir.Expr) -> Tri | Value | Num | EnumName:
+        """`expr`'s term, built once per encoder: `review` asks z3 about thousands of
+        overlapping sub-expressions, and building z3 terms is the costly part."""
+        if isinstance(expr, _COMPOSITE):
+            encoded = self._encoded.get(expr)
+            if encoded is None:
+                encoded = self._encoded[expr] = self._encode_new(expr)
+            return encoded
+        return self._encode_new(expr)
+
+    def _encode_new(self, expr: ir.Expr) -> Tri | Value | Num | EnumName:
         match expr:
             case ir.Literal(value=bool() as flag):
                 return TRUE if flag else FALSE
@@ -225,6 +246,9 @@ class Encoder:
 
     def _compare(self, op: str, left, right) -> Tri:
         return semantics.compare(Z3, op, _as_num(left, right), _as_num(right, left))
+
+
+_COMPOSITE = (ir.Not, ir.And, ir.Or, ir.Compare, ir.Arithmetic, ir.Convert, ir.Membership, ir.ConditionSum)
 
 
 def _as_num(side: Tri | Value | Num | EnumName, other) -> Num:
