@@ -60,29 +60,44 @@ def open_page(browser: Any, path: Path, **context_options: Any) -> Any:
     return page
 
 
-def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any]) -> None:
-    """Enter `facts` (as a facts file holds them) through the form, as a user would.
+def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any], *, shown: Mapping[str, Any] | None = None) -> None:
+    """Enter `facts` (as a facts file holds them) through the form, as a keyboard user would.
+
+    A radio button is focused and chosen with Space, a list's option is chosen, a
+    number is typed key by key into its box (mouse clicks cost Playwright three times
+    as long, and other tests click).
+
+    `shown` is what the form holds now (empty when None): only the facts that differ
+    are entered, and a fact the form holds but `facts` lacks is set back to unknown,
+    the way a clinician corrects a form rather than clearing it.
 
     The form's field for the guideline's i-th input has the id `fact-i`; its radio
     buttons are `fact-i-0`, `fact-i-1`, … in the order of the choices (Yes, No for a
     boolean), then Unknown.
     """
+    shown = shown or {}
     names = [input_.name for input_ in graph.inputs]
-    for name, value in facts.items():
+    for name in [n for n in names if n in facts or n in shown]:
+        value = facts.get(name)
+        if name in shown and value == shown[name]:
+            continue
         index = names.index(name)
         field = f"#fact-{index}"
-        kind = graph.inputs[index].type.kind
-        if kind == "boolean":
-            page.click(f"{field}-{0 if value else 1}")
-        elif kind == "enum" and page.locator(f"select{field}").count():
+        type_ = graph.inputs[index].type
+        if type_.kind == "enum" and page.locator(f"select{field}").count():
             page.locator(field).focus()
-            page.select_option(field, value)
-        elif kind == "enum":
-            page.click(f"{field}-{graph.inputs[index].type.members.index(value)}")
+            page.select_option(field, "" if value is None else value)
+        elif type_.kind in ("boolean", "enum"):
+            choices = [True, False] if type_.kind == "boolean" else list(type_.members)
+            page.focus(f"{field}-{len(choices) if value is None else choices.index(value)}")
+            page.keyboard.press("Space")
         else:
             number, unit = (value["value"], value["unit"]) if isinstance(value, dict) else (value, None)
-            page.click(field)
+            page.focus(field)
             page.keyboard.press("Control+A")
+            if value is None:
+                page.keyboard.press("Delete")
+                continue
             page.keyboard.type(str(number))
             if unit is not None:
                 page.select_option(f"{field}-unit", unit)

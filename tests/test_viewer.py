@@ -124,21 +124,41 @@ def test_hostile_text_is_escaped_in_the_markup():
 # --- in Chromium --------------------------------------------------------------------------
 
 
+def nearest_first(fact_sets: list[dict]) -> list[int]:
+    """An order of `fact_sets` in which each differs little from the one before (greedy tour from no facts).
+
+    Typing a scenario into a cleared form costs ~40 entries; walking scenarios in this
+    order, correcting only what differs, costs a few each.
+    """
+    def differences(a: dict, b: dict) -> int:
+        return sum(a.get(name) != b.get(name) for name in a.keys() | b.keys())
+
+    order, left, shown = [], set(range(len(fact_sets))), {}
+    while left:
+        nearest = min(left, key=lambda i: (differences(shown, fact_sets[i]), i))
+        order.append(nearest)
+        left.remove(nearest)
+        shown = fact_sets[nearest]
+    return order
+
+
 @needs_browser
 def test_scenarios_typed_into_the_form_agree_with_the_python_runtime(reference, page_file, chromium):
     page = browser.open_page(chromium, page_file)
-    checked = 0
-    for scenario in reference.scenarios[::8]:
-        page.click("#clear-facts")
-        browser.fill_facts(page, reference, form_facts(reference, scenario))
+    page.click("#clear-facts")
+    scenarios = reference.scenarios[::4]  # every scenario loads with one click, below
+    typed = [form_facts(reference, scenario) for scenario in scenarios]
+    shown: dict = {}
+    for index in nearest_first(typed):
+        scenario = scenarios[index]
+        browser.fill_facts(page, reference, typed[index], shown=shown)
+        shown = typed[index]
         result = run(reference, scenario_facts(reference, scenario))
         where = f"scenario {scenario.name!r}"
         assert browser.shown_actions(page) == [action.id for action in result.actions], where
-        assert sorted(browser.shown_questions(page)) == sorted(result.needs), where
         assert browser.shown_questions(page) == expected_questions(result), where
         assert page.inner_text("#status").startswith("Complete" if result.complete else "Needs input"), where
-        checked += 1
-    assert checked >= 6
+    assert not page.is_visible("#input-problems")
 
 
 @needs_browser
