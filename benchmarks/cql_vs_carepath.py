@@ -57,7 +57,7 @@ from carepath.compiler import exact_json, ir  # noqa: E402
 from carepath.targets.elm import elm_library  # noqa: E402
 from carepath.targets.json.export import graph_document  # noqa: E402
 from carepath.targets.runtime.facts import read_facts_text  # noqa: E402
-from tests.test_elm_conformance import kleene_reach, random_facts  # noqa: E402
+from tests.test_elm_conformance import KleeneReach, random_patients  # noqa: E402
 
 GUIDELINES = ("guidelines/leg_numbness_cramping.cpath", "examples/guidelines/dvt_wells.cpath")
 DRIVER = ROOT / "benchmarks/cql_vs_carepath.mjs"
@@ -67,12 +67,8 @@ SHOWN_DIFFERENCES = 5
 
 def draw_patients(graph: ir.Graph, count: int, seed: str) -> list[tuple[dict, object]]:
     """`count` patients as (facts object as a file holds it, checked `Facts`)."""
-    rng = random.Random(seed)
-    patients = []
-    for _ in range(count):
-        data = random_facts(graph, rng)
-        patients.append((data, read_facts_text(graph, json.dumps(data))))
-    return patients
+    return [(data, read_facts_text(graph, json.dumps(data)))
+            for data in random_patients(graph, random.Random(seed), count)]
 
 
 def declared_unit_parameters(facts) -> dict:
@@ -120,9 +116,10 @@ def differences(graph: ir.Graph, patients, answer: dict) -> dict[str, list[str]]
     actions = [n.id for n in graph.nodes if n.kind is ir.NodeKind.ACTION]
     interpreter = "executor" in inspect.signature(carepath.run).parameters
     wrong: dict[str, list[str]] = {"cql-execution": [], "JS runtime": [], **({"interpreter": []} if interpreter else {})}
+    kleene_reach = KleeneReach(graph)
     for index, ((data, facts), cql, js) in enumerate(zip(patients, answer["cql"], answer["js"], strict=True)):
         result = carepath.run(graph, facts)
-        reach = kleene_reach(graph, facts.values)
+        reach = kleene_reach(facts.values)
         pending = result.status == "needs_input"
         expected = {"path": list(result.path), "actions": sorted(result.action_ids()),
                     "undecided": [n for n in order if reach[n] is None], "needs input": pending}

@@ -22,6 +22,7 @@ import json
 import random
 import shutil
 import subprocess
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from carepath import compile_text
 from carepath.compiler import ir, units
 from carepath.targets.elm import elm_library, reach_name, recommend_name
 from carepath.targets.elm.numbers import decimal_text, exact, terminates
-from carepath.targets.runtime.execute import execute
+from carepath.targets.runtime.compiled import execute_generated
 from carepath.targets.runtime.expressions import Compiler, Env
 from carepath.targets.runtime.facts import read_facts_text
 from tests.conftest import guideline
@@ -95,51 +96,63 @@ def engine():
 # --- carepath's side: Kleene reach, whose true part is the runtime's path ----------------
 
 
-def kleene_reach(graph: ir.Graph, facts) -> dict[str, bool | None]:
+class KleeneReach:
     """Every node's reach for a patient: true, false, or None (a pending decision may still lead there).
 
     The three-valued reading of docs/semantics.md's activation, guards evaluated by the
-    runtime's own expression compiler; its true part must be the runtime's path.
+    runtime's own expression compiler (compiled once per graph); its true part must be
+    the runtime's path.
     """
-    evaluate = Compiler(graph)
-    env = Env(facts)
-    reach: dict[str, bool | None] = {n.id: False for n in graph.nodes}
-    reach[ir.Graph.START] = True
 
-    def join(target: str, value: bool | None) -> None:  # Kleene or
-        current = reach[target]
-        reach[target] = True if True in (current, value) else None if None in (current, value) else False
+    def __init__(self, graph: ir.Graph) -> None:
+        evaluate = Compiler(graph)
+        self.graph = graph
+        self.guards: dict[str, list[tuple[Callable, list[ir.Edge]]]] = {}
+        for node in graph.nodes:
+            if node.kind is ir.NodeKind.DECIDE:
+                lines: dict[int, list[ir.Edge]] = {}
+                for edge in graph.outgoing(node.id):
+                    if not edge.otherwise:
+                        lines.setdefault(edge.branch, []).append(edge)
+                self.guards[node.id] = [(evaluate.compile(lines[i][0].guard), lines[i]) for i in sorted(lines)]
 
-    for node in graph.nodes:
-        here = reach[node.id]
-        edges = graph.outgoing(node.id)
-        if node.kind is not ir.NodeKind.DECIDE:
-            if node.kind is not ir.NodeKind.END:
-                for edge in edges:
-                    join(edge.target, here)
-            continue
-        lines: dict[int, list[ir.Edge]] = {}
-        for edge in edges:
-            if not edge.otherwise:
-                lines.setdefault(edge.branch, []).append(edge)
-        guards = [evaluate.compile(lines[i][0].guard)(env) for i in sorted(lines)]
-        policy = node.policy or ir.HitPolicy.FIRST
-        for position, index in enumerate(sorted(lines)):
-            guard, earlier = guards[position], guards[:position]
-            if policy is ir.HitPolicy.ANY:
-                fires = guard
-            elif policy is ir.HitPolicy.FIRST:
-                fires = _and([_not(g) for g in earlier] + [guard])
-            elif True in guards:
-                fires = guard is True and True not in earlier
-            else:
-                fires = guard
-            for edge in lines[index]:
-                join(edge.target, _and([here, fires]))
-        for edge in edges:
-            if edge.otherwise:
-                join(edge.target, _and([here] + [_not(g) for g in guards]))
-    return reach
+    def __call__(self, facts) -> dict[str, bool | None]:
+        graph = self.graph
+        env = Env(facts)
+        reach: dict[str, bool | None] = {n.id: False for n in graph.nodes}
+        reach[ir.Graph.START] = True
+
+        def join(target: str, value: bool | None) -> None:  # Kleene or
+            current = reach[target]
+            reach[target] = True if True in (current, value) else None if None in (current, value) else False
+
+        for node in graph.nodes:
+            here = reach[node.id]
+            edges = graph.outgoing(node.id)
+            if node.kind is not ir.NodeKind.DECIDE:
+                if node.kind is not ir.NodeKind.END:
+                    for edge in edges:
+                        join(edge.target, here)
+                continue
+            lines = self.guards[node.id]
+            guards = [guard(env) for guard, _ in lines]
+            policy = node.policy or ir.HitPolicy.FIRST
+            for position, (_, line_edges) in enumerate(lines):
+                guard, earlier = guards[position], guards[:position]
+                if policy is ir.HitPolicy.ANY:
+                    fires = guard
+                elif policy is ir.HitPolicy.FIRST:
+                    fires = _and([_not(g) for g in earlier] + [guard])
+                elif True in guards:
+                    fires = guard is True and True not in earlier
+                else:
+                    fires = guard
+                for edge in line_edges:
+                    join(edge.target, _and([here, fires]))
+            for edge in edges:
+                if edge.otherwise:
+                    join(edge.target, _and([here] + [_not(g) for g in guards]))
+        return reach
 
 
 def _not(value: bool | None) -> bool | None:
@@ -173,7 +186,13 @@ def _unit_factor(source: str, target: str) -> Fraction:
     return units.conversion_factor(source, target)  # exact (a Fraction)
 
 
-def random_facts(graph: ir.Graph, rng: random.Random) -> dict:
+def random_patients(graph: ir.Graph, rng: random.Random, count: int) -> list[dict]:
+    """`count` patients of `random_facts`, the graph's literals collected once."""
+    literals = _literals(graph)
+    return [random_facts(graph, rng, literals) for _ in range(count)]
+
+
+def random_facts(graph: ir.Graph, rng: random.Random, literals: list[Fraction] | None = None) -> dict:
     """One patient as a facts object: each input missing, null or given; numbers on every literal of
     the graph and next to it (±1, ±0.01, ±10⁻⁶), quantities in their declared unit or another one.
 
@@ -181,7 +200,7 @@ def random_facts(graph: ir.Graph, rng: random.Random) -> dict:
     every node) with some facts forgotten and some changed, so that the deep steps of the
     workup are reached, passed by and left pending too; the others are drawn afresh.
     """
-    literals = _literals(graph)
+    literals = literals or _literals(graph)
     base: dict = {}
     change_rate = 1.0
     if graph.scenarios and rng.random() < 0.5:
@@ -240,11 +259,12 @@ def compare_patients(engine: CqlEngine, graph: ir.Graph, patients: list[dict],
     engine.load(graph)
     actions = [n.id for n in graph.nodes if n.kind is ir.NodeKind.ACTION]
     differences = []
+    reach_of = KleeneReach(graph)
     for data in patients:
         text = json.dumps(data)
         facts = read_facts_text(graph, text).values
-        result = execute(graph, facts)
-        reach = kleene_reach(graph, facts)
+        result = execute_generated(graph, facts)
+        reach = reach_of(facts)
         assert [n for n in (m.id for m in graph.nodes) if reach[n] is True] == list(result.path), text
         if any(reach[a] is None for a in actions):
             assert result.status == "needs_input", text
@@ -263,7 +283,7 @@ def compare_patients(engine: CqlEngine, graph: ir.Graph, patients: list[dict],
 def test_cql_execution_agrees_with_carepath_on_the_reference_guideline(engine):
     graph = compiled(REFERENCE)
     rng = random.Random(20261125)
-    patients = [random_facts(graph, rng) for _ in range(REFERENCE_PATIENTS)]
+    patients = random_patients(graph, rng, REFERENCE_PATIENTS)
     outcomes: dict[str, set] = {}
     differences = compare_patients(engine, graph, patients, outcomes)
     assert not differences, f"{len(differences)} of {len(patients)} patients differ:\n" + "\n".join(differences[:5])
@@ -277,7 +297,7 @@ def test_cql_execution_agrees_with_carepath_on_the_reference_guideline(engine):
 def test_cql_execution_agrees_with_carepath_on_edge_cases(engine, path):
     graph = compiled(path)
     rng = random.Random(path.stem)
-    patients = [random_facts(graph, rng) for _ in range(EDGE_CASE_PATIENTS)]
+    patients = random_patients(graph, rng, EDGE_CASE_PATIENTS)
     patients += [{f.name: _fact_value(f.value) for f in s.facts} for s in graph.scenarios]
     differences = compare_patients(engine, graph, patients)
     assert not differences, f"{len(differences)} of {len(patients)} patients differ:\n" + "\n".join(differences[:5])
