@@ -9,6 +9,8 @@ compilation too (`carepath check` prints them).
 
 from __future__ import annotations
 
+import collections
+import os
 from pathlib import Path
 
 from attrs import frozen
@@ -37,12 +39,57 @@ class Checked:
 def check_text(text: str, file: str = "<text>", *, verify_logic: bool = True, advice: bool = False) -> Checked:
     """Every diagnostic of compiling `text`; `verify_logic=False` skips the z3 verifier, `advice=True`
     adds the advisory warnings of a clean compilation (`carepath check` shows them)."""
+    key = (file, text, verify_logic, advice)
+    recent = _RECENT.get(key)
+    if recent is not None and recent.still_valid():
+        _RECENT.move_to_end(key)
+        return recent.checked
     sink = Sink()
     graph = run_passes(SourceFile(file, text), sink, PASSES if verify_logic else UNVERIFIED_PASSES)
     if graph is not None and advice:
         for advise in ADVISORY_PASSES:
             graph = advise(graph, sink)
-    return Checked(graph, tuple(sink.sorted()), sink.sources)
+    checked = Checked(graph, tuple(sink.sorted()), sink.sources)
+    if graph is not None:
+        _RECENT[key] = _Recent(checked, file, os.getcwd())
+        while len(_RECENT) > _RECENT_KEPT:
+            _RECENT.popitem(last=False)
+    return checked
+
+
+@frozen
+class _Recent:
+    """A clean compilation kept for the same text compiled again in this process.
+
+    Compiling is a pure function of the sources, and verifying the reference guideline
+    costs about half a second; a process that compiles one guideline many times (a
+    service, a notebook, `carepath` commands run in one process) pays it once. A kept
+    result is reused only while every imported file still holds the text it was
+    compiled from, and, when there are imports, from the same working directory (the
+    imported files' names in diagnostics and spans are relative to it).
+    """
+
+    checked: Checked
+    file: str
+    cwd: str
+
+    def still_valid(self) -> bool:
+        imported = {path: text for path, text in self.checked.sources.items() if path != self.file}
+        if not imported:
+            return True
+        if os.getcwd() != self.cwd:
+            return False
+        for path, text in imported.items():
+            try:
+                if read_text(path, SOURCE_LIMIT) != text:
+                    return False
+            except (OSError, UnicodeDecodeError):
+                return False
+        return True
+
+
+_RECENT: collections.OrderedDict[tuple, _Recent] = collections.OrderedDict()
+_RECENT_KEPT = 8
 
 
 def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = False) -> Checked:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from carepath import compile_file
+from carepath import compile_file, compile_text
 from carepath.api import check_file, check_text
 from carepath.cli import main
 from tests.conftest import guideline
@@ -127,6 +127,34 @@ def test_imports_bring_in_inputs_defines_and_references(tmp_path):
     graph = compile_file(main_file)
     assert [i.name for i in graph.inputs] == ["smoker"]
     assert [r.id for r in graph.references] == ["ref1"]
+
+
+def test_compiling_the_same_text_again_returns_the_graph_already_built(tmp_path):
+    text = guideline('start -> done\nend done "Done"')
+    assert compile_text(text, "same.cpath") is compile_text(text, "same.cpath")
+    assert compile_text(text, "same.cpath") is not compile_text(text, "other.cpath")  # its spans name the file
+    assert compile_text(text, "same.cpath") is not check_text(text, "same.cpath", advice=True).graph
+
+
+def test_an_edited_import_or_another_working_directory_compiles_again(tmp_path, monkeypatch):
+    write(tmp_path, "carepath.toml", "")
+    common = write(tmp_path, "common.cpath", 'reference ref1 "Shared"\ninput smoker: boolean\n')
+    main_file = write(tmp_path, "g.cpath", guideline(
+        'import "common.cpath"\nstart -> triage\ndecide triage "Risk" (first) [ref1]\n'
+        '  when smoker -> done\n  otherwise -> done\nend done "Done"'))
+    monkeypatch.chdir(tmp_path)
+    first = compile_file("g.cpath")
+    assert compile_file("g.cpath") is first
+    write(tmp_path, "common.cpath", common.read_text(encoding="utf-8") + "input diabetic: boolean\n")
+    edited = compile_file("g.cpath")
+    assert [i.name for i in edited.inputs] == ["smoker", "diabetic"]
+    here = compile_file(main_file)
+    assert compile_file(main_file) is here
+    monkeypatch.chdir(write(tmp_path, "elsewhere/x", "").parent)
+    assert compile_file(main_file) is not here  # imported files are named relative to the working directory
+    common.unlink()
+    monkeypatch.chdir(tmp_path)
+    assert [d.code for d in check_file("g.cpath").diagnostics] == ["CP0005"]
 
 
 def test_imports_outside_the_project_and_cycles_are_refused(tmp_path):
