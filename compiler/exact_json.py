@@ -33,8 +33,13 @@ def number(value: Fraction | int) -> int | str | Fraction:
 
 
 def dumps(data: Any, **options: Any) -> str:
-    """`json.dumps`, writing each `Fraction` as the plain decimal it is (see `number`)."""
-    marker = "\x00" + secrets.token_hex(8) + ":"
+    """`json.dumps`, writing each `Fraction` as the plain decimal it is (see `number`).
+
+    Each such number goes through `json.dumps` as a string holding a marker with a
+    token drawn for this call (so no text of the data can pass for one), and the
+    quoted markers are then replaced by the decimals' digits.
+    """
+    token = secrets.token_hex(8)
     texts: list[str] = []
 
     def encode(item: Any) -> Any:
@@ -42,7 +47,7 @@ def dumps(data: Any, **options: Any) -> str:
             plain = number(item)
             if isinstance(plain, Fraction):
                 texts.append(number_text(plain))
-                return f"{marker}{len(texts) - 1}"
+                return f"\x00{token}:{len(texts) - 1}"
             return plain
         if isinstance(item, dict):
             return {key: encode(value) for key, value in item.items()}
@@ -51,8 +56,17 @@ def dumps(data: Any, **options: Any) -> str:
         return item
 
     text = json.dumps(encode(data), **options)
-    quoted = re.escape(json.dumps(marker)[1:-1])
-    return re.sub(f'"{quoted}([0-9]+)"', lambda m: texts[int(m.group(1))], text)
+    if not texts:
+        return text
+
+    def digits(marker: re.Match) -> str:
+        return texts[int(marker.group(2))] if marker.group(1) == token else marker.group(0)
+
+    return _MARKER.sub(digits, text)
+
+
+# A marker as `json.dumps` writes it (a NUL is always escaped, whatever `ensure_ascii` says).
+_MARKER = re.compile(r'"\\u0000([0-9a-f]{16}):([0-9]+)"')
 
 
 def parse_number(value: int | float | str | Fraction) -> Fraction:

@@ -89,12 +89,10 @@ def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any], *, shown: Mappin
             page.select_option(field, "" if value is None else value)
         elif type_.kind in ("boolean", "enum"):
             choices = [True, False] if type_.kind == "boolean" else list(type_.members)
-            page.focus(f"{field}-{len(choices) if value is None else choices.index(value)}")
-            page.keyboard.press("Space")
+            page.press(f"{field}-{len(choices) if value is None else choices.index(value)}", "Space")
         else:
             number, unit = (value["value"], value["unit"]) if isinstance(value, dict) else (value, None)
-            page.focus(field)
-            page.keyboard.press("Control+A")
+            page.press(field, "Control+A")
             if value is None:
                 page.keyboard.press("Delete")
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import jsonschema
@@ -329,3 +330,9 @@ reference r "R"
     assert '"text": "0.90",\n' in text and '"value": 0.9\n' in text  # the author's digits, and the exact value
     assert '"text": "1 d",' in text and '"value": "1/7"' in text  # no decimal writes 1 d in weeks
     assert load_graph_text(text) == graph
+
+
+def test_a_text_that_looks_like_a_number_marker_stays_text():
+    other_token = '\x00' + "0123456789abcdef:0"
+    text = exact_json.dumps({"note": other_token, "value": Fraction(9, 10), "third": Fraction(1, 3)})
+    assert json.loads(text) == {"note": other_token, "value": 0.9, "third": "1/3"}
