@@ -41,15 +41,18 @@ demo: setup
 
 # On every core (pytest-xdist, `-n logical`); tests sharing a Spark, browser or LSP session
 # stay on one worker (`--dist loadgroup` in pyproject.toml, groups in tests/conftest.py).
+# Bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE, set
+# in some images): the suite starts dozens of Python processes (workers, `carepath` commands,
+# the wheel's venv), and each would otherwise compile carepath and its tests from source.
 test: setup
-	$(PY) -m pytest -n logical
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n logical
 
 # The whole suite with the long budgets: thousands of generated guidelines and
 # expressions per property, 100,000 patients through both runtimes.
 # Then the seeded attack campaign of issue 14 (tests/fuzz/): the reproducer corpus and
 # 5,000 random hostile inputs through the command line; one summary line of counts.
 fuzz: setup
-	CAREPATH_FUZZ=1 $(PY) -m pytest tests --hypothesis-profile=fuzz -n logical
+	CAREPATH_FUZZ=1 PYTHONDONTWRITEBYTECODE= $(PY) -m pytest tests --hypothesis-profile=fuzz -n logical
 	$(PY) -m tests.fuzz.campaign --inputs 5000 --seed 14
 
 bench: setup

@@ -1,9 +1,10 @@
 """The carepath language server: LSP requests → answers from the index, the checker and the formatter.
 
-`carepath lsp` runs it on stdin/stdout. Each open document is checked as it is
-edited: an edit waits `DEBOUNCE_SECONDS` for the next one, then the text goes to
-the worker process (`checking.py`), and a newer edit cancels the older check. The
-diagnostics published are exactly `carepath check`'s, verification included.
+`carepath lsp` runs it on stdin/stdout. Each document is checked as soon as it is
+opened, then as it is edited: an edit waits `DEBOUNCE_SECONDS` for the next one,
+then the text goes to the worker process (`checking.py`), and a newer edit cancels
+the older check. The diagnostics published are exactly `carepath check`'s,
+verification included.
 
 Position-based requests (hover, definition, references, rename, symbols, code
 lenses) wait briefly for the index of the current text; completion makes do with
@@ -67,7 +68,8 @@ class CarepathServer(LanguageServer):
 
     # -- checking as the author types -----------------------------------------------------------
 
-    def schedule_check(self, uri: str) -> None:
+    def schedule_check(self, uri: str, wait: float = DEBOUNCE_SECONDS) -> None:
+        """Check the document's text after `wait` seconds, unless a newer text comes first."""
         document = self.workspace.get_text_document(uri)
         state = self.documents.get(uri)
         if state is None:
@@ -77,10 +79,10 @@ class CarepathServer(LanguageServer):
         if state.task is not None:
             state.task.cancel()
         state.version = document.version or 0
-        state.task = asyncio.get_running_loop().create_task(self._check(uri, state, state.version, document.source))
+        state.task = asyncio.get_running_loop().create_task(self._check(uri, state, state.version, document.source, wait))
 
-    async def _check(self, uri: str, state: DocumentState, version: int, text: str) -> None:
-        await asyncio.sleep(DEBOUNCE_SECONDS)
+    async def _check(self, uri: str, state: DocumentState, version: int, text: str, wait: float) -> None:
+        await asyncio.sleep(wait)
 
         def indexed(index: Index | None) -> None:
             state.index, state.index_version = index, version
@@ -165,7 +167,7 @@ def shutdown(ls: CarepathServer, params: None) -> None:
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: CarepathServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.schedule_check(params.text_document.uri)
+    ls.schedule_check(params.text_document.uri, wait=0)  # no keystrokes to wait for
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
