@@ -225,6 +225,31 @@ def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, paper, siz
     assert any("(part 2 of" in text for text in texts)
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
+def test_a_drawing_placed_on_a_sheet_keeps_its_links_on_what_they_mark():
+    import io
+
+    from pypdf import PdfReader
+
+    from carepath.targets.graphviz import run_dot
+    from carepath.targets.graphviz.pages import PAPERS, on_paper
+
+    drawing = run_dot('digraph { a [URL="#node-a", label="A step"]; a -> b }', "pdf")
+    [before] = [a.get_object()["/Rect"] for a in PdfReader(io.BytesIO(drawing)).pages[0]["/Annots"]]
+    document, [scale] = on_paper([drawing], "a4")
+    page = PdfReader(io.BytesIO(document)).pages[0]
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert sorted((round(width), round(height))) == sorted(round(x) for x in PAPERS["a4"][:2])
+    drawn = PdfReader(io.BytesIO(drawing)).pages[0].mediabox
+    offset_x = (width - float(drawn.width) * scale) / 2
+    offset_y = (height - float(drawn.height) * scale) / 2
+    [after] = [a.get_object()["/Rect"] for a in page["/Annots"]]
+    wanted = [float(before[0]) * scale + offset_x, float(before[1]) * scale + offset_y,
+              float(before[2]) * scale + offset_x, float(before[3]) * scale + offset_y]
+    assert [float(v) for v in after] == pytest.approx(wanted)
+    assert "A step" in page.extract_text()
+
+
 def text_heights(page) -> list[float]:
     """The height on the sheet, in points, of every piece of text on a PDF page (font size through every transform)."""
     heights = []
