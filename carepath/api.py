@@ -92,6 +92,11 @@ _RECENT: collections.OrderedDict[tuple, _Recent] = collections.OrderedDict()
 _RECENT_KEPT = 8
 
 
+def forget_compilations() -> None:
+    """Drop the kept compilations (their memory; the next compilation of any text starts afresh)."""
+    _RECENT.clear()
+
+
 def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = False) -> Checked:
     """Like `check_text` on the file's contents; an unreadable file is diagnostic CP0004."""
     shown = str(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from carepath import compile_file, compile_text
-from carepath.api import check_file, check_text
+from carepath.api import check_file, check_text, forget_compilations
 from carepath.cli import main
 from tests.conftest import guideline
 
@@ -134,6 +134,9 @@ def test_compiling_the_same_text_again_returns_the_graph_already_built(tmp_path)
     assert compile_text(text, "same.cpath") is compile_text(text, "same.cpath")
     assert compile_text(text, "same.cpath") is not compile_text(text, "other.cpath")  # its spans name the file
     assert compile_text(text, "same.cpath") is not check_text(text, "same.cpath", advice=True).graph
+    kept = compile_text(text, "same.cpath")
+    forget_compilations()
+    assert compile_text(text, "same.cpath") is not kept
 
 
 def test_an_edited_import_or_another_working_directory_compiles_again(tmp_path, monkeypatch):
