@@ -111,6 +111,14 @@ def shown_questions(page: Any) -> list[str]:
     return page.eval_on_selector_all("#questions [data-input]", "items => items.map(i => i.dataset.input)")
 
 
+def shown_actions_and_questions(page: Any) -> tuple[list[str], list[str]]:
+    """`shown_actions` and `shown_questions` in one call to the page."""
+    actions, questions = page.evaluate("""() => [
+      [...document.querySelectorAll("[data-action-id]")].map(i => i.dataset.actionId),
+      [...document.querySelectorAll("#questions [data-input]")].map(i => i.dataset.input)]""")
+    return actions, questions
+
+
 def load_facts_file(page: Any, path: Path) -> None:
     """Choose a facts file in the page's file picker and wait until the page has read it."""
     page.set_input_files("#facts-file", str(path))
