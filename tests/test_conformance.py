@@ -31,6 +31,7 @@ from carepath.targets.json.load import load_graph, load_graph_text
 from carepath.targets.runtime.compiled import execute_generated
 from carepath.targets.runtime.execute import execute
 from carepath.targets.runtime.facts import FactsError, parse_facts
+from tests.budget import examples
 from tests.graph_strategies import UNIT_VARIANTS, graphs, random_patient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +144,7 @@ def test_js_agrees_with_python_on_ten_thousand_patients(js):
     assert total >= 10_000
 
 
+@examples(50)  # a graph, its JSON and a round trip to Node each
 @given(graphs(), st.randoms(use_true_random=False))
 def test_property_js_agrees_with_python_on_random_graphs(js, graph, rng):
     patients = [random_patient(graph, rng, invalid_rate=0.05) for _ in range(20)]

@@ -24,6 +24,7 @@ from carepath.cli import main
 from carepath.compiler import exact_json, ir
 from carepath.targets.json.export import FORMAT, export_graph, graph_document, to_json_value
 from carepath.targets.json.load import load_graph, load_graph_file, load_graph_text, schema
+from tests.budget import examples
 from tests.graph_strategies import graphs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,7 @@ def test_guideline_round_trips_with_its_spans(path):
     assert export_graph(compile_file(path)) == text  # a second compile exports the same text
 
 
+@examples(40)  # each validates with jsonschema, the slow reference checker
 @given(graphs())
 def test_property_random_graphs_round_trip_and_validate(graph):
     text = export_graph(graph)

@@ -79,7 +79,7 @@ def test_both_accept_an_exported_graph(document):
     load_graph(document)
 
 
-@examples(150)
+@examples(80)
 @given(data=st.data())
 def test_property_both_checkers_judge_a_damaged_graph_alike(document, data):
     compiled, walked = verdicts(damaged(document, data))

@@ -23,6 +23,7 @@ from carepath.targets.graphviz import render, to_dot
 from carepath.targets.json.export import export_graph
 from carepath.targets.json.load import load_graph_text
 from carepath.targets.mermaid import to_mermaid
+from tests.budget import examples
 from tests.flowchart_graphs import claudication
 
 DOCUMENT = json.loads(export_graph(claudication(), spans=False))
@@ -48,6 +49,7 @@ BENIGN = load_graph_text(json.dumps(with_texts("t", "1", "s", "n")))
 BENIGN_MERMAID_LINES = len(to_mermaid(BENIGN).split("\n"))
 
 
+@examples(50)  # a refused document is listed by jsonschema, the slow checker
 @given(hostile_id, st.sampled_from(["node", "section", "reference", "input", "graph"]))
 def test_property_an_id_that_is_not_a_name_is_refused_where_it_stands(name, where):
     document = json.loads(json.dumps(DOCUMENT))

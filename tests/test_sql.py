@@ -24,6 +24,7 @@ from carepath.targets.runtime.execute import execute
 from carepath.targets.runtime.facts import FactsError, parse_facts
 from carepath.targets.sql.facts_table import exact_decimal, facts_table
 from carepath.targets.sql.query import DUCKDB, SPARK, number_text, sql_query
+from tests.budget import examples
 from tests.graph_strategies import graphs, random_patient
 
 duckdb = pytest.importorskip("duckdb")
@@ -99,6 +100,7 @@ def test_duckdb_agrees_with_the_runtime_on_10000_patients_of_the_reference_guide
     assert_same(run_duckdb(graph, patients), wanted, patients)
 
 
+@examples(50)  # DuckDB plans each graph's query anew (~50 ms)
 @given(graph=graphs(), seed=st.integers(0, 2**32 - 1))
 def test_duckdb_agrees_with_the_runtime_on_generated_graphs(graph, seed):
     patients = random_patients(graph, random.Random(seed), 100)
