@@ -59,8 +59,8 @@ def test_shipped_schema_is_a_valid_2020_12_schema():
 def test_guideline_round_trips_with_its_spans(path):
     graph = compile_file(path)
     text = export_graph(graph)
-    assert schema_errors(json.loads(text)) == []
-    loaded = load_graph_text(text, "g.json")
+    loaded = load_graph_text(text, "g.json")  # schema-valid, or the loader's gate refuses it
+    # (jsonschema, the reference checker, validates the random graphs below: 1.5 s for this one)
     assert loaded == graph
     # spans take no part in equality, so compare them through their encoding
     assert to_json_value(loaded) == to_json_value(graph)
