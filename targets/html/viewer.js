@@ -288,13 +288,12 @@ function showQuestions(questions) {
 
 function paintChart(onPath, pending, taken) {
   const highlighted = onPath.size > 1;
-  for (const [id, node] of Object.entries(view.nodes)) {
+  for (const id of Object.keys(view.nodes)) {
     const shape = document.getElementById(`node-${id}`);
     if (!shape) continue;
     shape.classList.toggle("on-path", onPath.has(id) && !pending.has(id));
     shape.classList.toggle("pending", pending.has(id));
     shape.classList.toggle("off-path", highlighted && !onPath.has(id));
-    shape.dataset.kind = node.kind;
   }
   for (const edge of view.edges) {
     // Two lines of one decision to one target are drawn as one arrow: taken if either is.
