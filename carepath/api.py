@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import os
+import threading
 from pathlib import Path
 
 from attrs import frozen
@@ -40,9 +41,11 @@ def check_text(text: str, file: str = "<text>", *, verify_logic: bool = True, ad
     """Every diagnostic of compiling `text`; `verify_logic=False` skips the z3 verifier, `advice=True`
     adds the advisory warnings of a clean compilation (`carepath check` shows them)."""
     key = (file, text, verify_logic, advice)
-    recent = _RECENT.get(key)
+    with _RECENT_LOCK:
+        recent = _RECENT.get(key)
+        if recent is not None:
+            _RECENT.move_to_end(key)  # the least recently used goes first
     if recent is not None and recent.still_valid():
-        _RECENT.move_to_end(key)
         return recent.checked
     sink = Sink()
     graph = run_passes(SourceFile(file, text), sink, PASSES if verify_logic else UNVERIFIED_PASSES)
@@ -51,9 +54,10 @@ def check_text(text: str, file: str = "<text>", *, verify_logic: bool = True, ad
             graph = advise(graph, sink)
     checked = Checked(graph, tuple(sink.sorted()), sink.sources)
     if graph is not None:
-        _RECENT[key] = _Recent(checked, file, os.getcwd())
-        while len(_RECENT) > _RECENT_KEPT:
-            _RECENT.popitem(last=False)
+        with _RECENT_LOCK:
+            _RECENT[key] = _Recent(checked, file, os.getcwd())
+            while len(_RECENT) > _RECENT_KEPT:
+                _RECENT.popitem(last=False)
     return checked
 
 
@@ -88,13 +92,15 @@ class _Recent:
         return True
 
 
-_RECENT: collections.OrderedDict[tuple, _Recent] = collections.OrderedDict()
+_RECENT: collections.OrderedDict[tuple, _Recent] = collections.OrderedDict()  # oldest first
 _RECENT_KEPT = 8
+_RECENT_LOCK = threading.Lock()  # the API may be called from several threads (a server)
 
 
 def forget_compilations() -> None:
     """Drop the kept compilations (their memory; the next compilation of any text starts afresh)."""
-    _RECENT.clear()
+    with _RECENT_LOCK:
+        _RECENT.clear()
 
 
 def check_file(path: str | Path, *, verify_logic: bool = True, advice: bool = False) -> Checked:

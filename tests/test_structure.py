@@ -139,6 +139,20 @@ def test_compiling_the_same_text_again_returns_the_graph_already_built(tmp_path)
     assert compile_text(text, "same.cpath") is not kept
 
 
+def test_the_eight_compilations_used_last_are_kept():
+    forget_compilations()
+    texts = [guideline(f'start -> done\nend done "Done {n}"') for n in range(10)]
+    first = compile_text(texts[0], "lru.cpath")
+    for text in texts[1:8]:
+        compile_text(text, "lru.cpath")
+    assert compile_text(texts[0], "lru.cpath") is first  # used again: now the most recent
+    compile_text(texts[8], "lru.cpath")  # the ninth pushes out the least recently used, texts[1]
+    assert compile_text(texts[0], "lru.cpath") is first
+    for text in texts[1:9]:
+        compile_text(text, "lru.cpath")
+    assert compile_text(texts[0], "lru.cpath") is not first
+
+
 def test_an_edited_import_or_another_working_directory_compiles_again(tmp_path, monkeypatch):
     write(tmp_path, "carepath.toml", "")
     common = write(tmp_path, "common.cpath", 'reference ref1 "Shared"\ninput smoker: boolean\n')
