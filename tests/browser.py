@@ -111,12 +111,31 @@ def shown_questions(page: Any) -> list[str]:
     return page.eval_on_selector_all("#questions [data-input]", "items => items.map(i => i.dataset.input)")
 
 
+# The action ids and the input names asked for, as the page lists them (a JS expression).
+SHOWN = """[[...document.querySelectorAll("[data-action-id]")].map(i => i.dataset.actionId),
+            [...document.querySelectorAll("#questions [data-input]")].map(i => i.dataset.input)]"""
+
+
 def shown_actions_and_questions(page: Any) -> tuple[list[str], list[str]]:
     """`shown_actions` and `shown_questions` in one call to the page."""
-    actions, questions = page.evaluate("""() => [
-      [...document.querySelectorAll("[data-action-id]")].map(i => i.dataset.actionId),
-      [...document.querySelectorAll("#questions [data-input]")].map(i => i.dataset.input)]""")
+    actions, questions = page.evaluate(f"() => {SHOWN}")
     return actions, questions
+
+
+def load_every_scenario(page: Any) -> list[tuple[list[str], list[str]]]:
+    """Each line of the scenario list chosen and loaded in turn (the "(choose a scenario)" line first),
+    by the list's and the button's own events, in one call: what the page shows after each
+    (`shown_actions_and_questions`)."""
+    shown = page.evaluate(f"""() => {{
+      const select = document.getElementById("scenario-select"), load = document.getElementById("scenario-load");
+      return [...select.options].map((option) => {{
+        select.value = option.value;
+        select.dispatchEvent(new Event("change", {{bubbles: true}}));
+        load.click();
+        return {SHOWN};
+      }});
+    }}""")
+    return [(actions, questions) for actions, questions in shown]
 
 
 def load_facts_file(page: Any, path: Path) -> None:

@@ -396,6 +396,7 @@ function wireControls() {
   view.scenarios.forEach((scenario, index) => select.append(element("option", scenario.name, { value: String(index) })));
   if (!view.scenarios.length) select.closest(".loaders").querySelector("label").textContent = "Load a scenario (this guideline has none)";
   document.getElementById("scenario-load").addEventListener("click", () => {
+    if (select.value === "") return; // the "(choose a scenario)" line: Number("") would be the first scenario
     const scenario = view.scenarios[Number(select.value)];
     if (scenario) loadFacts(scenario.facts, `Loaded the scenario “${scenario.name}”.`);
   });
