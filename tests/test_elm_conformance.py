@@ -44,7 +44,7 @@ EVALUATE = ROOT / "targets/elm/evaluate.js"
 ENGINE = ROOT / "targets/elm/node_modules/cql-execution"
 REFERENCE = ROOT / "guidelines/leg_numbness_cramping.cpath"
 EDGE_CASES = sorted((ROOT / "tests/conformance/guidelines").glob("*.cpath"))
-REFERENCE_PATIENTS = 2_400
+REFERENCE_PATIENTS = 2_000
 EDGE_CASE_PATIENTS = 300
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="`node` is not on PATH: cql-execution cannot be run")

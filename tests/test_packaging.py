@@ -89,8 +89,18 @@ def test_the_cli_checks_runs_and_exports_from_the_installed_wheel(installed, tmp
 
 
 def test_the_folders_are_not_top_level_packages_once_installed(installed, tmp_path):
-    for name in ("dsl", "compiler", "targets"):
-        done = run(installed, "python", "-c", f"import {name}", cwd=tmp_path)
-        assert "ModuleNotFoundError" in done.stderr
-    where = run(installed, "python", "-c", "import carepath.compiler.ir as m; print(m.__file__)", cwd=tmp_path)
-    assert where.stdout.strip().startswith(str(installed.parent)), where.stdout + where.stderr
+    script = (
+        "import importlib\n"
+        "for name in ('dsl', 'compiler', 'targets'):\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "        print(name, 'imports')\n"
+        "    except ModuleNotFoundError:\n"
+        "        print(name, 'missing')\n"
+        "import carepath.compiler.ir as m\n"
+        "print(m.__file__)\n"
+    )
+    done = run(installed, "python", "-c", script, cwd=tmp_path)
+    *imports, where = done.stdout.strip().split("\n")
+    assert imports == ["dsl missing", "compiler missing", "targets missing"], done.stdout + done.stderr
+    assert where.startswith(str(installed.parent)), done.stdout + done.stderr

@@ -72,7 +72,7 @@ def test_spark_agrees_with_the_runtime_on_10000_patients_of_the_reference_guidel
 
 # Each graph is a new query for Spark to plan (about a second): a few here, where DuckDB runs a
 # hundred graphs of the same SQL generator (tests/test_sql.py); more under `make fuzz`.
-@settings(max_examples=40 if FUZZ else 4, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40 if FUZZ else 3, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=graphs(), seed=st.integers(0, 2**32 - 1))
 def test_spark_agrees_with_the_runtime_on_generated_graphs(spark, graph, seed):
     patients = random_patients(graph, random.Random(seed), 50)
