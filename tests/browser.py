@@ -101,25 +101,25 @@ def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any], *, shown: Mappin
                 page.select_option(f"{field}-unit", unit)
 
 
-def shown_actions(page: Any) -> list[str]:
-    """The action ids the page lists, top to bottom."""
-    return page.eval_on_selector_all("[data-action-id]", "items => items.map(i => i.dataset.actionId)")
-
-
-def shown_questions(page: Any) -> list[str]:
-    """The input names the page asks for next, top to bottom."""
-    return page.eval_on_selector_all("#questions [data-input]", "items => items.map(i => i.dataset.input)")
-
-
-# The action ids and the input names asked for, as the page lists them (a JS expression).
+# The action ids and the input names asked for, as the page lists them top to bottom (a JS expression).
 SHOWN = """[[...document.querySelectorAll("[data-action-id]")].map(i => i.dataset.actionId),
             [...document.querySelectorAll("#questions [data-input]")].map(i => i.dataset.input)]"""
 
 
 def shown_actions_and_questions(page: Any) -> tuple[list[str], list[str]]:
-    """`shown_actions` and `shown_questions` in one call to the page."""
+    """The action ids the page lists and the input names it asks for next, in one call to the page."""
     actions, questions = page.evaluate(f"() => {SHOWN}")
     return actions, questions
+
+
+def shown_actions(page: Any) -> list[str]:
+    """The action ids the page lists, top to bottom."""
+    return shown_actions_and_questions(page)[0]
+
+
+def shown_questions(page: Any) -> list[str]:
+    """The input names the page asks for next, top to bottom."""
+    return shown_actions_and_questions(page)[1]
 
 
 def load_every_scenario(page: Any) -> list[tuple[list[str], list[str]]]:

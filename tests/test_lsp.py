@@ -353,3 +353,17 @@ def test_a_member_shared_by_two_inputs_is_two_symbols():
     assert [(o.span.line, o.span.column) for o in second] == [
         (position_of(text, "present, absent", 2)[0] + 1, position_of(text, "present, absent", 2)[1] + len("present, ") + 1),
         (position_of(text, "doppler = absent")[0] + 1, position_of(text, "doppler = absent")[1] + len("doppler = ") + 1)]
+
+
+def test_an_opened_document_is_checked_at_once_and_an_edit_after_the_debounce():
+    """Opening has no keystrokes to wait for; an edit waits DEBOUNCE_SECONDS for the next one."""
+    from types import SimpleNamespace
+
+    from carepath.lsp.server import DEBOUNCE_SECONDS, did_change, did_open
+
+    waits: list[float] = []
+    server = SimpleNamespace(schedule_check=lambda uri, wait=DEBOUNCE_SECONDS: waits.append(wait))
+    document = SimpleNamespace(text_document=SimpleNamespace(uri="file:///g.cpath"))
+    did_open(server, document)
+    did_change(server, document)
+    assert waits == [0, DEBOUNCE_SECONDS] and DEBOUNCE_SECONDS > 0

@@ -11,6 +11,7 @@ values, run here on z3 terms; numbers are exact z3 reals; `known x` is never unk
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 
@@ -172,8 +173,8 @@ class Encoder:
         A define never mentions `reaches` (the language allows it in assertions only),
         so every assertion's encoder can reuse the terms of the defines encoded so far.
         """
-        encoder = Encoder(self.inputs, (), reaches)
-        encoder.defines, encoder._define_cache = self.defines, self._define_cache
+        encoder = copy.copy(self)  # the defines' cache is the same dict
+        encoder.reaches, encoder._encoded = reaches, {}  # any other expression may read `reaches`
         return encoder
 
     def condition(self, expr: ir.Expr) -> Tri:
