@@ -60,6 +60,40 @@ def open_page(browser: Any, path: Path, **context_options: Any) -> Any:
     return page
 
 
+# A phone-sized tab with the page's Content-Security-Policy off: for axe-core, injected as a
+# script of our own (the policy would refuse it), and for the test that the page's escaping
+# alone keeps hostile markup inert. The phone's width is the narrower layout, where overflow
+# and target sizes bite.
+PHONE_WITHOUT_POLICY = {"bypass_csp": True, "viewport": {"width": 390, "height": 900}}
+
+
+class Tabs:
+    """One browser tab per set of context options, each `open` loading a page afresh in it.
+
+    A new context and tab cost Chromium about three times the CPU of loading the page
+    again in a tab it already has (a renderer process to start, the page's script to
+    compile), and the browser tests open the viewer a dozen times. Each `open` is a
+    new document all the same: a distinct URL (a `?load=N` query the page ignores), so
+    nothing is carried over, not even the form values Chromium restores on a reload.
+    A test that adds a listener to the tab removes it before it ends.
+    """
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.tabs: dict[str, Any] = {}
+        self.loads = 0
+
+    def open(self, path: Path, **context_options: Any) -> Any:
+        key = repr(sorted(context_options.items()))
+        page = self.tabs.get(key)
+        if page is None or page.is_closed():
+            page = self.tabs[key] = self.browser.new_context(**context_options).new_page()
+        self.loads += 1
+        page.goto(f"{path.resolve().as_uri()}?load={self.loads}")
+        page.wait_for_selector("body[data-ready=true]")
+        return page
+
+
 def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any], *, shown: Mapping[str, Any] | None = None) -> None:
     """Enter `facts` (as a facts file holds them) through the form, as a keyboard user would.
 

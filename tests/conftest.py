@@ -56,13 +56,41 @@ def diagnostics():
 TESTS = Path(__file__).resolve().parent
 SHARED_SESSIONS = {
     "test_sql_spark.py": "a local Spark session: a JVM that takes ~20 s to start",
-    "test_viewer.py": "one Chromium browser driven by Playwright",
-    "test_fhir_viewer.py": "one Chromium browser driven by Playwright",
+    "test_viewer.py": "one Chromium browser driven by Playwright (`chromium`, `tabs` below)",
+    "test_fhir_viewer.py": "the same Chromium browser, its tabs and the reference guideline's page",
     "test_lsp.py": "one `carepath lsp` server, warmed up by checking a guideline",
     "test_sql.py": "the 10,000 reference patients and their expected results (`reference_cases`)",
 }
 # Modules that join another's group, so a session-wide computation they share runs once.
-SAME_WORKER_AS = {"test_sql.py": "test_sql_spark.py"}
+SAME_WORKER_AS = {"test_sql.py": "test_sql_spark.py", "test_fhir_viewer.py": "test_viewer.py"}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium (tests/browser.py), started once for the browser tests of a worker."""
+    from tests import browser
+
+    with browser.open_browser() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def tabs(chromium):
+    """Pages loaded afresh in reused tabs (`browser.Tabs`): what a browser test opens a page with."""
+    from tests import browser
+
+    return browser.Tabs(chromium)
+
+
+@pytest.fixture(scope="session")
+def reference_viewer(tmp_path_factory) -> Path:
+    """The reference guideline's viewer page (`carepath export --format html`), written once."""
+    from carepath import compile_file
+    from carepath.targets.html import to_html
+
+    path = tmp_path_factory.mktemp("viewer") / "viewer.html"
+    path.write_text(to_html(compile_file(TESTS.parent / "guidelines" / "leg_numbness_cramping.cpath")), encoding="utf-8")
+    return path
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)

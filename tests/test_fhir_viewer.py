@@ -24,7 +24,6 @@ from click.testing import CliRunner
 from carepath import compile_file, compile_text
 from carepath.cli import main
 from carepath.targets.fhir.patient import BundleError, bundle_facts, facts_reader_refusal, read_bundle_text
-from carepath.targets.html import to_html
 from carepath.targets.json.export import export_graph
 from tests import browser
 
@@ -293,22 +292,13 @@ needs_browser = pytest.mark.skipif(browser.missing() is not None, reason=browser
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    with browser.open_browser() as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def reference_page(tmp_path_factory):
-    graph = compile_file(REFERENCE)
-    path = tmp_path_factory.mktemp("viewer") / "viewer.html"
-    path.write_text(to_html(graph), encoding="utf-8")
-    return graph, path
+def reference_page(reference_viewer):
+    return compile_file(REFERENCE), reference_viewer
 
 
 @needs_browser
 @pytest.mark.parametrize("name", ["diabetic_patient.json", "ambiguous_and_unmapped.json", "edge_cases.json"])
-def test_a_bundle_loaded_in_the_page_runs_as_run_fhir(reference_page, chromium, tmp_path, name):
+def test_a_bundle_loaded_in_the_page_runs_as_run_fhir(reference_page, tabs, tmp_path, name):
     graph, page_file = reference_page
     path = EXAMPLES / name
     if name == "edge_cases.json":
@@ -326,7 +316,7 @@ def test_a_bundle_loaded_in_the_page_runs_as_run_fhir(reference_page, chromium, 
     # The page words a refusal with the JavaScript facts reader's message: a note is held word for word
     # where the reader's words are not part of it (the same text whatever the reader says).
     coded = bundle_facts(graph, bundle_json, refusal=lambda n, v: facts_reader_refusal(graph, n, v, lambda p: p.code))
-    page = browser.open_page(chromium, page_file)
+    page = tabs.open(page_file)
     browser.load_bundle(page, path)
     assert browser.shown_actions(page) == [action["id"] for action in expected["actions"]]
     assert browser.shown_questions(page) == [question["input"] for question in expected["questions"]]
@@ -347,10 +337,9 @@ def test_a_bundle_loaded_in_the_page_runs_as_run_fhir(reference_page, chromium, 
 
 @needs_browser
 @pytest.mark.skipif(not browser.AXE.exists(), reason="axe-core is not installed (make setup runs `npm ci`)")
-def test_the_bundle_report_has_no_serious_accessibility_violation(reference_page, chromium):
+def test_the_bundle_report_has_no_serious_accessibility_violation(reference_page, tabs):
     _, page_file = reference_page
-    # axe is injected as a script of our own: the page's policy would refuse it.
-    page = browser.open_page(chromium, page_file, bypass_csp=True, viewport={"width": 390, "height": 900})
+    page = tabs.open(page_file, **browser.PHONE_WITHOUT_POLICY)
     browser.load_bundle(page, EXAMPLES / "diabetic_patient.json")
     page.click("#bundle-used summary")
     page.add_script_tag(content=browser.AXE.read_text(encoding="utf-8"))
@@ -364,10 +353,10 @@ def test_the_bundle_report_has_no_serious_accessibility_violation(reference_page
 
 
 @needs_browser
-def test_a_file_that_is_not_a_bundle_is_named_in_an_alert(reference_page, chromium):
+def test_a_file_that_is_not_a_bundle_is_named_in_an_alert(reference_page, tabs):
     _, page_file = reference_page
     facts_file = ROOT / "examples" / "patients" / "absent_pulse_unilateral.json"
-    page = browser.open_page(chromium, page_file)
+    page = tabs.open(page_file)
     browser.load_facts_file(page, facts_file)
     before = browser.shown_actions(page)
     assert before

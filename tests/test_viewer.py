@@ -69,19 +69,6 @@ def reference():
     return compile_file(REFERENCE)
 
 
-@pytest.fixture(scope="module")
-def page_file(reference, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("viewer") / "viewer.html"
-    path.write_text(to_html(reference), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.open_browser() as opened:
-        yield opened
-
-
 def expected_questions(result) -> list[str]:
     """The Python run's questions, in its order: most urgent action they could lead to first."""
     return [question.input for question in result.questions]
@@ -143,8 +130,8 @@ def nearest_first(fact_sets: list[dict]) -> list[int]:
 
 
 @needs_browser
-def test_scenarios_typed_into_the_form_agree_with_the_python_runtime(reference, page_file, chromium):
-    page = browser.open_page(chromium, page_file)
+def test_scenarios_typed_into_the_form_agree_with_the_python_runtime(reference, reference_viewer, tabs):
+    page = tabs.open(reference_viewer)
     page.click("#clear-facts")
     scenarios = reference.scenarios[::8]  # every scenario loads from the list, below
     typed = [form_facts(reference, scenario) for scenario in scenarios]
@@ -162,8 +149,8 @@ def test_scenarios_typed_into_the_form_agree_with_the_python_runtime(reference, 
 
 
 @needs_browser
-def test_every_scenario_loads_from_the_list(reference, page_file, chromium):
-    page = browser.open_page(chromium, page_file)
+def test_every_scenario_loads_from_the_list(reference, reference_viewer, tabs):
+    page = tabs.open(reference_viewer)
     wanted = []
     for scenario in reference.scenarios:
         result = run(reference, scenario_facts(reference, scenario))
@@ -182,8 +169,8 @@ def test_every_scenario_loads_from_the_list(reference, page_file, chromium):
 
 
 @needs_browser
-def test_path_lights_up_and_pending_decisions_are_shaded(reference, page_file, chromium):
-    page = browser.open_page(chromium, page_file)
+def test_path_lights_up_and_pending_decisions_are_shaded(reference, reference_viewer, tabs):
+    page = tabs.open(reference_viewer)
     browser.load_facts_file(page, PATIENT)
     facts = json.loads(PATIENT.read_text(encoding="utf-8"))
     result = run(reference, facts)
@@ -196,8 +183,8 @@ def test_path_lights_up_and_pending_decisions_are_shaded(reference, page_file, c
 
 
 @needs_browser
-def test_an_answer_button_moves_focus_to_its_field(reference, page_file, chromium):
-    page = browser.open_page(chromium, page_file)
+def test_an_answer_button_moves_focus_to_its_field(reference, reference_viewer, tabs):
+    page = tabs.open(reference_viewer)
     first_question = browser.shown_questions(page)[0]
     page.locator("#questions button").first.focus()
     page.keyboard.press("Enter")
@@ -206,8 +193,8 @@ def test_an_answer_button_moves_focus_to_its_field(reference, page_file, chromiu
 
 
 @needs_browser
-def test_a_number_that_is_not_a_number_is_named_at_its_field(reference, page_file, chromium):
-    page = browser.open_page(chromium, page_file)
+def test_a_number_that_is_not_a_number_is_named_at_its_field(reference, reference_viewer, tabs):
+    page = tabs.open(reference_viewer)
     index = [i.name for i in reference.inputs].index("abi")
     page.click(f"#fact-{index}")
     page.keyboard.type("0,8x")
@@ -220,29 +207,26 @@ def test_a_number_that_is_not_a_number_is_named_at_its_field(reference, page_fil
 
 @needs_browser
 @pytest.mark.skipif(not browser.AXE.exists(), reason="axe-core is not installed (make setup runs `npm ci`)")
-def test_no_serious_accessibility_violation(reference, page_file, chromium):
-    axe = browser.AXE.read_text(encoding="utf-8")
-    for width in (390,):  # a phone: the narrower layout, where overflow and target sizes bite
-        # axe is injected as a script of our own: the page's policy would refuse it.
-        page = browser.open_page(chromium, page_file, bypass_csp=True, viewport={"width": width, "height": 900})
-        browser.load_facts_file(page, PATIENT)
-        page.add_script_tag(content=axe)
-        report = page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
-        )
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in report["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"at {width} px wide"
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px wide"
+def test_no_serious_accessibility_violation(reference_viewer, tabs):
+    page = tabs.open(reference_viewer, **browser.PHONE_WITHOUT_POLICY)
+    browser.load_facts_file(page, PATIENT)
+    page.add_script_tag(content=browser.AXE.read_text(encoding="utf-8"))
+    report = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in report["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == [], "on a phone-sized page"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow} px on a phone"
 
 
 @needs_browser
-def test_print_view_is_one_page(reference, page_file, chromium):
-    page = browser.open_page(chromium, page_file)
+def test_print_view_is_one_page(reference_viewer, tabs):
+    page = tabs.open(reference_viewer)
     browser.load_facts_file(page, PATIENT)
     pdf = page.pdf(format="A4")
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
@@ -250,7 +234,7 @@ def test_print_view_is_one_page(reference, page_file, chromium):
 
 @needs_browser
 @pytest.mark.parametrize("bypass_csp", [False, True], ids=["with the policy", "escaping alone"])
-def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
+def test_hostile_guideline_runs_no_script(tmp_path, tabs, bypass_csp):
     # The action quotes its source document (the IR's `source`), with markup in the quote.
     compiled = compile_text(HOSTILE)
     quoted = tuple(attrs.evolve(n, source=HOSTILE_QUOTE) if n.id == "exercise" else n for n in compiled.nodes)
@@ -268,9 +252,21 @@ def test_hostile_guideline_runs_no_script(tmp_path, chromium, bypass_csp):
     hostile_graph = _decode(ir.Graph, {k: v for k, v in decoded.items() if k != "format"})
     path = tmp_path / "hostile.html"
     path.write_text(to_html(hostile_graph), encoding="utf-8")
-    page = browser.open_page(chromium, path, bypass_csp=bypass_csp)
+    page = tabs.open(path, **browser.PHONE_WITHOUT_POLICY) if bypass_csp else tabs.open(path)
     dialogs = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def dismissed(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismissed)
+    try:
+        assert_runs_no_script(page, graph, hostile_id, dialogs)
+    finally:
+        page.remove_listener("dialog", dismissed)
+
+
+def assert_runs_no_script(page, graph, hostile_id: str, dialogs: list[str]) -> None:
     abi = [i.name for i in graph.inputs].index("abi")
     page.click(f"#fact-{abi}")
     page.keyboard.type("0.5")
