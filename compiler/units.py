@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import importlib.util
 import re
 from fractions import Fraction
-from importlib import resources
+from pathlib import Path
 from xml.etree import ElementTree
 
 from attrs import frozen
@@ -82,10 +83,22 @@ class _Atom:
     arbitrary: bool = False
 
 
+def _ucum_essence() -> Path:
+    """`ucum-essence.xml` inside the installed `ucumvert`, found without importing it.
+
+    Importing ucumvert imports pint and numpy (a fifth of a second), and only its copy
+    of the specification's table is wanted.
+    """
+    spec = importlib.util.find_spec("ucumvert")
+    if spec is None or not spec.submodule_search_locations:
+        raise UnitError("the UCUM table is missing: the `ucumvert` package is not installed")
+    return Path(next(iter(spec.submodule_search_locations)), "vendor", "ucum-essence.xml")
+
+
 @functools.cache
 def _table() -> tuple[dict[str, _Atom], dict[str, Fraction]]:
     """UCUM's atoms and prefixes, from the specification's XML."""
-    xml = resources.files("ucumvert").joinpath("vendor/ucum-essence.xml").read_bytes()
+    xml = _ucum_essence().read_bytes()
     root = ElementTree.fromstring(xml)
     ns = {"u": "http://unitsofmeasure.org/ucum-essence"}
     prefixes = {p.get("Code"): Fraction(p.find("u:value", ns).get("value")) for p in root.iterfind("u:prefix", ns)}
