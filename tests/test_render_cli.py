@@ -207,7 +207,7 @@ def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, paper, siz
     result = CliRunner().invoke(main, ["render", str(REFERENCE), "-o", str(out), "--paper", paper])
     assert result.exit_code == 0, result.output
     pages = PdfReader(out).pages
-    texts = [page.extract_text() for page in pages]
+    texts, heights = zip(*map(text_and_heights, pages))
     assert len(pages) >= 2 + len(graph.sections)
     for page in pages:
         assert sorted(round(float(x)) for x in (page.mediabox.width, page.mediabox.height)) == sorted(size)
@@ -218,11 +218,49 @@ def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, paper, siz
     assert "ABI" in "".join(texts[2:])
     # Text height on the sheet: the smallest text a page draws (9 pt in the chart) times the page's scale.
     smallest = 9 * MIN_SCALE
-    for number, page in enumerate(pages, 1):
-        heights = text_heights(page)
-        assert heights and min(heights) >= smallest - 0.01, (number, min(heights))
+    for number, page_heights in enumerate(heights, 1):
+        assert page_heights and min(page_heights) >= smallest - 0.01, (number, min(page_heights))
     # The two sections that printed at a third of their size before are now split over pages.
     assert any("(part 2 of" in text for text in texts)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
+def test_a_page_is_drawn_across_only_when_that_could_print_it_larger():
+    from carepath.targets.graphviz import run_dot
+    from carepath.targets.graphviz.pages import best_direction
+
+    drawn: list[str] = []
+
+    def draw(source: str) -> bytes:
+        drawn.append(source)
+        return run_dot(source, "pdf")
+
+    scale, _ = best_direction("digraph { rankdir=TB; a -> b }", "a4", draw)
+    assert scale == 1.0 and len(drawn) == 1  # at full size already: across cannot be larger
+    drawn.clear()
+    wide = "digraph { rankdir=TB; a -> {" + " ".join(f"n{i}" for i in range(40)) + "} }"
+    scale, pdf = best_direction(wide, "a4", draw)
+    assert [source.split(";")[0] for source in drawn] == ["digraph { rankdir=TB", "digraph { rankdir=LR"]
+    assert pdf == run_dot(drawn[1], "pdf") and scale < 1.0  # forty branches print larger drawn across
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
+def test_a_booklet_draws_each_page_source_once(monkeypatch):
+    import collections
+
+    import carepath.targets.graphviz as graphviz
+    from carepath import compile_file
+
+    drawn: collections.Counter[str] = collections.Counter()
+    run_dot = graphviz.run_dot
+
+    def counted(source: str, fmt: str) -> bytes:
+        drawn[source] += 1
+        return run_dot(source, fmt)
+
+    monkeypatch.setattr(graphviz, "run_dot", counted)
+    graphviz.render(compile_file(REFERENCE), "pdf")
+    assert drawn and max(drawn.values()) == 1
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
@@ -250,8 +288,9 @@ def test_a_drawing_placed_on_a_sheet_keeps_its_links_on_what_they_mark():
     assert "A step" in page.extract_text()
 
 
-def text_heights(page) -> list[float]:
-    """The height on the sheet, in points, of every piece of text on a PDF page (font size through every transform)."""
+def text_and_heights(page) -> tuple[str, list[float]]:
+    """A PDF page's text, and the height on the sheet, in points, of every piece of it (font size through every
+    transform), in one pass over the page (pypdf reads a page's content slowly)."""
     heights = []
 
     def visit(text, cm, tm, font, size):
@@ -259,8 +298,7 @@ def text_heights(page) -> list[float]:
             c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
             heights.append(size * (c * c + d * d) ** 0.5)
 
-    page.extract_text(visitor_text=visit)
-    return heights
+    return page.extract_text(visitor_text=visit), heights
 
 
 def test_render_refuses_an_unknown_paper(tmp_path):

@@ -20,7 +20,10 @@ centred. `pypdf` does the placing and joins the pages.
 from __future__ import annotations
 
 import io
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from carepath.compiler import ir
 from carepath.targets.flowchart.chart import Chart, Part, build_chart, wrap
@@ -102,6 +105,7 @@ def booklet(
     """
     from carepath.targets.graphviz import to_dot
 
+    draw = _once_per_source(draw)
     if section is None and not graph.sections:
         return [best_direction(to_dot(graph, highlight), paper, draw)[1]]
     drawn = [section] if section is not None else [s.id for s in graph.sections]
@@ -111,7 +115,9 @@ def booklet(
         source = to_dot(graph, highlight, section_id, Part(steps), pages, legend=False)
         return any(scale(source, direction, paper, draw) >= MIN_SCALE for direction in DIRECTIONS)
 
-    parts = {sid: section_parts(graph, sid, lambda steps, sid=sid: fits(sid, steps)) for sid in drawn}
+    with ThreadPoolExecutor(_WORKERS) as pool:  # sections are measured side by side, each a run of Graphviz processes
+        measured = pool.map(lambda sid: section_parts(graph, sid, lambda steps: fits(sid, steps)), drawn)
+        parts = dict(zip(drawn, measured))
     first = 1 if section is not None else 3  # after the overview and the key
     page_of: dict[str, int] = {}
     section_pages: dict[str, list[int]] = {}
@@ -131,7 +137,29 @@ def booklet(
             pages.append(to_dot(graph, highlight, sid, Part(steps, label), page_of, legend=False))
     if section is not None:
         pages.append(key)
-    return [best_direction(source, paper, draw)[1] for source in pages]
+    with ThreadPoolExecutor(_WORKERS) as pool:  # each page is a Graphviz process of its own
+        return list(pool.map(lambda source: best_direction(source, paper, draw)[1], pages))
+
+
+_WORKERS = max(1, min(8, os.cpu_count() or 1))
+
+
+def _once_per_source(draw: Callable[[str], bytes]) -> Callable[[str], bytes]:
+    """`draw`, with each DOT source drawn once: measuring a section whose one flow is the whole
+    section asks for the same drawing twice."""
+    drawn: dict[str, bytes] = {}
+    lock = threading.Lock()
+
+    def once(source: str) -> bytes:
+        with lock:
+            known = drawn.get(source)
+        if known is None:
+            known = draw(source)
+            with lock:
+                drawn[source] = known
+        return known
+
+    return once
 
 
 def section_parts(graph: ir.Graph, section: str, fits: Callable[[frozenset[str]], bool]) -> list[frozenset[str]]:
@@ -209,21 +237,25 @@ def best_direction(source: str, paper: str, draw: Callable[[str], bytes]) -> tup
     """The page drawn top to bottom or left to right, whichever prints larger on the sheet, and its scale.
 
     A decision with a dozen branches is a page wide drawn downwards and a page tall
-    drawn across; `draw(dot_source) -> pdf bytes` is Graphviz.
+    drawn across; `draw(dot_source) -> pdf bytes` is Graphviz. Across is drawn only when
+    it could win: a page is never enlarged, so one that prints at full size (or within
+    5 % of it) top to bottom stays so.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from pypdf import PdfReader
 
-    with ThreadPoolExecutor(len(DIRECTIONS)) as pool:
-        pdfs = list(pool.map(lambda d: draw(source.replace("rankdir=TB", f"rankdir={d}", 1)), DIRECTIONS))
     best: tuple[float, bytes] | None = None
-    for pdf in pdfs:
+    for direction in DIRECTIONS:
+        if best is not None and best[0] * _CLEARLY_LARGER >= 1.0:
+            break
+        pdf = draw(source.replace("rankdir=TB", f"rankdir={direction}", 1))
         box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
         scale = fit(float(box.width), float(box.height), paper)[2]
-        if best is None or scale > best[0] * 1.05:  # top to bottom unless across is clearly larger
+        if best is None or scale > best[0] * _CLEARLY_LARGER:  # top to bottom unless across is clearly larger
             best = (scale, pdf)
     return best
+
+
+_CLEARLY_LARGER = 1.05
 
 
 def on_paper(pdfs: list[bytes], paper: str) -> tuple[bytes, list[float]]:
