@@ -10,6 +10,7 @@ page's form the way a user does: clicking radio buttons, choosing from lists, ty
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,9 +31,7 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 
 def missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:  # found, not imported: every worker asks, few drive a browser
         return "the `playwright` package is not installed (make setup installs it)"
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         return f"Chromium is not at {CHROMIUM} (make setup installs Debian's `chromium`)"

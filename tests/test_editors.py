@@ -19,7 +19,6 @@ from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
 from pygments.token import Error, Keyword, Name, Number
 
 from carepath.lsp.index import keywords
-from carepath.lsp.server import LIST_SCENARIOS, RUN_SCENARIO
 from carepath.pygments_lexer import KEYWORDS, CarepathLexer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -206,6 +205,8 @@ const extension = require("./extension.js");
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="`node` is not on PATH: extension.js cannot be run")
 def test_the_extension_starts_the_server_and_runs_scenarios_as_tests(tmp_path):
+    from carepath.lsp.server import LIST_SCENARIOS, RUN_SCENARIO  # imports lsprotocol: half a second
+
     modules = tmp_path / "node_modules"
     (modules / "vscode").mkdir(parents=True)
     (modules / "vscode" / "index.js").write_text(FAKE_VSCODE)
