@@ -195,17 +195,30 @@ def test_a_compiled_graph_json_renders_the_same_chart_as_its_source(small, tmp_p
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
 @pytest.mark.parametrize("paper, size", [("a4", (595, 842)), ("letter", (612, 792))])
-def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, paper, size):
-    """An overview, the key, then every section on pages of its own, none printed too small to read."""
+def test_a_pdf_is_a_readable_booklet_on_the_paper_asked_for(tmp_path, monkeypatch, paper, size):
+    """An overview, the key, then every section on pages of its own, none printed too small to read;
+    Graphviz draws each page source once."""
+    import collections
+
     from pypdf import PdfReader
 
+    import carepath.targets.graphviz as graphviz
     from carepath import compile_file
     from carepath.targets.graphviz.pages import MIN_SCALE
 
+    drawn: collections.Counter[str] = collections.Counter()
+    run_dot = graphviz.run_dot
+
+    def counted(source: str, fmt: str) -> bytes:
+        drawn[source] += 1
+        return run_dot(source, fmt)
+
+    monkeypatch.setattr(graphviz, "run_dot", counted)
     graph = compile_file(REFERENCE)
     out = tmp_path / "chart.pdf"
     result = CliRunner().invoke(main, ["render", str(REFERENCE), "-o", str(out), "--paper", paper])
     assert result.exit_code == 0, result.output
+    assert drawn and max(drawn.values()) == 1  # a section measured twice was drawn twice
     pages = PdfReader(out).pages
     texts, heights = zip(*map(text_and_heights, pages))
     assert len(pages) >= 2 + len(graph.sections)
@@ -242,25 +255,6 @@ def test_a_page_is_drawn_across_only_when_that_could_print_it_larger():
     scale, pdf = best_direction(wide, "a4", draw)
     assert [source.split(";")[0] for source in drawn] == ["digraph { rankdir=TB", "digraph { rankdir=LR"]
     assert pdf == run_dot(drawn[1], "pdf") and scale < 1.0  # forty branches print larger drawn across
-
-
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
-def test_a_booklet_draws_each_page_source_once(monkeypatch):
-    import collections
-
-    import carepath.targets.graphviz as graphviz
-    from carepath import compile_file
-
-    drawn: collections.Counter[str] = collections.Counter()
-    run_dot = graphviz.run_dot
-
-    def counted(source: str, fmt: str) -> bytes:
-        drawn[source] += 1
-        return run_dot(source, fmt)
-
-    monkeypatch.setattr(graphviz, "run_dot", counted)
-    graphviz.render(compile_file(REFERENCE), "pdf")
-    assert drawn and max(drawn.values()) == 1
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
