@@ -85,8 +85,8 @@ def read_json(text: str, *, limit: int = FACTS_LIMIT, max_depth: int = MAX_DEPTH
     if len(text) > limit:
         raise JsonReadError([JsonProblem(TOO_LARGE, "$", f"the document has {len(text):,} characters; "
                                                            f"at most {limit:,} are read")])
-    deepest = nesting_depth(text, max_depth)
-    if deepest > max_depth:
+    # Each level opens with a bracket, so a text with few brackets (most) need not be scanned.
+    if text.count("[") + text.count("{") > max_depth and nesting_depth(text, max_depth) > max_depth:
         raise JsonReadError([JsonProblem(TOO_DEEP, "$", f"nested more than {max_depth} levels deep")])
     marks = _Marks()
     try:

@@ -191,8 +191,7 @@ def _quantity(declared: ir.QuantityType, raw: Any, path: str, problems: list[Fac
     if len(problems) > found:
         return None
     converted = exact(units.convert(exact(value), unit, declared.unit))
-    written = f"{ir.Quantity(exact(value), unit)}"
-    return _in_range(converted, declared, declared.unit, path, problems, written)
+    return _in_range(converted, declared, declared.unit, path, problems, ir.Quantity(exact(value), unit))
 
 
 def _convertible(unit: str, declared: str, path: str, problems: list[FactProblem]) -> bool:
@@ -205,12 +204,12 @@ def _convertible(unit: str, declared: str, path: str, problems: list[FactProblem
 
 
 def _in_range(value: Number, declared: ir.NumberType | ir.QuantityType, unit: str, path: str,
-              problems: list[FactProblem], written: str | None = None) -> Number | None:
+              problems: list[FactProblem], written: ir.Quantity | None = None) -> Number | None:
     low, high = declared.low, declared.high
     if (low is None or value >= low) and (high is None or value <= high):
         return value
     shown = printer.value_text(value, unit)
-    if written is not None and written != shown:
+    if written is not None and str(written) != shown:  # printed only for the message
         shown = f"{written} (= {shown})"
     problems.append(FactProblem(OUT_OF_RANGE, path, f"{shown} is outside the declared range, {_range_words(declared, unit)}"))
     return None
