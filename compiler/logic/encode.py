@@ -22,6 +22,34 @@ from carepath.compiler import ir, semantics
 from carepath.compiler.semantics import Num
 
 
+def conjunction(terms: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    """`z3.And` of Bool terms, made through z3's C API.
+
+    `z3.And` first coerces every argument to a common sort through Python wrappers
+    (about 100 µs for six terms, this takes 5), and the verifier builds thousands of
+    conjunctions and disjunctions, always of Bool terms.
+    """
+    return _connective(z3.Z3_mk_and, terms)
+
+
+def disjunction(terms: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    """`z3.Or` of Bool terms, made as `conjunction` is."""
+    return _connective(z3.Z3_mk_or, terms)
+
+
+def negation(term: z3.BoolRef) -> z3.BoolRef:
+    """`z3.Not` of a Bool term, made as `conjunction` is."""
+    return z3.BoolRef(z3.Z3_mk_not(term.ctx.ref(), term.as_ast()), term.ctx)
+
+
+def _connective(make, terms: Iterable[z3.BoolRef]) -> z3.BoolRef:
+    terms = list(terms)
+    if not all(isinstance(term, z3.BoolRef) for term in terms):  # a Python bool would not be a term
+        raise TypeError(f"not Bool terms: {terms!r}")
+    ctx = terms[0].ctx if terms else z3.main_ctx()
+    return z3.BoolRef(make(ctx.ref(), len(terms), (z3.Ast * len(terms))(*(t.as_ast() for t in terms))), ctx)
+
+
 @frozen
 class Tri:
     """A three-valued condition: `true` and `false` are never both satisfiable at once."""
@@ -31,7 +59,7 @@ class Tri:
 
     @property
     def known(self) -> z3.BoolRef:
-        return z3.Or(self.true, self.false)
+        return disjunction((self.true, self.false))
 
 
 @frozen
@@ -83,15 +111,15 @@ class Z3Logic:
 
     @staticmethod
     def all(conditions) -> z3.BoolRef:
-        return z3.And(list(conditions))
+        return conjunction(conditions)
 
     @staticmethod
     def any(conditions) -> z3.BoolRef:
-        return z3.Or(list(conditions))
+        return disjunction(conditions)
 
     @staticmethod
     def negate(condition: z3.BoolRef) -> z3.BoolRef:
-        return z3.Not(condition)
+        return negation(condition)
 
     @staticmethod
     def choose(condition: z3.BoolRef, then, otherwise):
@@ -140,7 +168,7 @@ class Inputs:
 
     def condition(self, name: str) -> Tri:
         value, known = self.values[name], self.known[name]
-        return Tri(z3.And(known, value), z3.And(known, z3.Not(value)))
+        return Tri(conjunction((known, value)), conjunction((known, negation(value))))
 
     def value(self, name: str) -> Value | Num:
         kind = self.declarations[name].type
@@ -225,11 +253,11 @@ class Encoder:
                 return semantics.condition_sum(Z3, [(term.weight, self.condition(term.condition)) for term in terms])
             case ir.Known(name=name):
                 known = self._knownness(name)
-                return Tri(known, z3.Not(known))
+                return Tri(known, negation(known))
             case ir.Reaches(node=node):
                 assert self.reaches is not None, "`reaches` outside an assertion"
                 reached = self.reaches(node)
-                return Tri(reached, z3.Not(reached))
+                return Tri(reached, negation(reached))
         raise AssertionError(f"unexpected expression {expr!r}")
 
     def _knownness(self, name: str) -> z3.BoolRef:
@@ -237,7 +265,7 @@ class Encoder:
             return self.inputs.known[name]
         encoded = self._encode(ir.DefineRef(name))
         if isinstance(encoded, Num):
-            return encoded.defined if encoded.is_exact else z3.And(encoded.defined, encoded.low == encoded.high)
+            return encoded.defined if encoded.is_exact else conjunction((encoded.defined, encoded.low == encoded.high))
         return encoded.known
 
     def _number(self, expr: ir.Expr) -> Num:

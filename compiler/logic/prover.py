@@ -59,11 +59,13 @@ class Prover:
             support |= self.support(formula)
         self.solver.push()
         try:
-            self.solver.add(*formulas)
+            for formula in formulas:
+                self._assert(formula)
             index = 0
             while support:
                 if support & 1:
-                    self.solver.add(*self.domains[index])
+                    for constraint in self.domains[index]:
+                        self._assert(constraint)
                 support >>= 1
                 index += 1
             verdict = self.solver.check()
@@ -74,6 +76,13 @@ class Prover:
             return Outcome(undecided=self.solver.reason_unknown() or "unknown")
         finally:
             self.solver.pop()
+
+    def _assert(self, formula: z3.BoolRef) -> None:
+        """`solver.add` of one Bool term through z3's C API: `add` casts every term to Bool through
+        Python wrappers first, a third of the time of asking a query."""
+        if not isinstance(formula, z3.BoolRef):
+            raise TypeError(f"not a Bool term: {formula!r}")
+        z3.Z3_solver_assert(self.solver.ctx.ref(), self.solver.solver, formula.as_ast())
 
     def support(self, formula: z3.ExprRef) -> int:
         """The inputs a formula reads, as a bit set (shared sub-terms visited once).

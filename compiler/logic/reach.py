@@ -20,7 +20,7 @@ import z3
 from attrs import frozen
 
 from carepath.compiler import ir, semantics
-from carepath.compiler.logic.encode import Z3, Encoder, Tri, inputs_read
+from carepath.compiler.logic.encode import Z3, Encoder, Tri, conjunction, disjunction, inputs_read
 
 
 @frozen
@@ -56,7 +56,7 @@ class Decision:
         return any(b.otherwise for b in self.branches)
 
     def all_false(self) -> z3.BoolRef:
-        return z3.And([b.guard.false for b in self.guarded])
+        return conjunction([b.guard.false for b in self.guarded])
 
 
 class Activation:
@@ -88,9 +88,9 @@ class Activation:
                 self.local[node_id] = self.reach[node_id] = z3.BoolVal(True)
                 continue
             dominator = self.idom[node_id]
-            self.local[node_id] = z3.Or([z3.And(self.relative(e.source, dominator), fires)
+            self.local[node_id] = disjunction([conjunction((self.relative(e.source, dominator), fires))
                                          for e, fires in self.incoming[node_id]])
-            self.reach[node_id] = z3.And(self.reach[dominator], self.local[node_id])
+            self.reach[node_id] = conjunction((self.reach[dominator], self.local[node_id]))
 
     def relative(self, node_id: str, dominator: str) -> z3.BoolRef:
         """When `node_id` is active given that its dominator `dominator` is: the locals in between."""
@@ -98,7 +98,7 @@ class Activation:
         while node_id != dominator:
             links.append(self.local[node_id])
             node_id = self.idom[node_id]
-        return z3.And(links) if links else z3.BoolVal(True)
+        return conjunction(links) if links else z3.BoolVal(True)
 
     def common_dominator(self, nodes) -> str:
         """The nearest node that dominates every one of `nodes` (start when there is none)."""
@@ -143,8 +143,8 @@ class Activation:
             if node_id in origin:
                 active[node_id] = origin[node_id]
                 continue
-            ways = [z3.And(active[e.source], fires) for e, fires in self.incoming[node_id] if not blocked(e)]
-            active[node_id] = z3.Or(ways) if ways else z3.BoolVal(False)
+            ways = [conjunction((active[e.source], fires)) for e, fires in self.incoming[node_id] if not blocked(e)]
+            active[node_id] = disjunction(ways) if ways else z3.BoolVal(False)
         return active
 
     def edge_reads(self, edge: ir.Edge) -> set[str]:
