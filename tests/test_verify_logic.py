@@ -302,3 +302,20 @@ def test_a_solver_time_out_is_a_warning_never_a_proof(monkeypatch):
     assert {d.code for d in found} == {"CP0406", "CP0505"}
     assert all(d.severity is Severity.WARNING for d in found)
     assert any(d.message == 'could not prove assertion "a only for low ABI" in time' for d in found)
+
+
+def test_connectives_made_through_the_c_api_are_the_terms_z3_makes():
+    import z3
+
+    from carepath.compiler.logic.encode import conjunction, disjunction, negation
+
+    a, b = z3.Bools("a b")
+    assert z3.eq(conjunction([a, b]), z3.And(a, b))
+    assert z3.eq(conjunction(iter([a])), z3.And([a]))
+    assert z3.eq(conjunction([]), z3.And([]))
+    assert z3.eq(disjunction((a, b)), z3.Or(a, b))
+    assert z3.eq(negation(a), z3.Not(a))
+    with pytest.raises(TypeError):  # z3.And would coerce a Python bool; these refuse it
+        conjunction([a, True])
+    with pytest.raises(TypeError):
+        disjunction([a, z3.Int("n")])
