@@ -60,9 +60,22 @@ SHARED_SESSIONS = {
     "test_fhir_viewer.py": "the same Chromium browser, its tabs and the reference guideline's page",
     "test_lsp.py": "one `carepath lsp` server, warmed up by checking a guideline",
     "test_sql.py": "the 10,000 reference patients and their expected results (`reference_cases`)",
+    "test_packaging.py": "the wheel, built and installed into a fresh virtual environment (~5 s)",
 }
 # Modules that join another's group, so a session-wide computation they share runs once.
 SAME_WORKER_AS = {"test_sql.py": "test_sql_spark.py", "test_fhir_viewer.py": "test_viewer.py"}
+
+
+def pytest_collection_modifyitems(items):
+    """Modules with property tests first, each module's tests kept together and in order.
+
+    Property tests take a second or several each, and tests are handed to the workers
+    in this order: run last, they left one worker finishing them while the other idled.
+    A module stays whole so that its module-scoped fixtures are set up once.
+    """
+    with_properties = {item.module for item in items
+                       if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
+    items.sort(key=lambda item: item.module not in with_properties)
 
 
 @pytest.fixture(scope="session")
