@@ -73,9 +73,9 @@ def pytest_collection_modifyitems(items):
     in this order: run last, they left one worker finishing them while the other idled.
     A module stays whole so that its module-scoped fixtures are set up once.
     """
-    with_properties = {item.module for item in items
+    with_properties = {getattr(item, "module", None) for item in items
                        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False)}
-    items.sort(key=lambda item: item.module not in with_properties)
+    items.sort(key=lambda item: getattr(item, "module", None) not in with_properties)
 
 
 @pytest.fixture(scope="session")

@@ -169,6 +169,19 @@ def test_every_scenario_loads_from_the_list(reference, reference_viewer, tabs):
 
 
 @needs_browser
+def test_each_page_a_test_opens_is_a_new_document(reference, reference_viewer, tabs):
+    index = [i.name for i in reference.inputs].index("abi")
+    page = tabs.open(reference_viewer)
+    page.click(f"#fact-{index}")
+    page.keyboard.type("0.8")
+    page.evaluate("window.left = 'by the test before'")
+    again = tabs.open(reference_viewer)
+    assert again is page  # the same tab, reused
+    assert again.evaluate("window.left") is None
+    assert again.input_value(f"#fact-{index}") == ""
+
+
+@needs_browser
 def test_path_lights_up_and_pending_decisions_are_shaded(reference, reference_viewer, tabs):
     page = tabs.open(reference_viewer)
     browser.load_facts_file(page, PATIENT)
