@@ -57,8 +57,12 @@ def open_browser() -> Iterator[Any]:
 
 def open_page(browser: Any, path: Path, **context_options: Any) -> Any:
     """The page at `path` in a fresh context, once its script has run."""
-    page = browser.new_context(**context_options).new_page()
-    page.goto(path.resolve().as_uri())
+    return _load(browser.new_context(**context_options).new_page(), path.resolve().as_uri())
+
+
+def _load(page: Any, url: str) -> Any:
+    """`page` navigated to `url`, once the viewer's script has run (it marks the body ready)."""
+    page.goto(url)
     page.wait_for_selector("body[data-ready=true]")
     return page
 
@@ -92,9 +96,7 @@ class Tabs:
         if page is None or page.is_closed():
             page = self.tabs[key] = self.browser.new_context(**context_options).new_page()
         self.loads += 1
-        page.goto(f"{path.resolve().as_uri()}?load={self.loads}")
-        page.wait_for_selector("body[data-ready=true]")
-        return page
+        return _load(page, f"{path.resolve().as_uri()}?load={self.loads}")
 
 
 def fill_facts(page: Any, graph: Any, facts: Mapping[str, Any], *, shown: Mapping[str, Any] | None = None) -> None:

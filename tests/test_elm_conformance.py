@@ -200,7 +200,7 @@ def random_facts(graph: ir.Graph, rng: random.Random, literals: list[Fraction] |
     every node) with some facts forgotten and some changed, so that the deep steps of the
     workup are reached, passed by and left pending too; the others are drawn afresh.
     """
-    literals = literals or _literals(graph)
+    literals = _literals(graph) if literals is None else literals
     base: dict = {}
     change_rate = 1.0
     if graph.scenarios and rng.random() < 0.5:
